@@ -1,0 +1,56 @@
+"""The `db` and `seed` commands: no aiogram, no matplotlib on these paths."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.config import Settings
+from bot.db.migrations import Migrator
+from bot.db.pool import open_pool
+
+
+async def db_command(settings: Settings, args: argparse.Namespace) -> int:
+    async with open_pool(settings.dsn, settings.data_dir, max_size=2) as pool:
+        async with pool.acquire() as connection:
+            migrator = Migrator(connection)
+            if args.db_command == "upgrade":
+                applied = await migrator.upgrade(to=args.to)
+                for migration in applied:
+                    print(f"applied   {migration.version:04d} {migration.name}")
+                if not applied:
+                    print("database is up to date")
+            elif args.db_command == "downgrade":
+                undone = await migrator.downgrade(to=args.to)
+                for migration in undone:
+                    print(f"rolled back {migration.version:04d} {migration.name}")
+                if not undone:
+                    print(f"nothing above version {args.to} is applied")
+            else:
+                for state in await migrator.status():
+                    when = (
+                        state.applied_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+                        if state.applied_at
+                        else ""
+                    )
+                    label = "applied" if state.applied else "pending"
+                    print(f"{label:8} {state.version:04d} {state.name} {when}".rstrip())
+    return 0
+
+
+async def seed_command(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.seed import SeedOptions, SchoolAlreadyHasData, seed_school
+
+    options = SeedOptions(users=args.users, events=args.events, days=args.days, seed=args.seed)
+    async with open_pool(settings.dsn, settings.data_dir, max_size=2) as pool:
+        async with pool.acquire() as connection:
+            await Migrator(connection).upgrade()
+            try:
+                summary = await seed_school(
+                    connection, options, force=args.force, progress=sys.stderr.isatty()
+                )
+            except SchoolAlreadyHasData as exc:
+                print(f"hsl-bot: {exc}", file=sys.stderr)
+                return 1
+    print(summary.describe())
+    return 0

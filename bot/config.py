@@ -1,0 +1,172 @@
+"""Settings: the only reader of the environment (and of `.env`)."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased as one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    """Everything hsl-bot reads from its environment, validated once at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: SecretStr | None = None
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    broadcast_bot_token: SecretStr | None = None
+    database_url: SecretStr | None = None
+    data_dir: Path = Path("./data")
+    telegram_api_url: str = "https://api.telegram.org"
+    redis_url: str | None = None
+    timezone: str = "Europe/Moscow"
+    language: Literal["ru", "en"] = "ru"
+    digest_time: str = "09:00"
+    broadcast_rate: float = Field(default=25.0)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0:8080"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, value: object) -> tuple[int, ...]:
+        if value is None or value == "":
+            return ()
+        if isinstance(value, int):
+            return (value,)
+        if isinstance(value, list | tuple):
+            parts = [str(v) for v in value]
+        else:
+            parts = [p.strip() for p in str(value).split(",") if p.strip()]
+        ids = []
+        for part in parts:
+            if not re.fullmatch(r"-?\d{1,20}", part):
+                raise ValueError(f"{part!r} is not a numeric Telegram user id")
+            ids.append(int(part))
+        return tuple(dict.fromkeys(ids))
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _check_dsn(cls, value: object) -> object:
+        if value is None or value == "":
+            return None
+        parts = urlsplit(str(value))
+        if parts.scheme not in ("postgres", "postgresql") or not (parts.hostname or parts.query):
+            raise ValueError("expected postgresql://user:password@host:port/database")
+        try:
+            parts.port  # noqa: B018 - raises on a malformed port
+        except ValueError as exc:
+            raise ValueError("the port is not a number") from exc
+        return value
+
+    @field_validator("bot_token", "broadcast_bot_token", "webhook_secret", "redis_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _check_webhook_url(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        if not str(value).startswith(("https://", "http://")):
+            raise ValueError("expected an http(s):// URL")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r} (expected an IANA name)") from exc
+        return value
+
+    @field_validator("digest_time")
+    @classmethod
+    def _check_digest_time(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _HHMM.match(value):
+            raise ValueError(f"{value!r} is not HH:MM (or empty to disable)")
+        return value
+
+    @field_validator("broadcast_rate")
+    @classmethod
+    def _check_rate(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be a positive number of messages per second")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _check_api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http(s):// URL")
+        return value.rstrip("/")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def digest_at(self) -> time | None:
+        """The digest's local time, or None when disabled."""
+        if not self.digest_time:
+            return None
+        hours, minutes = self.digest_time.split(":")
+        return time(int(hours), int(minutes))
+
+    @property
+    def dsn(self) -> str | None:
+        return self.database_url.get_secret_value() if self.database_url else None
+
+    @property
+    def console_token(self) -> str:
+        if self.bot_token is None:
+            raise ConfigError("BOT_TOKEN: required to run the bot")
+        return self.bot_token.get_secret_value()
+
+    @property
+    def sender_token(self) -> str:
+        """The token broadcasts go out with: the course bot's, else the console bot's."""
+        if self.broadcast_bot_token is not None:
+            return self.broadcast_bot_token.get_secret_value()
+        return self.console_token
+
+    def require_admins(self) -> None:
+        if not self.admin_ids:
+            raise ConfigError("ADMIN_IDS: no admins configured (comma-separated Telegram user ids)")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the settings, turning the first problem into a ConfigError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        variable = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{variable}: {message}") from None
+
+
+def safe_dsn_host(dsn: str) -> str:
+    """Describe where a DSN points without revealing its password."""
+    parts = urlsplit(dsn)
+    host = parts.hostname or "local socket"
+    return f"{host}:{parts.port}" if parts.port else host

@@ -1,0 +1,1 @@
+"""Database access: the pool (embedded server by default), migrations and named queries."""
