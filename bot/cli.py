@@ -10,8 +10,9 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
@@ -84,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILURE
 
 
-def _command(args: argparse.Namespace) -> Callable[[Settings, argparse.Namespace], Awaitable[int]]:
+def _command(
+    args: argparse.Namespace,
+) -> Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]:
     if args.command == "db":
         from bot.commands import db_command
 

@@ -39,7 +39,7 @@ async def db_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def seed_command(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.seed import SeedOptions, SchoolAlreadyHasData, seed_school
+    from bot.seed import SchoolAlreadyHasData, SeedOptions, seed_school
 
     options = SeedOptions(users=args.users, events=args.events, days=args.days, seed=args.seed)
     async with open_pool(settings.dsn, settings.data_dir, max_size=2) as pool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import time
 from pathlib import Path
@@ -75,10 +76,18 @@ class Settings(BaseSettings):
             raise ValueError("the port is not a number") from exc
         return value
 
-    @field_validator("bot_token", "broadcast_bot_token", "webhook_secret", "redis_url", mode="before")
+    @field_validator(
+        "bot_token", "broadcast_bot_token", "webhook_secret", "redis_url", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _empty_data_dir_is_default(cls, value: object) -> object:
+        # `DATA_DIR=` would otherwise mean the current directory and scatter the cluster there.
+        return Path("./data") if value == "" else value
 
     @field_validator("webhook_url", mode="before")
     @classmethod
@@ -109,7 +118,8 @@ class Settings(BaseSettings):
     @field_validator("broadcast_rate")
     @classmethod
     def _check_rate(cls, value: float) -> float:
-        if value <= 0:
+        # NaN compares false with everything, so `value <= 0` alone would let it through.
+        if not math.isfinite(value) or value <= 0:
             raise ValueError("must be a positive number of messages per second")
         return value
 
@@ -151,7 +161,9 @@ class Settings(BaseSettings):
 
     def require_admins(self) -> None:
         if not self.admin_ids:
-            raise ConfigError("ADMIN_IDS: no admins configured (comma-separated Telegram user ids)")
+            raise ConfigError(
+                "ADMIN_IDS: no admins configured (comma-separated Telegram user ids)"
+            )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -81,8 +81,9 @@ class EmbeddedPostgres:
         if self._run_as is not None:
             if not _traversable(self.root):
                 self.pgdata = ROOT_FALLBACK / f"pg-{_short_hash(self.root)}"
-                logger.info("%s is closed to other users: cluster kept in %s", self.root,
-                            self.pgdata)
+                logger.info(
+                    "%s is closed to other users: cluster kept in %s", self.root, self.pgdata
+                )
             if not _traversable(self._bin):
                 self._bin = _copy_binaries(self._bin)
         self._server: EmbeddedServer | None = None
@@ -170,7 +171,9 @@ class EmbeddedPostgres:
                 f"-k {socket_dir} -p {self.port}",
             )
         except EmbeddedServerError:
-            tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
+            tail = (
+                log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
+            )
             raise EmbeddedServerError(
                 "embedded PostgreSQL did not start: " + (" / ".join(tail) or "see server.log")
             ) from None
@@ -260,8 +263,14 @@ class EmbeddedPostgres:
             pwd.getpwnam(SYSTEM_USER)
         except KeyError:
             subprocess.run(
-                ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-                 SYSTEM_USER],
+                [
+                    "useradd",
+                    "--system",
+                    "--no-create-home",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    SYSTEM_USER,
+                ],
                 check=True,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

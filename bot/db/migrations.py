@@ -31,7 +31,6 @@ _UP = "-- migrate:up"
 _DOWN = "-- migrate:down"
 
 
-
 class MigrationError(Exception):
     """A migration problem worth one clear line to the operator."""
 
@@ -130,10 +129,14 @@ class Migrator:
 
     async def status(self) -> list[MigrationState]:
         """Every known migration with when it was applied (None when pending)."""
-        await self.connection.execute(*QUERIES.create_schema_migrations())
-        rows = await self.connection.fetch(*QUERIES.applied_migrations())
+        # Read-only: a status check must work on a database it may not write to.
+        rows = []
+        if await self.connection.fetchval(*QUERIES.migrations_table_exists()):
+            rows = await self.connection.fetch(*QUERIES.applied_migrations())
         applied_at = {row["version"]: row["applied_at"] for row in rows}
-        return [MigrationState(m.version, m.name, applied_at.get(m.version)) for m in self.migrations]
+        return [
+            MigrationState(m.version, m.name, applied_at.get(m.version)) for m in self.migrations
+        ]
 
     async def _verified_applied(self) -> set[int]:
         await self.connection.execute(*QUERIES.create_schema_migrations())

@@ -20,3 +20,7 @@ SELECT pg_advisory_lock(:key);
 
 -- name: unlock_migrations
 SELECT pg_advisory_unlock(:key);
+
+-- name: migrations_table_exists
+-- Whether migrations were ever recorded here (status must not create anything).
+SELECT to_regclass('schema_migrations') IS NOT NULL;

@@ -192,6 +192,7 @@ class SentMessage:
     edits: list[Version] = field(default_factory=list)
     edit_date: int | None = None
     deleted: bool = False
+    incoming: bool = False  # sent by the user to the bot (never in a transcript)
     seq: int = 0  # order of delivery across the whole stand-in
 
     @property

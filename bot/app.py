@@ -1,0 +1,167 @@
+"""Build everything from Settings and run it: pool, bots, dispatcher, background services."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+
+from bot.config import Settings
+from bot.db.migrations import Migrator
+from bot.db.pool import open_pool
+from bot.db.records import Records
+from bot.telegram import admin_command_names, admin_routers, public_router
+from bot.telegram.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
+from bot.telegram.errors import TrackUsers, apologise
+from bot.telegram.storage import PostgresStorage
+from bot.telegram.texts import Texts
+
+logger = logging.getLogger(__name__)
+
+DRAIN_TIMEOUT_S = 10.0
+
+
+def make_bot(token: str, settings: Settings) -> Bot:
+    """A Bot pointed at TELEGRAM_API_URL, HTML parse mode by default."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        token,
+        session=session,
+        default=DefaultBotProperties(parse_mode="HTML", link_preview_is_disabled=True),
+    )
+
+
+def make_storage(settings: Settings, pool: asyncpg.Pool) -> BaseStorage:
+    """FSM state in Redis when REDIS_URL is set, else in PostgreSQL: both survive restarts."""
+    if settings.redis_url:
+        from aiogram.fsm.storage.base import DefaultKeyBuilder
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(
+            settings.redis_url, key_builder=DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
+        )
+    return PostgresStorage(pool)
+
+
+@dataclass
+class App:
+    """Everything a running hsl-bot holds."""
+
+    settings: Settings
+    pool: asyncpg.Pool
+    console_bot: Bot
+    sender_bot: Bot
+    dispatcher: Dispatcher
+    texts: Texts
+    background: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    async def announce_commands(self) -> None:
+        """Admins see the console commands in their chats; everyone else only /start."""
+        await self.console_bot.set_my_commands(
+            [BotCommand(command=c, description=self.texts(f"cmd_{c}")) for c in PUBLIC_COMMANDS],
+            scope=BotCommandScopeDefault(),
+        )
+        admin_menu = [
+            BotCommand(command=c, description=self.texts(f"cmd_{c}")) for c in ADMIN_COMMANDS
+        ]
+        for admin_id in self.settings.admin_ids:
+            try:
+                await self.console_bot.set_my_commands(
+                    admin_menu, scope=BotCommandScopeChat(chat_id=admin_id)
+                )
+            except Exception as exc:  # an admin who never opened the bot has no chat yet
+                logger.warning("could not set the command menu for admin %s: %s", admin_id, exc)
+
+    async def close(self) -> None:
+        for task in self.background:
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
+        await self.dispatcher.storage.close()
+        await self.console_bot.session.close()
+        if self.sender_bot is not self.console_bot:
+            await self.sender_bot.session.close()
+
+
+def build_app(settings: Settings, pool: asyncpg.Pool) -> App:
+    """Wire the bots, the dispatcher and its data; nothing runs yet."""
+    settings.require_admins()
+    texts = Texts(settings.language, settings.tz)
+    console_bot = make_bot(settings.console_token, settings)
+    sender_bot = (
+        console_bot
+        if settings.sender_token == settings.console_token
+        else make_bot(settings.sender_token, settings)
+    )
+    admin = admin_routers()
+    dispatcher = Dispatcher(
+        storage=make_storage(settings, pool),
+        settings=settings,
+        pool=pool,
+        texts=texts,
+        records=Records(pool),
+        admin_ids=frozenset(settings.admin_ids),
+        admin_command_names=admin_command_names(admin),
+        sender_bot=sender_bot,
+    )
+    dispatcher.include_routers(*admin, public_router())
+    tracker = TrackUsers()
+    dispatcher.message.outer_middleware(tracker)
+    dispatcher.callback_query.outer_middleware(tracker)
+    dispatcher.errors.register(apologise)
+    return App(settings, pool, console_bot, sender_bot, dispatcher, texts)
+
+
+async def poll(app: App, *, handle_signals: bool) -> None:
+    """Poll until stopped (SIGTERM/SIGINT or stop_polling), then let handlers finish."""
+    await app.console_bot.delete_webhook(drop_pending_updates=False)
+    await app.announce_commands()
+    await app.dispatcher.start_polling(
+        app.console_bot, handle_signals=handle_signals, close_bot_session=False, polling_timeout=10
+    )
+    # aiogram runs each update as a task; settle those in flight before closing anything.
+    in_flight = set(app.dispatcher._handle_update_tasks)
+    if in_flight:
+        await asyncio.wait(in_flight, timeout=DRAIN_TIMEOUT_S)
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[App]:
+    """Run the bot in the background of the current loop (tests, sandbox)."""
+    app = build_app(settings, pool)
+    polling = asyncio.create_task(poll(app, handle_signals=False))
+    try:
+        yield app
+    finally:
+        with contextlib.suppress(RuntimeError):
+            await app.dispatcher.stop_polling()
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
+        await app.close()
+
+
+async def run_command(settings: Settings, args: argparse.Namespace) -> int:
+    """`hsl-bot run`: migrate, then poll until SIGTERM/SIGINT and shut down cleanly."""
+    settings.require_admins()
+    settings.console_token  # noqa: B018 - fail on a missing BOT_TOKEN before touching the DB
+    async with open_pool(settings.dsn, settings.data_dir) as pool:
+        async with pool.acquire() as connection:
+            await Migrator(connection).upgrade()
+        app = build_app(settings, pool)
+        try:
+            await poll(app, handle_signals=True)
+        finally:
+            await app.close()
+    logger.info("hsl-bot stopped")
+    return 0

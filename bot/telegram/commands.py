@@ -1,0 +1,28 @@
+"""The admin command list: the menu Telegram shows admins, /help, and the console buttons.
+
+Each feature adds its commands here, in the order admins should see them. The description of
+``name`` is the text ``cmd_<name>``.
+"""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+from bot.telegram.texts import Texts
+
+ADMIN_COMMANDS: list[str] = ["start", "help", "cancel"]
+
+# Commands one tap away on the console keyboard (/start), two per row on a phone.
+CONSOLE_BUTTONS: list[str] = []
+
+PUBLIC_COMMANDS: list[str] = ["start"]
+
+
+class ConsoleMenu(CallbackData, prefix="menu"):
+    """A console button: run ``command`` as if typed without arguments."""
+
+    command: str
+
+
+def help_lines(texts: Texts) -> list[str]:
+    return [f"/{name} — {texts(f'cmd_{name}')}" for name in ADMIN_COMMANDS]

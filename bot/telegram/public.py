@@ -1,0 +1,72 @@
+"""Everyone who is not an admin: a welcome, no hint of the console, and bookkeeping."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import CommandStart, Filter
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
+
+from bot.db.records import Records
+from bot.telegram.texts import Texts
+
+
+async def welcome(message: Message, texts: Texts) -> None:
+    await message.answer(texts("public_welcome"))
+
+
+class AdminCommandAttempt(Filter):
+    """A command that only admins may use (names collected from the admin routers)."""
+
+    async def __call__(
+        self, message: Message, admin_command_names: frozenset[str]
+    ) -> bool | dict[str, str]:
+        text = message.text or message.caption or ""
+        if not text.startswith("/"):
+            return False
+        name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+        if name in admin_command_names and name != "start":
+            return {"attempted_command": name}
+        return False
+
+
+async def refuse_admin_command(
+    message: Message, attempted_command: str, texts: Texts, records: Records
+) -> None:
+    """Answer exactly like unknown text, and note the attempt for the admins."""
+    if message.from_user is not None:
+        await records.audit(
+            message.from_user.id,
+            "denied_command",
+            command=attempted_command,
+            chat=message.chat.id,
+        )
+    if message.chat.type == "private":
+        await message.answer(texts("public_unknown"))
+
+
+async def unknown_text(message: Message, texts: Texts) -> None:
+    await message.answer(texts("public_unknown"))
+
+
+async def refuse_button(query: CallbackQuery, records: Records) -> None:
+    """A press no admin router accepted: forged or stale. Say nothing, note it."""
+    await records.audit(query.from_user.id, "denied_callback", data=(query.data or "")[:64])
+    await query.answer()
+
+
+async def track_blocking(update: ChatMemberUpdated, records: Records) -> None:
+    status = update.new_chat_member.status
+    if status == "kicked":
+        await records.blocked(update.from_user.id, "bot was blocked by the user")
+    elif status == "member":
+        await records.unblocked(update.from_user.id)
+
+
+def build_router() -> Router:
+    router = Router(name="public")
+    router.message.register(welcome, CommandStart(), F.chat.type == "private")
+    router.message.register(refuse_admin_command, AdminCommandAttempt())
+    router.message.register(unknown_text, F.chat.type == "private")
+    router.callback_query.register(refuse_button)
+    router.my_chat_member.register(track_blocking, F.chat.type == "private")
+    return router

@@ -1,0 +1,71 @@
+"""Every string the bot writes, in Russian and English, as pure functions of data.
+
+Each feature keeps its phrases in its own catalog module (``console``, ``analytics``, …) as
+``{key: {"ru": ..., "en": ...}}``; :class:`Texts` merges them and formats with named fields.
+Values that come from users must be passed through :func:`quote` before they reach a template.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.telegram.texts import console
+
+CATALOGS: list[dict[str, dict[str, str]]] = [console.CATALOG]
+
+
+def _merged() -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    for catalog in CATALOGS:
+        for key, variants in catalog.items():
+            if key in merged:
+                raise ValueError(f"text key {key!r} is defined twice")
+            if set(variants) != {"ru", "en"}:
+                raise ValueError(f"text key {key!r} needs both ru and en")
+            merged[key] = variants
+    return merged
+
+
+def quote(value: object) -> str:
+    """HTML-escape user-provided text for Telegram's HTML parse mode."""
+    return html.escape("" if value is None else str(value), quote=False)
+
+
+class Texts:
+    """Phrases in one language, and dates in one timezone."""
+
+    def __init__(self, language: str, tz: ZoneInfo) -> None:
+        self.language = language
+        self.tz = tz
+        self._catalog = _merged()
+
+    def __call__(self, key: str, **fields: Any) -> str:
+        template = self._catalog[key][self.language]
+        return template.format(**fields) if fields else template
+
+    def has(self, key: str) -> bool:
+        return key in self._catalog
+
+    def number(self, value: float | int) -> str:
+        """A number with thin thousands separators, as people read them on phones."""
+        if isinstance(value, float) and not value.is_integer():
+            return f"{value:,.1f}".replace(",", " ")
+        return f"{int(value):,}".replace(",", " ")
+
+    def percent(self, part: float, whole: float) -> str:
+        return f"{100 * part / whole:.1f}%" if whole else "—"
+
+    def when(self, moment: datetime | None) -> str:
+        """A timestamp in the configured timezone."""
+        if moment is None:
+            return "—"
+        return moment.astimezone(self.tz).strftime("%d.%m.%Y %H:%M")
+
+    def day(self, value: date | None) -> str:
+        return "—" if value is None else value.strftime("%d.%m.%Y")
+
+    def signed(self, value: int) -> str:
+        return f"+{value}" if value > 0 else str(value)

@@ -1,0 +1,37 @@
+"""Phrases of the console skeleton: menu, help, cancel, errors, the public side."""
+
+CATALOG: dict[str, dict[str, str]] = {
+    "console_title": {
+        "ru": "<b>Админ-консоль школы</b>\nВыберите раздел или команду из меню.",
+        "en": "<b>School admin console</b>\nPick a section or a command from the menu.",
+    },
+    "help_title": {"ru": "<b>Команды</b>", "en": "<b>Commands</b>"},
+    "cancelled": {"ru": "Отменено. Вы в главном меню.", "en": "Cancelled. Back to the menu."},
+    "nothing_to_cancel": {
+        "ru": "Нечего отменять.",
+        "en": "Nothing to cancel.",
+    },
+    "admin_unknown": {
+        "ru": "Не понял. Список команд — /help.",
+        "en": "I didn't get that. See /help for the commands.",
+    },
+    "apology": {
+        "ru": "Что-то пошло не так — мы уже записали ошибку. Попробуйте ещё раз чуть позже.",
+        "en": "Something went wrong — the error has been logged. Please try again shortly.",
+    },
+    "public_welcome": {
+        "ru": "Здравствуйте! Это служебный бот школы. Чтобы записаться на курс, "
+        "воспользуйтесь ботом курса.",
+        "en": "Hello! This is the school's service bot. To join a course, "
+        "please use the course bot.",
+    },
+    "public_unknown": {
+        "ru": "Этот бот не принимает сообщения.",
+        "en": "This bot doesn't take messages.",
+    },
+    "usage": {"ru": "Использование: {usage}", "en": "Usage: {usage}"},
+    # command menu descriptions
+    "cmd_start": {"ru": "Главное меню", "en": "Main menu"},
+    "cmd_help": {"ru": "Список команд", "en": "List of commands"},
+    "cmd_cancel": {"ru": "Выйти из текущего действия", "en": "Leave the current action"},
+}

@@ -1,0 +1,29 @@
+-- name: upsert_bot_user
+-- Someone wrote to hsl-bot: remember their latest names and when.
+INSERT INTO users AS u (user_id, username, first_name, bot_seen_at)
+VALUES (:user_id, :username, :first_name, now())
+ON CONFLICT (user_id) DO UPDATE SET
+    username = coalesce(EXCLUDED.username, u.username),
+    first_name = coalesce(EXCLUDED.first_name, u.first_name),
+    bot_seen_at = now();
+
+-- name: mark_blocked
+INSERT INTO blocked_users (user_id, reason) VALUES (:user_id, :reason)
+ON CONFLICT (user_id) DO UPDATE SET reason = EXCLUDED.reason, blocked_at = now();
+
+-- name: unmark_blocked
+DELETE FROM blocked_users WHERE user_id = :user_id;
+
+-- name: record_audit
+INSERT INTO audit_log (admin_id, action, details) VALUES (:admin_id, :action, :details);
+
+-- name: fsm_get
+SELECT state, data FROM fsm_state WHERE key = :key;
+
+-- name: fsm_set_state
+INSERT INTO fsm_state (key, state) VALUES (:key, :state)
+ON CONFLICT (key) DO UPDATE SET state = EXCLUDED.state, updated_at = now();
+
+-- name: fsm_set_data
+INSERT INTO fsm_state (key, data) VALUES (:key, :data)
+ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data, updated_at = now();
