@@ -21,7 +21,7 @@ from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 from bot.config import Settings
 from bot.db.migrations import Migrator
 from bot.db.pool import open_pool
-from bot.db.records import Records
+from bot.services import Services, build_services
 from bot.telegram import admin_command_names, admin_routers, public_router
 from bot.telegram.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.telegram.errors import TrackUsers, apologise
@@ -65,6 +65,7 @@ class App:
     sender_bot: Bot
     dispatcher: Dispatcher
     texts: Texts
+    services: Services
     background: list[asyncio.Task[Any]] = field(default_factory=list)
 
     async def announce_commands(self) -> None:
@@ -84,7 +85,11 @@ class App:
             except Exception as exc:  # an admin who never opened the bot has no chat yet
                 logger.warning("could not set the command menu for admin %s: %s", admin_id, exc)
 
+    async def start_services(self) -> None:
+        await self.services.start()
+
     async def close(self) -> None:
+        await self.services.stop()
         for task in self.background:
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
@@ -104,13 +109,14 @@ def build_app(settings: Settings, pool: asyncpg.Pool) -> App:
         if settings.sender_token == settings.console_token
         else make_bot(settings.sender_token, settings)
     )
+    services = build_services(settings, pool, console_bot, sender_bot)
     admin = admin_routers()
     dispatcher = Dispatcher(
         storage=make_storage(settings, pool),
         settings=settings,
         pool=pool,
         texts=texts,
-        records=Records(pool),
+        **services.as_data(),
         admin_ids=frozenset(settings.admin_ids),
         admin_command_names=admin_command_names(admin),
         sender_bot=sender_bot,
@@ -120,13 +126,14 @@ def build_app(settings: Settings, pool: asyncpg.Pool) -> App:
     dispatcher.message.outer_middleware(tracker)
     dispatcher.callback_query.outer_middleware(tracker)
     dispatcher.errors.register(apologise)
-    return App(settings, pool, console_bot, sender_bot, dispatcher, texts)
+    return App(settings, pool, console_bot, sender_bot, dispatcher, texts, services)
 
 
 async def poll(app: App, *, handle_signals: bool) -> None:
     """Poll until stopped (SIGTERM/SIGINT or stop_polling), then let handlers finish."""
     await app.console_bot.delete_webhook(drop_pending_updates=False)
     await app.announce_commands()
+    await app.start_services()
     await app.dispatcher.start_polling(
         app.console_bot, handle_signals=handle_signals, close_bot_session=False, polling_timeout=10
     )

@@ -8,6 +8,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -101,3 +102,55 @@ async def pool(db_dsn: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await create_pool(db_dsn, max_size=5)
     yield pool
     await pool.close()
+
+
+# --- end-to-end: the real bot polling the stand-in over HTTP --------------------------------
+
+from tests.support import ADMIN_ID, CONSOLE_TOKEN, SECOND_ADMIN_ID  # noqa: E402
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[Any]:
+    from bot.sandbox.standin import StandIn
+
+    stand_in = StandIn(rate_limit=None, chat_burst=None)
+    await stand_in.start()
+    stand_in.add_bot(CONSOLE_TOKEN, "hsl_console_bot")
+    for admin in (ADMIN_ID, SECOND_ADMIN_ID):
+        stand_in.create_user(admin, first_name="Admin", username=f"admin{admin}")
+    yield stand_in
+    await stand_in.stop()
+
+
+@pytest.fixture
+def make_settings(db_dsn: str, standin: Any, tmp_path: Path) -> Any:
+    """Settings for a bot on this test's database, talking to the stand-in."""
+    from bot.config import load_settings
+
+    def make(**overrides: Any) -> Any:
+        values: dict[str, Any] = {
+            "bot_token": CONSOLE_TOKEN,
+            "admin_ids": f"{ADMIN_ID},{SECOND_ADMIN_ID}",
+            "database_url": db_dsn,
+            "telegram_api_url": standin.url,
+            "data_dir": tmp_path,
+            "language": "en",
+            "timezone": "Europe/Moscow",
+            "digest_time": "",
+            "redis_url": "",
+            "broadcast_bot_token": "",
+            "webhook_url": "",
+        }
+        values.update(overrides)
+        return load_settings(**values)
+
+    return make
+
+
+@pytest.fixture
+async def bot_app(make_settings: Any, pool: asyncpg.Pool) -> AsyncIterator[Any]:
+    """The bot running in this loop, polling the stand-in (English texts)."""
+    from bot.app import running
+
+    async with running(make_settings(), pool) as app:
+        yield app

@@ -13,9 +13,15 @@ def admin_routers() -> list[Router]:
     come before plain commands so a typed text inside a flow reaches its flow, and the
     console's fallback (an admin's unrecognised text) comes last.
     """
-    from bot.telegram import console
+    from bot.telegram import analytics, broadcast, console, digest
 
-    return [console.build_router(), console.build_fallback_router()]
+    return [
+        console.build_router(),
+        *broadcast.build_routers(),
+        *analytics.build_routers(),
+        *digest.build_routers(),
+        console.build_fallback_router(),
+    ]
 
 
 def public_router() -> Router:

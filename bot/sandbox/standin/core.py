@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from collections.abc import Callable
@@ -147,7 +148,9 @@ class Core:
         """Record a message a bot sent; it is visible in the transcript from now on."""
         message.seq = len(self.sent) + 1
         self.sent.append(message)
-        self.messages.setdefault((message.token, message.chat_id), {})[message.message_id] = message
+        self.messages.setdefault((message.token, message.chat_id), {})[message.message_id] = (
+            message
+        )
         self.by_chat.setdefault(message.chat_id, []).append(message)
         media = message.media.file_unique_id if message.media else None
         content = (
@@ -243,7 +246,7 @@ class Core:
             if not waiter.done():
                 waiter.set_result(None)
 
-    async def wait_until(self, predicate: Callable[[], Any], timeout: float) -> Any:
+    async def wait_until(self, predicate: Callable[[], Any], timeout: float) -> Any:  # noqa: ASYNC109
         """Return the first truthy ``predicate()`` result, re-checked after each change."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -256,7 +259,5 @@ class Core:
                 raise TimeoutError(f"condition not met within {timeout} s")
             waiter: asyncio.Future[None] = loop.create_future()
             self._waiters.append(waiter)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(waiter, remaining)
-            except TimeoutError:
-                pass

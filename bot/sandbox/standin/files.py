@@ -86,9 +86,7 @@ def resolve_media(core: Core, token: str, params: Params, field: str, kind: str)
     return resolve_reference(core, token, params, value, kind)
 
 
-def resolve_reference(
-    core: Core, token: str, params: Params, value: Any, kind: str
-) -> StoredFile:
+def resolve_reference(core: Core, token: str, params: Params, value: Any, kind: str) -> StoredFile:
     """Resolve ``attach://name``, a file_id or a URL."""
     upload = params.upload(value)
     if upload is not None:

@@ -77,7 +77,7 @@ def _decode_entity(text: str, pos: int) -> tuple[str, int] | None:
 
 
 class _Open:
-    __slots__ = ("tag", "argument", "offset", "expandable", "language")
+    __slots__ = ("argument", "expandable", "language", "offset", "tag")
 
     def __init__(self, tag: str, argument: str, offset: int, expandable: bool) -> None:
         self.tag = tag
@@ -115,7 +115,7 @@ def parse_html(text: str, *, strict_ampersand: bool = False) -> tuple[str, list[
             decoded = _decode_entity(text, i)
             if decoded is None:
                 if strict_ampersand:
-                    msg = f"Unescaped \"&\" at byte offset {offset_of(i)}"
+                    msg = f'Unescaped "&" at byte offset {offset_of(i)}'
                     raise EntityParseError(msg)
                 out.append("&")
                 length += 1
@@ -189,9 +189,7 @@ def _open_tag(text: str, begin: int, length: int, offset_of: Any) -> tuple[_Open
             argument = value
         elif tag == "code" and name == "class" and value.startswith("language-"):
             argument = value[len("language-") :]
-        elif tag == "span" and name == "class":
-            argument = value
-        elif tag == "tg-emoji" and name == "emoji-id":
+        elif (tag == "span" and name == "class") or (tag == "tg-emoji" and name == "emoji-id"):
             argument = value
     if tag == "span" and argument != "tg-spoiler":
         msg = f'Tag "span" must have class "tg-spoiler" at byte offset {offset_of(begin)}'

@@ -8,6 +8,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .models import ApiError
 
@@ -60,7 +61,7 @@ class RateLimiter:
             self._sweep(horizon)
 
     @staticmethod
-    def _window(windows: dict, key: object, horizon: float) -> deque[float]:  # type: ignore[type-arg]
+    def _window(windows: dict[Any, deque[float]], key: object, horizon: float) -> deque[float]:
         window: deque[float] | None = windows.get(key)
         if window is None:
             window = windows[key] = deque()
@@ -78,7 +79,9 @@ class RateLimiter:
         )
 
     def _sweep(self, horizon: float) -> None:
-        idle = [key for key, window in self._per_chat.items() if not window or window[-1] <= horizon]
+        idle = [
+            key for key, window in self._per_chat.items() if not window or window[-1] <= horizon
+        ]
         for key in idle:
             del self._per_chat[key]
 
@@ -98,4 +101,6 @@ class Faults:
 
     def drop_now(self) -> bool:
         """Decide whether this delivered request loses its response."""
-        return self.drop_after_delivery_rate > 0 and self.rng.random() < self.drop_after_delivery_rate
+        return (
+            self.drop_after_delivery_rate > 0 and self.rng.random() < self.drop_after_delivery_rate
+        )

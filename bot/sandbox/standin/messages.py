@@ -6,7 +6,7 @@ from typing import Any
 
 from .core import BotState, Core
 from .files import resolve_media, resolve_reference
-from .models import SentMessage, StoredFile, bad_request
+from .models import ApiError, SentMessage, StoredFile, bad_request
 from .params import Params
 from .render import Formatted, format_text, message_dict, reply_markup
 
@@ -106,7 +106,9 @@ async def copy_message(core: Core, state: BotState, params: Params) -> Any:
     token = state.account.token
     chat_id = chat_id_of(params)
     from_chat_id = chat_id_of(params, "from_chat_id")
-    source = core.find_message(token, from_chat_id, params.integer("message_id", required=True) or 0)
+    source = core.find_message(
+        token, from_chat_id, params.integer("message_id", required=True) or 0
+    )
     if source is None:
         raise bad_request("message to copy not found")
     core.recipient(token, chat_id)
@@ -206,8 +208,8 @@ async def edit_message_media(core: Core, state: BotState, params: Params) -> Any
     stored = resolve_reference(core, token, params, media.get("media"), kind)
     caption = format_text(core, Params(media), "caption", caption=True)
     markup = reply_markup(params)
-    before = (message.kind, message.media and message.media.file_unique_id)
-    before += (message.plain_caption or None, message.reply_markup)
+    old_media = message.media.file_unique_id if message.media else None
+    before = (message.kind, old_media, message.plain_caption or None, message.reply_markup)
     after = (kind, stored.file_unique_id, caption.plain or None, markup)
     if before != after:
         message.edits.append(message.snapshot())
@@ -244,7 +246,7 @@ async def delete_messages(core: Core, state: BotState, params: Params) -> Any:
         try:
             _delete(core, state.account.token, chat_id, int(message_id))
             deleted += 1
-        except Exception:  # noqa: BLE001 - skipped like Telegram does
+        except ApiError:  # skipped, like Telegram does
             continue
     if not deleted:
         raise bad_request("message to delete not found")

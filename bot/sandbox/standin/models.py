@@ -114,7 +114,11 @@ class User:
 
     def chat(self) -> dict[str, Any]:
         """Return the private chat with this user as a Bot API Chat object."""
-        chat: dict[str, Any] = {"id": self.user_id, "type": "private", "first_name": self.first_name}
+        chat: dict[str, Any] = {
+            "id": self.user_id,
+            "type": "private",
+            "first_name": self.first_name,
+        }
         if self.last_name:
             chat["last_name"] = self.last_name
         if self.username:
@@ -222,7 +226,8 @@ class SentMessage:
     @property
     def shown_text(self) -> str:
         """Return what the user reads: the plain text or the plain caption."""
-        return self.plain_text if self.kind == "text" else (self.plain_caption or "")
+        shown = self.plain_text if self.kind == "text" else self.plain_caption
+        return shown or ""
 
     def snapshot(self) -> Version:
         """Capture the current content before an edit."""

@@ -23,7 +23,7 @@ class Upload:
 class Params:
     """Typed access to one request's parameters, with Telegram's error answers."""
 
-    __slots__ = ("values", "uploads")
+    __slots__ = ("uploads", "values")
 
     def __init__(self, values: dict[str, Any], uploads: dict[str, Upload] | None = None) -> None:
         self.values = values

@@ -66,7 +66,9 @@ def reply_markup(params: Params) -> dict[str, Any] | None:
     if rows is None:
         return markup
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise bad_request("can't parse inline keyboard button: field \"inline_keyboard\" must be an Array")
+        raise bad_request(
+            'can\'t parse inline keyboard button: field "inline_keyboard" must be an Array'
+        )
     for row in rows:
         for button in row:
             _check_button(button)

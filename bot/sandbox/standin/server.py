@@ -125,7 +125,9 @@ class Server:
         token = request.match_info["token"]
         stored = self.core.files_by_path.get(request.match_info["path"])
         if token not in self.core.bots or stored is None or stored.token != token:
-            return _json_response(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return _json_response(
+                404, {"ok": False, "error_code": 404, "description": "Not Found"}
+            )
         content_type = stored.mime_type or (
             "image/jpeg" if stored.kind == "photo" else "application/octet-stream"
         )

@@ -12,9 +12,14 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.telegram.texts import console
+from bot.telegram.texts import analytics, broadcast, console, digest
 
-CATALOGS: list[dict[str, dict[str, str]]] = [console.CATALOG]
+CATALOGS: list[dict[str, dict[str, str]]] = [
+    console.CATALOG,
+    analytics.CATALOG,
+    broadcast.CATALOG,
+    digest.CATALOG,
+]
 
 
 def _merged() -> dict[str, dict[str, str]]:
