@@ -96,7 +96,7 @@ def test_bad_value_in_dot_env_stops_with_one_line(tmp_path: Path) -> None:
 def test_no_admins_is_a_config_error_naming_admin_ids(clean_environment: Path) -> None:
     settings = load_settings()
     assert settings.admin_ids == ()
-    with pytest.raises(ConfigError, match="^ADMIN_IDS") as caught:
+    with pytest.raises(ConfigError, match=r"^ADMIN_IDS") as caught:
         settings.require_admins()
     assert "\n" not in str(caught.value)
 

@@ -4,6 +4,7 @@ process that uses it, and never loosening permissions of directories it does not
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import signal
 import subprocess
@@ -225,7 +226,7 @@ async def test_as_root_server_runs_as_system_user_and_parent_permissions_are_unt
     parent_mode: int,
 ) -> None:
     parent = Path(tempfile.mkdtemp(prefix="hsl-emb-perm-"))
-    parent.chmod(parent_mode)
+    os.chmod(parent, parent_mode)  # our own fresh directory
     directory = parent / "data"
     ancestors = [parent, *parent.parents, ROOT_FALLBACK, *ROOT_FALLBACK.parents]
     before = modes(ancestors)
@@ -235,12 +236,7 @@ async def test_as_root_server_runs_as_system_user_and_parent_permissions_are_unt
         try:
             assert await select_one(dsn) == 1
             (postmaster,) = postmasters(server.pgdata)
-            owner = Path(f"/proc/{postmaster}").stat().st_uid
-            assert owner == int(
-                subprocess.run(
-                    ["id", "-u", SYSTEM_USER], capture_output=True, text=True, check=True
-                ).stdout
-            )
+            assert os.stat(f"/proc/{postmaster}").st_uid == pwd.getpwnam(SYSTEM_USER).pw_uid
             after = modes(ancestors)
             assert {p: m for p, m in after.items() if p in before} == before
         finally:

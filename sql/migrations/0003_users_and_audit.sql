@@ -1,10 +1,12 @@
 -- hsl-bot's own bookkeeping: one row per user kept current by triggers on the school's tables
 -- (so "first appearance" is an index lookup, not a union over all history), who blocked the
 -- bot, and what every admin did. Plus the per-user indexes those triggers need.
+-- Indexes on the school's tables are named hsl_*: the school may already have idx_* ones of
+-- its own, and the down part must drop only what hsl-bot created.
 -- migrate:up
-CREATE INDEX IF NOT EXISTS idx_bookings_user_id ON bookings (user_id);
-CREATE INDEX IF NOT EXISTS idx_events_user_id ON events (user_id);
-CREATE INDEX IF NOT EXISTS idx_free_lesson_registrations_user_id
+CREATE INDEX IF NOT EXISTS hsl_bookings_user_id ON bookings (user_id);
+CREATE INDEX IF NOT EXISTS hsl_events_user_id ON events (user_id);
+CREATE INDEX IF NOT EXISTS hsl_free_lesson_registrations_user_id
     ON free_lesson_registrations (user_id);
 
 CREATE TABLE users (
@@ -149,6 +151,6 @@ DROP FUNCTION IF EXISTS hsl_refresh_user(BIGINT);
 DROP TABLE IF EXISTS audit_log;
 DROP TABLE IF EXISTS blocked_users;
 DROP TABLE IF EXISTS users;
-DROP INDEX IF EXISTS idx_free_lesson_registrations_user_id;
-DROP INDEX IF EXISTS idx_events_user_id;
-DROP INDEX IF EXISTS idx_bookings_user_id;
+DROP INDEX IF EXISTS hsl_free_lesson_registrations_user_id;
+DROP INDEX IF EXISTS hsl_events_user_id;
+DROP INDEX IF EXISTS hsl_bookings_user_id;

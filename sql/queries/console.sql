@@ -27,3 +27,8 @@ ON CONFLICT (key) DO UPDATE SET state = EXCLUDED.state, updated_at = now();
 -- name: fsm_set_data
 INSERT INTO fsm_state (key, data) VALUES (:key, :data)
 ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data, updated_at = now();
+
+-- name: school_has_data
+SELECT EXISTS (SELECT 1 FROM bookings)
+    OR EXISTS (SELECT 1 FROM events)
+    OR EXISTS (SELECT 1 FROM free_lesson_registrations);
