@@ -118,7 +118,7 @@ def build_app(settings: Settings, pool: asyncpg.Pool) -> App:
         texts=texts,
         **services.as_data(),
         admin_ids=frozenset(settings.admin_ids),
-        admin_command_names=admin_command_names(admin),
+        admin_command_names=admin_command_names(admin) | set(ADMIN_COMMANDS),
         sender_bot=sender_bot,
     )
     dispatcher.include_routers(*admin, public_router())

@@ -601,3 +601,29 @@ def test_bare_ampersand_is_kept_like_telegram_does() -> None:
 def test_span_needs_the_spoiler_class() -> None:
     with pytest.raises(EntityParseError, match='Tag "span" must have class "tg-spoiler"'):
         parse_html('<span class="x">a</span>')
+
+
+async def test_markup_and_caption_edits_and_bulk_delete(standin: StandIn, bot: Bot) -> None:
+    user = standin.create_user()
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="Docs", url="https://example.org")]]
+    )
+    photo = await bot.send_photo(user.user_id, BufferedInputFile(png(2, 2), "p.png"))
+    text = await bot.send_message(user.user_id, "pick")
+    await bot.edit_message_reply_markup(
+        chat_id=user.user_id, message_id=text.message_id, reply_markup=keyboard
+    )
+    await bot.edit_message_caption(
+        chat_id=user.user_id, message_id=photo.message_id, caption="<i>new</i>"
+    )
+    with pytest.raises(TelegramBadRequest, match="there is no caption in the message to edit"):
+        await bot.edit_message_caption(
+            chat_id=user.user_id, message_id=text.message_id, caption="x"
+        )
+    await bot.send_chat_action(user.user_id, "typing")
+    first, second = standin.transcript(user.user_id)
+    assert first.plain_caption == "new"
+    assert second.buttons == [[("Docs", "https://example.org")]]
+    assert standin.chat_actions == [(TOKEN, user.user_id, "typing")]
+    assert await bot.delete_messages(user.user_id, [photo.message_id, text.message_id, 99])
+    assert all(message.deleted for message in standin.transcript(user.user_id))

@@ -108,7 +108,8 @@ class ChatPrinter:
 
 async def _lines(script: Path | None) -> AsyncIterator[str]:
     if script is not None:
-        for line in script.read_text(encoding="utf-8").splitlines():
+        text = await asyncio.to_thread(script.read_text, encoding="utf-8")
+        for line in text.splitlines():
             yield line
         return
     interactive = sys.stdin.isatty()
@@ -130,7 +131,11 @@ async def _settle(printer: ChatPrinter) -> None:
         current = printer.signature()
         if current != last:
             last, last_change = current, time.monotonic()
-        elif (time.monotonic() - last_change >= QUIET_S and last_change > started) or (time.monotonic() - started >= QUIET_S * 3 and last_change == started):
+            continue
+        quiet_for = time.monotonic() - last_change
+        replied = last_change > started
+        # After a reply, a short silence ends the turn; with no reply yet, wait a bit longer.
+        if (replied and quiet_for >= QUIET_S) or (not replied and quiet_for >= QUIET_S * 3):
             break
     for line in printer.new_lines():
         print(line, flush=True)

@@ -73,8 +73,10 @@ class UserActions(Core):
     def _member_update(self, user: User, token: str, old: str, new: str) -> None:
         bot = self.bot(token).account.to_user()
         new_member: dict[str, Any] = {"user": bot, "status": new}
-        if new == "kicked":
-            new_member["until_date"] = 0
+        old_member: dict[str, Any] = {"user": bot, "status": old}
+        for member in (old_member, new_member):
+            if member["status"] == "kicked":
+                member["until_date"] = 0  # Telegram's ChatMemberBanned always carries it
         self.queue_update(
             token,
             {
@@ -82,7 +84,7 @@ class UserActions(Core):
                     "chat": user.chat(),
                     "from": user.to_dict(),
                     "date": int(self.now()),
-                    "old_chat_member": {"user": bot, "status": old},
+                    "old_chat_member": old_member,
                     "new_chat_member": new_member,
                 }
             },
