@@ -98,6 +98,16 @@ class Settings(BaseSettings):
             raise ValueError("expected an http(s):// URL")
         return value
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", "language", mode="before")
+    @classmethod
+    def _lower_choice(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
     @field_validator("timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:

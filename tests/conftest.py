@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -36,12 +37,15 @@ def server_dsn() -> Iterator[str]:
         yield configured
         return
     data_dir = Path(tempfile.mkdtemp(prefix="hsl-test-pg-"))
+    # mkdtemp makes a 0700 folder; as root the server runs as another user who must enter it.
+    data_dir.chmod(0o755)
     server = EmbeddedPostgres(data_dir, port=55432)
     running = server.start()
     try:
         yield running.dsn("postgres")
     finally:
         server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

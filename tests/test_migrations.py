@@ -470,7 +470,7 @@ async def test_messaging_schema_equals_the_spec(db_dsn: str) -> None:
         constraints = {
             (r["owner"], r["contype"]): r["def"]
             for r in await connection.fetch(
-                "SELECT conrelid::regclass::text AS owner, contype,"
+                "SELECT conrelid::regclass::text AS owner, contype::text AS contype,"
                 " pg_get_constraintdef(oid) AS def FROM pg_constraint"
                 " WHERE conrelid IN ('message_history'::regclass,"
                 " 'message_recipients'::regclass) AND contype IN ('p', 'f')"
