@@ -21,6 +21,7 @@ from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 from bot.config import Settings
 from bot.db.migrations import Migrator
 from bot.db.pool import open_pool
+from bot.leadership import Leadership
 from bot.services import Services, build_services
 from bot.telegram import admin_command_names, admin_routers, public_router
 from bot.telegram.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
@@ -66,6 +67,7 @@ class App:
     dispatcher: Dispatcher
     texts: Texts
     services: Services
+    leadership: Leadership
     background: list[asyncio.Task[Any]] = field(default_factory=list)
 
     async def announce_commands(self) -> None:
@@ -86,10 +88,11 @@ class App:
                 logger.warning("could not set the command menu for admin %s: %s", admin_id, exc)
 
     async def start_services(self) -> None:
-        await self.services.start()
+        """Campaign for leadership; the leader alone delivers broadcasts and runs schedules."""
+        self.leadership.start()
 
     async def close(self) -> None:
-        await self.services.stop()
+        await self.leadership.stop()
         for task in self.background:
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
@@ -126,7 +129,8 @@ def build_app(settings: Settings, pool: asyncpg.Pool) -> App:
     dispatcher.message.outer_middleware(tracker)
     dispatcher.callback_query.outer_middleware(tracker)
     dispatcher.errors.register(apologise)
-    return App(settings, pool, console_bot, sender_bot, dispatcher, texts, services)
+    leadership = Leadership(pool, services.start, services.stop)
+    return App(settings, pool, console_bot, sender_bot, dispatcher, texts, services, leadership)
 
 
 async def poll(app: App, *, handle_signals: bool) -> None:
@@ -167,7 +171,12 @@ async def run_command(settings: Settings, args: argparse.Namespace) -> int:
             await Migrator(connection).upgrade()
         app = build_app(settings, pool)
         try:
-            await poll(app, handle_signals=True)
+            if settings.webhook_url:
+                from bot.webhook import serve_webhook
+
+                await serve_webhook(app)
+            else:
+                await poll(app, handle_signals=True)
         finally:
             await app.close()
     logger.info("hsl-bot stopped")

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -140,6 +140,22 @@ class Settings(BaseSettings):
             raise ValueError("expected an http(s):// URL")
         return value.rstrip("/")
 
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET: required when WEBHOOK_URL is set")
+        if self.webhook_secret is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", self.webhook_secret.get_secret_value()
+        ):
+            raise ValueError("WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        try:
+            listen_port = int(self.webhook_listen.rpartition(":")[2])
+        except ValueError:
+            listen_port = -1
+        if not 0 < listen_port < 65536:
+            raise ValueError("WEBHOOK_LISTEN: expected host:port, e.g. 0.0.0.0:8080")
+        return self
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -182,9 +198,10 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         error = exc.errors()[0]
-        variable = str(error["loc"][0]).upper() if error["loc"] else "configuration"
         message = str(error["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"{variable}: {message}") from None
+        if not error["loc"]:  # a check across variables names them in its message
+            raise ConfigError(message) from None
+        raise ConfigError(f"{str(error['loc'][0]).upper()}: {message}") from None
 
 
 def safe_dsn_host(dsn: str) -> str:

@@ -32,3 +32,12 @@ ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data, updated_at = now();
 SELECT EXISTS (SELECT 1 FROM bookings)
     OR EXISTS (SELECT 1 FROM events)
     OR EXISTS (SELECT 1 FROM free_lesson_registrations);
+
+-- name: try_leader_lock
+SELECT pg_try_advisory_lock(:key);
+
+-- name: release_leader_lock
+SELECT pg_advisory_unlock(:key);
+
+-- name: leader_heartbeat
+SELECT 1;

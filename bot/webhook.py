@@ -1,0 +1,112 @@
+"""Webhook mode: an aiohttp server behind a load balancer, with a health check."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from aiogram import Bot
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+
+from bot.db.queries import QUERIES
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+logger = logging.getLogger(__name__)
+
+HEALTH_TIMEOUT_S = 2.0
+DRAIN_TIMEOUT_S = 10.0
+
+
+class GuardedWebhook(SimpleRequestHandler):
+    """aiogram's handler, logging requests with a wrong secret and leaving the bot open."""
+
+    def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:
+        accepted = super().verify_secret(telegram_secret_token, bot)
+        if not accepted:
+            logger.warning("webhook request with a wrong secret token refused (401)")
+        return accepted
+
+    async def close(self) -> None:
+        """The App closes the bot's session after draining, not the web server."""
+
+    async def drain(self, limit_s: float) -> None:
+        pending = set(self._background_feed_update_tasks)
+        if pending:
+            await asyncio.wait(pending, timeout=limit_s)
+
+
+def listen_address(listen: str) -> tuple[str, int]:
+    host, _, port = listen.rpartition(":")
+    return host or "0.0.0.0", int(port)
+
+
+def build_web_app(app: App) -> tuple[web.Application, GuardedWebhook]:
+    """The aiohttp application: the webhook route and /healthz."""
+    settings = app.settings
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    handler = GuardedWebhook(
+        app.dispatcher,
+        app.console_bot,
+        handle_in_background=True,
+        secret_token=settings.webhook_secret.get_secret_value(),
+    )
+    web_app = web.Application()
+    handler.register(web_app, path=urlsplit(settings.webhook_url).path or "/")
+
+    async def healthz(request: web.Request) -> web.Response:
+        try:
+            await app.pool.fetchval(*QUERIES.leader_heartbeat(), timeout=HEALTH_TIMEOUT_S)
+        except Exception as exc:
+            logger.warning("health check failed: %s", exc)
+            return web.json_response({"status": "database unavailable"}, status=503)
+        role = "leader" if app.leadership.is_leader else "standby"
+        return web.json_response({"status": "ok", "role": role})
+
+    web_app.router.add_get("/healthz", healthz)
+    return web_app, handler
+
+
+async def serve_webhook(app: App, *, stop: asyncio.Event | None = None) -> None:
+    """Register the webhook and serve until SIGTERM/SIGINT (or ``stop``), then drain."""
+    settings = app.settings
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    web_app, handler = build_web_app(app)
+    runner = web.AppRunner(web_app, handle_signals=False, shutdown_timeout=DRAIN_TIMEOUT_S)
+    await runner.setup()
+    host, port = listen_address(settings.webhook_listen)
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    logger.info("webhook server listening on %s:%s", host, port)
+    await app.console_bot.set_webhook(
+        settings.webhook_url,
+        secret_token=settings.webhook_secret.get_secret_value(),
+        allowed_updates=app.dispatcher.resolve_used_update_types(),
+        drop_pending_updates=False,
+    )
+    await app.announce_commands()
+    await app.start_services()
+    try:
+        await stop.wait()
+        logger.info("draining: no new requests, finishing those in flight")
+    finally:
+        await site.stop()
+        await handler.drain(DRAIN_TIMEOUT_S)
+        await runner.cleanup()
+
+
+def run_in_background(app: App) -> tuple[asyncio.Task[Any], asyncio.Event]:
+    """Serve in a task (tests, several instances in one process)."""
+    stop = asyncio.Event()
+    return asyncio.create_task(serve_webhook(app, stop=stop)), stop
