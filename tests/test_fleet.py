@@ -1,0 +1,151 @@
+"""Several instances in webhook mode behind a load balancer, on one database."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import asyncpg
+import pytest
+
+from tests.fleet import (
+    WEBHOOK_SECRET,
+    Instance,
+    LoadBalancer,
+    free_port,
+    instance_env,
+    start_instance,
+    wait_healthy,
+)
+from tests.support import ADMIN_ID, CONSOLE_TOKEN, SECOND_ADMIN_ID
+
+
+@pytest.fixture
+async def fleet(
+    standin: Any, db_dsn: str, tmp_path: Path
+) -> AsyncIterator[tuple[LoadBalancer, list[Instance]]]:
+    ports = [free_port(), free_port()]
+    lb = LoadBalancer([f"http://127.0.0.1:{port}/webhook" for port in ports])
+    await lb.start()
+    instances = [
+        await start_instance(instance_env(db_dsn, standin, tmp_path, lb, port), port, tmp_path)
+        for port in ports
+    ]
+    try:
+        for instance in instances:
+            await wait_healthy(instance)
+        yield lb, instances
+    finally:
+        for instance in instances:
+            instance.kill()
+        for instance in instances:
+            await instance.process.wait()
+        await lb.stop()
+
+
+async def roles(instances: list[Instance]) -> list[str | None]:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session:
+        healths = [await instance.health(session) for instance in instances]
+    return [h["role"] if h else None for h in healths]
+
+
+async def test_wrong_secret_is_refused_with_401(fleet: Any) -> None:
+    _, instances = fleet
+    update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "/stats"}}
+    async with aiohttp.ClientSession() as session:
+        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+            async with session.post(instances[0].webhook, json=update, headers=headers) as reply:
+                assert reply.status == 401
+        good = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+        async with session.post(instances[0].webhook, json={"update_id": 2}, headers=good) as r:
+            assert r.status == 200
+
+
+async def test_updates_spread_over_both_instances_and_one_leads(standin: Any, fleet: Any) -> None:
+    lb, instances = fleet
+    for round_ in range(3):
+        for admin in (ADMIN_ID, SECOND_ADMIN_ID):
+            await standin.send_message(admin, "/help")
+            reply = await standin.wait_for_message(admin, timeout=15)
+            assert "/cancel" in reply.plain_text, round_
+    assert all(lb.forwarded.get(instance.webhook, 0) >= 2 for instance in instances)
+    for _ in range(50):
+        current = await roles(instances)
+        if sorted(map(str, current)) == ["leader", "standby"]:
+            break
+        await asyncio.sleep(0.2)
+    assert sorted(map(str, current)) == ["leader", "standby"]
+
+
+async def test_a_flow_started_on_one_instance_continues_on_the_other(
+    standin: Any, fleet: Any, db_dsn: str
+) -> None:
+    """FSM state lives in PostgreSQL, so whichever instance gets the next update knows it."""
+    connection = await asyncpg.connect(db_dsn)
+    try:
+        key = f"fsm:{CONSOLE_TOKEN.split(':')[0]}:{ADMIN_ID}:{ADMIN_ID}:default"
+        await connection.execute(
+            "INSERT INTO fsm_state (key, state) VALUES ($1, 'Broadcast:writing_text')", key
+        )
+        lb, _ = fleet
+        before = dict(lb.forwarded)
+        await standin.send_message(ADMIN_ID, "/cancel")
+        reply = await standin.wait_for_message(ADMIN_ID, timeout=15)
+        assert reply.plain_text == "Cancelled. Back to the menu."
+        assert await connection.fetchval("SELECT state FROM fsm_state WHERE key = $1", key) is None
+        assert lb.forwarded != before
+    finally:
+        await connection.close()
+
+
+async def test_killed_leader_is_replaced_within_15_seconds(fleet: Any) -> None:
+    _, instances = fleet
+    for _ in range(100):
+        current = await roles(instances)
+        if "leader" in current:
+            break
+        await asyncio.sleep(0.1)
+    leader = instances[current.index("leader")]
+    survivor = instances[1 - current.index("leader")]
+    killed_at = time.monotonic()
+    leader.kill()
+    await leader.process.wait()
+    takeover = None
+    while time.monotonic() - killed_at < 20:
+        if (await roles([survivor]))[0] == "leader":
+            takeover = time.monotonic() - killed_at
+            break
+        await asyncio.sleep(0.1)
+    print(f"takeover after kill -9: {takeover:.2f} s" if takeover else "no takeover")
+    assert takeover is not None and takeover < 15
+
+
+async def test_healthz_turns_503_when_the_database_is_gone(
+    fleet: Any, db_dsn: str, server_dsn: str
+) -> None:
+    _, instances = fleet
+    database = urlsplit(db_dsn).path.lstrip("/")
+    admin = await asyncpg.connect(server_dsn)
+    try:
+        await admin.execute(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS false')
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", database
+        )
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+            statuses = []
+            for _ in range(30):
+                health = await instances[0].health(session)
+                statuses.append(health["http_status"] if health else None)
+                if statuses[-1] == 503:
+                    break
+                await asyncio.sleep(0.2)
+        assert statuses[-1] == 503, statuses
+    finally:
+        await admin.execute(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS true')
+        await admin.close()
+    assert (await wait_healthy(instances[0], timeout=20))["http_status"] == 200
