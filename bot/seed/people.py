@@ -9,33 +9,43 @@ from __future__ import annotations
 from dataclasses import dataclass
 from random import Random
 
+
+def _pairs(text: str) -> tuple[tuple[str, str], ...]:
+    """``"Анна:anna Иван:ivan"`` → ``(("Анна", "anna"), ("Иван", "ivan"))``."""
+    return tuple((written, latin) for written, latin in (pair.split(":") for pair in text.split()))
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
 # (as written in Cyrillic, transliterated) — the transliteration seeds usernames and e-mails.
-RUSSIAN_NAMES = (
-    ("Александр", "alexander"), ("Алексей", "alexey"), ("Анна", "anna"),
-    ("Анастасия", "anastasia"), ("Андрей", "andrey"), ("Артём", "artem"),
-    ("Валерия", "valeria"), ("Виктория", "viktoria"), ("Владимир", "vladimir"),
-    ("Дарья", "daria"), ("Денис", "denis"), ("Дмитрий", "dmitry"), ("Екатерина", "ekaterina"),
-    ("Елена", "elena"), ("Иван", "ivan"), ("Игорь", "igor"), ("Ирина", "irina"),
-    ("Кирилл", "kirill"), ("Ксения", "ksenia"), ("Максим", "maxim"), ("Мария", "maria"),
-    ("Михаил", "mikhail"), ("Наталья", "natalia"), ("Никита", "nikita"), ("Ольга", "olga"),
-    ("Павел", "pavel"), ("Полина", "polina"), ("Роман", "roman"), ("Сергей", "sergey"),
-    ("Софья", "sofia"), ("Татьяна", "tatiana"), ("Тимур", "timur"), ("Юлия", "yulia"),
-    ("Ярослав", "yaroslav"),
+RUSSIAN_NAMES = _pairs(
+    "Александр:alexander Алексей:alexey Анна:anna Анастасия:anastasia Андрей:andrey Артём:artem "
+    "Валерия:valeria Виктория:viktoria Владимир:vladimir Дарья:daria Денис:denis Дмитрий:dmitry "
+    "Екатерина:ekaterina Елена:elena Иван:ivan Игорь:igor Ирина:irina Кирилл:kirill "
+    "Ксения:ksenia Максим:maxim Мария:maria Михаил:mikhail Наталья:natalia Никита:nikita "
+    "Ольга:olga Павел:pavel Полина:polina Роман:roman Сергей:sergey Софья:sofia Татьяна:tatiana "
+    "Тимур:timur Юлия:yulia Ярослав:yaroslav "
 )
-RUSSIAN_SURNAMES = (
-    ("Иванов", "ivanov"), ("Смирнова", "smirnova"), ("Кузнецов", "kuznetsov"),
-    ("Попова", "popova"), ("Соколов", "sokolov"), ("Лебедева", "lebedeva"),
-    ("Козлов", "kozlov"), ("Новикова", "novikova"), ("Морозов", "morozov"),
-    ("Волкова", "volkova"), ("Орлов", "orlov"), ("Фёдорова", "fedorova"),
+RUSSIAN_SURNAMES = _pairs(
+    "Иванов:ivanov Смирнова:smirnova Кузнецов:kuznetsov Попова:popova Соколов:sokolov "
+    "Лебедева:lebedeva Козлов:kozlov Новикова:novikova Морозов:morozov Волкова:volkova "
+    "Орлов:orlov Фёдорова:fedorova "
 )
-OTHER_NAMES = (
-    "John", "Emma", "Lucas", "Sofia", "Mehmet", "Aigerim", "Dilnoza", "Aziz", "Nurlan",
-    "Giorgi", "Ana", "David", "Oleksandr", "Yana", "Arman", "Madina",
+OTHER_NAMES = _words(
+    "John Emma Lucas Sofia Mehmet Aigerim Dilnoza Aziz Nurlan Giorgi Ana David Oleksandr Yana "
+    "Arman Madina"
 )
 USERNAME_WORDS = ("dev", "code", "pro", "ai", "tech", "it", "online", "vibe", "cursor")
 MAIL_DOMAINS = (
-    ("gmail.com", 0.45), ("yandex.ru", 0.2), ("mail.ru", 0.18), ("icloud.com", 0.06),
-    ("outlook.com", 0.05), ("bk.ru", 0.03), ("proton.me", 0.03),
+    ("gmail.com", 0.45),
+    ("yandex.ru", 0.2),
+    ("mail.ru", 0.18),
+    ("icloud.com", 0.06),
+    ("outlook.com", 0.05),
+    ("bk.ru", 0.03),
+    ("proton.me", 0.03),
 )
 _DOMAIN_NAMES = tuple(name for name, _ in MAIL_DOMAINS)
 _DOMAIN_CUMULATIVE = tuple(
@@ -94,10 +104,8 @@ class People:
 
 def _email(rng: Random, username: str | None, latin: str, surname: str) -> str:
     pick = rng.random()
-    domain = next(
-        (name for name, edge in zip(_DOMAIN_NAMES, _DOMAIN_CUMULATIVE, strict=True) if pick < edge),
-        _DOMAIN_NAMES[0],
-    )
+    edges = zip(_DOMAIN_NAMES, _DOMAIN_CUMULATIVE, strict=True)
+    domain = next((name for name, edge in edges if pick < edge), _DOMAIN_NAMES[0])
     if username is not None and rng.random() < 0.5:
         local = username.replace("_", ".")
     else:
