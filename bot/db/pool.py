@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -32,14 +33,10 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
 
 
 def _json_dumps(value: object) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _json_loads(value: str) -> object:
-    import json
-
     return json.loads(value)
 
 
