@@ -112,7 +112,7 @@ def build_app(settings: Settings, pool: asyncpg.Pool) -> App:
         if settings.sender_token == settings.console_token
         else make_bot(settings.sender_token, settings)
     )
-    services = build_services(settings, pool, console_bot, sender_bot)
+    services = build_services(settings, pool, console_bot, sender_bot, texts)
     admin = admin_routers()
     dispatcher = Dispatcher(
         storage=make_storage(settings, pool),

@@ -10,11 +10,13 @@ import asyncpg
 from bot.analytics import SchoolAnalytics
 from bot.broadcast import BroadcastService
 from bot.db.records import Records
+from bot.digest import DigestScheduler, DigestService
 
 if TYPE_CHECKING:
     from aiogram import Bot
 
     from bot.config import Settings
+    from bot.telegram.texts import Texts
 
 
 @dataclass
@@ -24,23 +26,38 @@ class Services:
     records: Records
     school: SchoolAnalytics
     broadcasts: BroadcastService
+    digest: DigestService
+    digest_scheduler: DigestScheduler
 
     def as_data(self) -> dict[str, Any]:
         """Dispatcher data entries, keyed by the parameter names handlers use."""
-        return {"records": self.records, "school": self.school, "broadcasts": self.broadcasts}
+        return {
+            "records": self.records,
+            "school": self.school,
+            "broadcasts": self.broadcasts,
+            "digest": self.digest,
+        }
 
     async def start(self) -> None:
+        """Leader work: deliver broadcasts, run the digest schedule."""
         await self.broadcasts.start()
+        await self.digest_scheduler.start()
 
     async def stop(self) -> None:
+        await self.digest_scheduler.stop()
         await self.broadcasts.stop()
 
 
 def build_services(
-    settings: Settings, pool: asyncpg.Pool, console_bot: Bot, sender_bot: Bot
+    settings: Settings, pool: asyncpg.Pool, console_bot: Bot, sender_bot: Bot, texts: Texts
 ) -> Services:
+    records = Records(pool)
+    school = SchoolAnalytics(pool, settings.tz)
+    digest = DigestService(pool, school, console_bot, texts, settings, records)
     return Services(
-        records=Records(pool),
-        school=SchoolAnalytics(pool, settings.tz),
+        records=records,
+        school=school,
         broadcasts=BroadcastService(pool, settings, console_bot, sender_bot),
+        digest=digest,
+        digest_scheduler=DigestScheduler(digest),
     )

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.app import running
@@ -213,6 +213,7 @@ _texts = st.one_of(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@example(actions=[(ADMIN_ID, "raw", "/ ")])  # a bare slash from no one crashed the guard once
 @given(
     actions=st.lists(
         st.tuples(

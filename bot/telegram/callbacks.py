@@ -6,7 +6,7 @@ from aiogram.filters.callback_data import CallbackData
 
 
 class MessageUser(CallbackData, prefix="msguser"):
-    """"Message this user" on a /user card: start a broadcast to that one recipient."""
+    """ "Message this user" on a /user card: start a broadcast to that one recipient."""
 
     user_id: int
 

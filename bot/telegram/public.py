@@ -21,9 +21,10 @@ class AdminCommandAttempt(Filter):
         self, message: Message, admin_command_names: frozenset[str]
     ) -> bool | dict[str, str]:
         text = message.text or message.caption or ""
-        if not text.startswith("/"):
+        words = text[1:].split(maxsplit=1) if text.startswith("/") else []
+        if not words:
             return False
-        name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+        name = words[0].split("@", 1)[0].lower()
         if name in admin_command_names and name != "start":
             return {"attempted_command": name}
         return False

@@ -13,4 +13,268 @@ CATALOG: dict[str, dict[str, str]] = {
     "cmd_user": {"ru": "Карточка пользователя", "en": "User card"},
     "cmd_schema": {"ru": "Отчёт о базе данных", "en": "Database report"},
     "cmd_export": {"ru": "Выгрузка CSV", "en": "CSV export"},
+    # usage lines
+    "usage_growth": {"ru": "/growth [дней|all]", "en": "/growth [days|all]"},
+    "usage_daily": {"ru": "/daily [дней]", "en": "/daily [days]"},
+    "usage_events": {"ru": "/events [сколько] [дней]", "en": "/events [how many] [days]"},
+    "usage_funnel": {"ru": "/funnel [дней]", "en": "/funnel [days]"},
+    "usage_user": {
+        "ru": "/user &lt;id | @username | имя&gt;",
+        "en": "/user &lt;id | @username | name&gt;",
+    },
+    "usage_export": {
+        "ru": "/export users|bookings|registrations|events [дней]",
+        "en": "/export users|bookings|registrations|events [days]",
+    },
+    "usage_no_args": {"ru": "/{command} — без аргументов", "en": "/{command} takes no arguments"},
+    "capped": {
+        "ru": "<i>Окно ограничено {days} днями (запрошено {asked}).</i>",
+        "en": "<i>The window is capped at {days} days ({asked} asked).</i>",
+    },
+    # shared words
+    "period_days": {"ru": "за {days} дн.", "en": "last {days} days"},
+    "period_everything": {"ru": "за всё время", "en": "all time"},
+    "period_all": {"ru": "за всё время (с {first})", "en": "all time (since {first})"},
+    "change": {"ru": "сегодня {today}, 7 дн. {week}", "en": "today {today}, 7 days {week}"},
+    "no_data": {"ru": "Нет данных за этот период", "en": "No data for this period"},
+    "status_0": {"ru": "создана, ждёт оплаты", "en": "created, awaiting payment"},
+    "status_1": {"ru": "чек загружен, на проверке", "en": "payment proof uploaded"},
+    "status_2": {"ru": "подтверждена (оплачена)", "en": "confirmed (paid)"},
+    "status_-1": {"ru": "отменена", "en": "cancelled"},
+    "status_other": {"ru": "статус {status}", "en": "status {status}"},
+    "status_viewer": {
+        "ru": "смотрел программу, без брони",
+        "en": "viewed the programme, no booking",
+    },
+    "course_1": {"ru": "Вайб кодинг", "en": "Vibe coding"},
+    "course_2": {"ru": "Вайб кодинг EXTRA", "en": "Vibe coding EXTRA"},
+    "course_other": {"ru": "Курс {course}", "en": "Course {course}"},
+    "course_none": {"ru": "Без курса", "en": "No course"},
+    "stream_none": {"ru": "без потока", "en": "no stream"},
+    # /stats
+    "stats_title": {"ru": "<b>Сводка по школе</b>", "en": "<b>School at a glance</b>"},
+    "stats_users": {"ru": "Пользователи", "en": "Users"},
+    "stats_active": {"ru": "Активные брони", "en": "Active bookings"},
+    "stats_confirmed": {"ru": "Подтверждённые оплаты", "en": "Confirmed payments"},
+    "stats_statuses": {"ru": "Брони по статусам:", "en": "Bookings by status:"},
+    "stats_registrations": {"ru": "Записи на бесплатные уроки", "en": "Free-lesson sign-ups"},
+    "stats_blocked": {"ru": "Заблокировали бота", "en": "Blocked the bot"},
+    "stats_last_broadcast": {
+        "ru": "Последняя рассылка: {when} — «{text}» — доставлено {delivered} из {total}",
+        "en": "Last broadcast: {when} — “{text}” — delivered {delivered} of {total}",
+    },
+    "stats_no_broadcast": {"ru": "Рассылок ещё не было.", "en": "No broadcasts yet."},
+    # /growth
+    "growth_title": {"ru": "Рост пользователей", "en": "User growth"},
+    "growth_caption": {
+        "ru": "<b>Рост пользователей</b> · {period}\nНовых за период: <b>{new}</b> · "
+        "всего: <b>{total}</b>",
+        "en": "<b>User growth</b> · {period}\nNew in the period: <b>{new}</b> · "
+        "total: <b>{total}</b>",
+    },
+    "growth_new": {"ru": "Новые за день", "en": "New per day"},
+    "growth_total": {"ru": "Всего (правая ось)", "en": "Total (right axis)"},
+    "growth_all": {"ru": "Всё", "en": "All"},
+    # /daily
+    "daily_title": {"ru": "<b>По дням</b> · {period}", "en": "<b>Day by day</b> · {period}"},
+    "daily_chart_title": {"ru": "Активность по дням", "en": "Activity per day"},
+    "daily_header": {
+        "ru": "день   новые брони событ  рег  опл",
+        "en": "day      new book events  reg paid",
+    },
+    "daily_legend": {
+        "ru": "новые — первые появления, брони — созданные брони, рег — записи на уроки, "
+        "опл — подтверждённые оплаты.",
+        "en": "new — first appearances, book — bookings made, reg — free-lesson sign-ups, "
+        "paid — payments confirmed.",
+    },
+    "daily_totals": {
+        "ru": "За период: новых {new_users}, броней {bookings}, событий {events}, "
+        "записей {registrations}, оплат {confirmations}",
+        "en": "In the period: {new_users} new, {bookings} bookings, {events} events, "
+        "{registrations} sign-ups, {confirmations} payments",
+    },
+    "series_new_users": {"ru": "Новые", "en": "New users"},
+    "series_bookings": {"ru": "Брони", "en": "Bookings"},
+    "series_events": {"ru": "События (правая ось)", "en": "Events (right axis)"},
+    "series_registrations": {"ru": "Записи на уроки", "en": "Sign-ups"},
+    "series_confirmations": {"ru": "Оплаты", "en": "Payments"},
+    # /events
+    "events_title": {"ru": "<b>Топ событий</b> · {period}", "en": "<b>Top events</b> · {period}"},
+    "events_chart_title": {"ru": "Топ событий", "en": "Top events"},
+    "events_total": {"ru": "Всего событий: {total}", "en": "Events in total: {total}"},
+    # /courses
+    "courses_title": {"ru": "<b>Курсы и потоки</b>", "en": "<b>Courses and streams</b>"},
+    "courses_empty": {"ru": "Броней пока нет.", "en": "No bookings yet."},
+    "courses_stream": {
+        "ru": "{stream}{current}: {total} броней — конверсия в оплату {conversion}",
+        "en": "{stream}{current}: {total} bookings — conversion to paid {conversion}",
+    },
+    "courses_current": {"ru": " (текущий)", "en": " (current)"},
+    "courses_hint": {
+        "ru": "Кнопка потока открывает список его учеников.",
+        "en": "A stream's button lists its students.",
+    },
+    "students_title": {
+        "ru": "<b>{course} · {stream}</b> — {total} чел., стр. {page}/{pages}",
+        "en": "<b>{course} · {stream}</b> — {total} people, page {page}/{pages}",
+    },
+    "students_viewers_note": {
+        "ru": "<i>Текущий поток: в конце — смотревшие программу без брони.</i>",
+        "en": "<i>Current stream: programme viewers without a booking come last.</i>",
+    },
+    "students_row": {
+        "ru": "{n}. {name} — {status} — был(а) {seen}",
+        "en": "{n}. {name} — {status} — last active {seen}",
+    },
+    "students_empty": {"ru": "В этом потоке никого нет.", "en": "Nobody in this stream."},
+    "stream_gone": {
+        "ru": "Этого потока больше нет в данных.",
+        "en": "This stream is no longer in the data.",
+    },
+    "prev_page": {"ru": "◀ Назад", "en": "◀ Back"},
+    "next_page": {"ru": "Вперёд ▶", "en": "Next ▶"},
+    # /lessons
+    "lessons_title": {
+        "ru": "<b>Бесплатные уроки</b> (с {first})",
+        "en": "<b>Free lessons</b> (from {first})",
+    },
+    "lessons_empty": {
+        "ru": "Записей на уроки с {first} нет.",
+        "en": "No free-lesson sign-ups since {first}.",
+    },
+    "lessons_row": {
+        "ru": "<b>{date} · {lesson}</b>: записались {registered} · пришли {attended} "
+        "({attended_share}) · потом купили {booked} ({booked_share})",
+        "en": "<b>{date} · {lesson}</b>: signed up {registered} · attended {attended} "
+        "({attended_share}) · booked later {booked} ({booked_share})",
+    },
+    # /funnel
+    "funnel_title": {"ru": "<b>Воронка</b> · {period}", "en": "<b>Funnel</b> · {period}"},
+    "funnel_chart_title": {"ru": "Воронка", "en": "Funnel"},
+    "funnel_note": {
+        "ru": "<i>Шаг засчитан, если в окне пройдены и все предыдущие.</i>",
+        "en": "<i>A step counts users who also reached every earlier step in the window.</i>",
+    },
+    "funnel_started": {"ru": "Нажали /start", "en": "Pressed /start"},
+    "funnel_viewed": {"ru": "Смотрели программу", "en": "Viewed the programme"},
+    "funnel_booked": {"ru": "Создали бронь", "en": "Made a booking"},
+    "funnel_paid": {"ru": "Загрузили чек", "en": "Uploaded payment proof"},
+    "funnel_confirmed": {"ru": "Оплата подтверждена", "en": "Payment confirmed"},
+    "funnel_row": {
+        "ru": "{n}. {step}: <b>{users}</b>{conversion}",
+        "en": "{n}. {step}: <b>{users}</b>{conversion}",
+    },
+    "funnel_conversion": {"ru": " ({share} от предыдущего)", "en": " ({share} of the previous)"},
+    # /retention
+    "retention_title": {
+        "ru": "<b>Удержание по недельным когортам</b> ({weeks} нед.)",
+        "en": "<b>Retention by weekly cohort</b> ({weeks} weeks)",
+    },
+    "retention_chart_title": {
+        "ru": "Доля когорты с событиями, %",
+        "en": "Share of the cohort with any event, %",
+    },
+    "retention_x": {"ru": "недель с первого появления", "en": "weeks since first appearance"},
+    "retention_y": {"ru": "когорта · размер", "en": "cohort · size"},
+    "retention_row": {
+        "ru": "{week} — {size} чел.: {shares}",
+        "en": "{week} — {size} users: {shares}",
+    },
+    "retention_share": {"ru": "н{n} {share}", "en": "w{n} {share}"},
+    "retention_empty_row": {"ru": "{week} — никого", "en": "{week} — nobody"},
+    # /leads
+    "leads_title": {
+        "ru": "<b>Лиды</b> — без оплаты, события с {since}",
+        "en": "<b>Leads</b> — not paying, events since {since}",
+    },
+    "leads_hot": {
+        "ru": "🔥 Горячие (≥ 20 событий за ≥ 5 дней): <b>{n}</b>",
+        "en": "🔥 Hot (≥ 20 events on ≥ 5 days): <b>{n}</b>",
+    },
+    "leads_warm": {
+        "ru": "Тёплые (≥ 10 событий за ≥ 3 дня): <b>{n}</b>",
+        "en": "Warm (≥ 10 events on ≥ 3 days): <b>{n}</b>",
+    },
+    "leads_cool": {
+        "ru": "Прохладные (≥ 5 событий): <b>{n}</b>",
+        "en": "Cool (≥ 5 events): <b>{n}</b>",
+    },
+    "leads_top": {"ru": "Самые горячие:", "en": "Hottest leads:"},
+    "leads_row": {
+        "ru": "{n}. {name} — {events} событий, {days} дн.",
+        "en": "{n}. {name} — {events} events on {days} days",
+    },
+    # /user
+    "user_not_found": {
+        "ru": "Пользователь «{query}» не найден.",
+        "en": "User “{query}” not found.",
+    },
+    "user_matches": {
+        "ru": "Нашлось несколько пользователей ({n}), выберите:",
+        "en": "Several users match ({n}); pick one:",
+    },
+    "user_title": {
+        "ru": "<b>{name}</b> · id <code>{user_id}</code>",
+        "en": "<b>{name}</b> · id <code>{user_id}</code>",
+    },
+    "user_seen": {
+        "ru": "Впервые: {first} · последний раз: {last}",
+        "en": "First seen: {first} · last seen: {last}",
+    },
+    "user_blocked": {
+        "ru": "⛔ Заблокировал бота {when} ({reason})",
+        "en": "⛔ Blocked the bot on {when} ({reason})",
+    },
+    "user_not_blocked": {"ru": "Бота не блокировал.", "en": "Has not blocked the bot."},
+    "user_bookings": {"ru": "<b>Брони</b>:", "en": "<b>Bookings</b>:"},
+    "user_booking": {
+        "ru": "• {course} · {stream} — {status} — {when}",
+        "en": "• {course} · {stream} — {status} — {when}",
+    },
+    "user_lessons": {"ru": "<b>Бесплатные уроки</b>:", "en": "<b>Free lessons</b>:"},
+    "user_lesson": {
+        "ru": "• {lesson} на {date} (записался {when})",
+        "en": "• {lesson} on {date} (signed up {when})",
+    },
+    "user_events": {
+        "ru": "<b>Последние события</b> ({shown} из {total}):",
+        "en": "<b>Recent events</b> ({shown} of {total}):",
+    },
+    "user_event": {"ru": "• {when} {event}", "en": "• {when} {event}"},
+    "user_broadcasts": {"ru": "<b>Рассылки</b>:", "en": "<b>Broadcasts received</b>:"},
+    "user_broadcast": {
+        "ru": "• {when} — «{text}» — {status}",
+        "en": "• {when} — “{text}” — {status}",
+    },
+    "user_none": {"ru": "• нет", "en": "• none"},
+    "user_message_button": {"ru": "✉️ Написать пользователю", "en": "✉️ Message this user"},
+    "delivery_pending": {"ru": "в очереди", "en": "pending"},
+    "delivery_sent": {"ru": "доставлено", "en": "delivered"},
+    "delivery_failed": {"ru": "не доставлено", "en": "failed"},
+    "delivery_deleted": {"ru": "удалено", "en": "deleted"},
+    # /schema
+    "schema_title": {
+        "ru": "<b>База данных</b>: таблиц {n}",
+        "en": "<b>Database</b>: {n} tables",
+    },
+    "schema_table": {
+        "ru": "<b>{name}</b> — {rows} строк, {size}",
+        "en": "<b>{name}</b> — {rows} rows, {size}",
+    },
+    "schema_estimate": {"ru": "≈{rows}", "en": "≈{rows}"},
+    "schema_columns": {"ru": "колонки: {columns}", "en": "columns: {columns}"},
+    "schema_indexes": {"ru": "индексы: {indexes}", "en": "indexes: {indexes}"},
+    "schema_no_indexes": {"ru": "индексов нет", "en": "no indexes"},
+    # /export
+    "export_caption": {
+        "ru": "{kind}: {rows} строк · {period}",
+        "en": "{kind}: {rows} rows · {period}",
+    },
+    "export_too_big": {
+        "ru": "Файл больше {mb} МБ — Telegram его не примет. Сузьте окно, например: "
+        "/export {kind} 30",
+        "en": "The file is over {mb} MB, more than Telegram accepts. Narrow the window, e.g. "
+        "/export {kind} 30",
+    },
 }

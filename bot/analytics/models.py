@@ -1,0 +1,285 @@
+"""The answers SchoolAnalytics gives: frozen dataclasses, no database or Telegram types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+# bookings.confirmed, in the order the console lists them (SPEC §1): all four, always.
+STATUSES: tuple[int, ...] = (0, 1, 2, -1)
+CONFIRMED = 2
+CANCELLED = -1
+
+FUNNEL_STEPS: tuple[str, ...] = ("started", "viewed", "booked", "paid", "confirmed")
+LEAD_TIERS: tuple[str, ...] = ("hot", "warm", "cool")
+
+
+@dataclass(frozen=True)
+class Window:
+    """A run of local days ending today; ``days`` None means the whole history."""
+
+    first_day: date | None
+    today: date
+    days: int | None
+    capped_from: int | None = None  # what was asked for when more than the cap
+
+
+@dataclass(frozen=True)
+class Change:
+    """A total and how much of it was added today and over the last 7 days."""
+
+    total: int
+    today: int
+    week: int
+
+
+@dataclass(frozen=True)
+class LastBroadcast:
+    text: str
+    sent_at: datetime | None
+    recipients: int
+    delivered: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    users: Change
+    active_bookings: Change
+    confirmed: Change
+    statuses: tuple[tuple[int, Change], ...]
+    registrations: Change
+    blocked: Change
+    last_broadcast: LastBroadcast | None
+
+
+@dataclass(frozen=True)
+class GrowthDay:
+    day: date
+    new_users: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Growth:
+    window: Window
+    days: tuple[GrowthDay, ...]
+
+    @property
+    def new_users(self) -> int:
+        return sum(d.new_users for d in self.days)
+
+    @property
+    def total(self) -> int:
+        return self.days[-1].total if self.days else 0
+
+
+@dataclass(frozen=True)
+class DailyRow:
+    day: date
+    new_users: int
+    bookings: int
+    events: int
+    registrations: int
+    confirmations: int
+
+
+@dataclass(frozen=True)
+class Daily:
+    window: Window
+    rows: tuple[DailyRow, ...]
+
+
+@dataclass(frozen=True)
+class EventCount:
+    event_type: str
+    count: int
+
+
+@dataclass(frozen=True)
+class TopEvents:
+    window: Window
+    rows: tuple[EventCount, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One course stream found in the bookings, with its bookings per status."""
+
+    course_id: int
+    stream: str
+    counts: tuple[tuple[int, int], ...]  # (status, bookings) for every status in STATUSES
+    last_day: date | None
+    current: bool  # the course's stream with the most recent booking
+
+    @property
+    def key(self) -> str:
+        """A short stable id for buttons (stream names may be long or contain ':')."""
+        import hashlib
+
+        return hashlib.sha1(f"{self.course_id}|{self.stream}".encode()).hexdigest()[:12]
+
+    def count(self, status: int) -> int:
+        return dict(self.counts).get(status, 0)
+
+    @property
+    def total(self) -> int:
+        return sum(n for _, n in self.counts)
+
+
+@dataclass(frozen=True)
+class Student:
+    user_id: int
+    username: str | None
+    first_name: str | None
+    status: int | None  # None: viewed the programme, no booking
+    last_seen_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StudentsPage:
+    stream: Stream
+    students: tuple[Student, ...]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class Lesson:
+    lesson_type: str
+    lesson_date: date
+    registered: int
+    attended: int
+    booked: int
+
+
+@dataclass(frozen=True)
+class Lessons:
+    first_day: date
+    rows: tuple[Lesson, ...]
+
+
+@dataclass(frozen=True)
+class Funnel:
+    window: Window
+    steps: tuple[tuple[str, int], ...]  # (step name from FUNNEL_STEPS, users)
+
+
+@dataclass(frozen=True)
+class Cohort:
+    week: date  # Monday of the first-appearance week
+    size: int
+    active: tuple[int, ...]  # users active in week 0, 1, … (up to the current week)
+
+
+@dataclass(frozen=True)
+class Retention:
+    this_week: date
+    cohorts: tuple[Cohort, ...]
+
+
+@dataclass(frozen=True)
+class Lead:
+    user_id: int
+    username: str | None
+    first_name: str | None
+    events: int
+    days: int
+
+
+@dataclass(frozen=True)
+class Leads:
+    since: date
+    tiers: tuple[tuple[str, int], ...]  # (tier from LEAD_TIERS, users)
+    hot: tuple[Lead, ...]
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    user_id: int
+    username: str | None
+    first_name: str | None
+    first_seen_at: datetime | None
+    last_seen_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Booking:
+    course_id: int | None
+    stream: str | None
+    status: int
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Registration:
+    lesson_type: str | None
+    lesson_date: date | None
+    registered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Event:
+    event_type: str
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Received:
+    """A broadcast this user was a recipient of."""
+
+    message_id: int
+    sent_at: datetime | None
+    text: str
+    status: str | None
+
+
+@dataclass(frozen=True)
+class UserCard:
+    user: UserSummary
+    bookings: tuple[Booking, ...]
+    registrations: tuple[Registration, ...]
+    events: tuple[Event, ...]
+    events_total: int
+    broadcasts: tuple[Received, ...]
+    blocked_at: datetime | None
+    blocked_reason: str | None
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    not_null: bool
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    definition: str
+    unique: bool
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    rows: int
+    estimated: bool
+    bytes: int
+    columns: tuple[Column, ...]
+    indexes: tuple[Index, ...]
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """A CSV written to a temporary file; the caller sends it and calls ``discard``."""
+
+    path: Path
+    file_name: str
+    rows: int
+    size: int
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)

@@ -1,0 +1,108 @@
+"""/user and /schema: one person's card, and the database report."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+import asyncpg
+
+from bot.analytics.models import (
+    Booking,
+    Column,
+    Event,
+    Index,
+    Received,
+    Registration,
+    Table,
+    UserCard,
+    UserSummary,
+)
+from bot.db.queries import QUERIES
+
+CARD_ROWS = 10
+_USERNAME = re.compile(r"^@?([A-Za-z0-9_]{3,32})$")
+
+
+def _summary(row: asyncpg.Record) -> UserSummary:
+    return UserSummary(
+        row["user_id"],
+        row["username"],
+        row["first_name"],
+        row["first_seen_at"],
+        row["last_seen_at"],
+    )
+
+
+def _like_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` literally anywhere."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def find_users(conn: asyncpg.Connection, query: str, limit: int) -> tuple[UserSummary, ...]:
+    """Users matching an id, an @username, or a fragment of a name (several: up to ``limit``)."""
+    query = query.strip()
+    if re.fullmatch(r"-?\d{1,19}", query):
+        row = await conn.fetchrow(*QUERIES.user_by_id(user_id=int(query)))
+        if row is not None:
+            return (_summary(row),)
+    if query.startswith("@") and (match := _USERNAME.match(query)):
+        rows = await conn.fetch(*QUERIES.users_by_username(username=match.group(1), limit=limit))
+        return tuple(_summary(r) for r in rows)
+    rows = await conn.fetch(*QUERIES.users_by_text(pattern=_like_pattern(query), limit=limit))
+    exact = [r for r in rows if (r["username"] or "").lower() == query.lower()]
+    return tuple(_summary(r) for r in (exact or rows))
+
+
+async def user_card(conn: asyncpg.Connection, user_id: int) -> UserCard | None:
+    """Everything the school knows about one user, or None for an unknown id."""
+    row = await conn.fetchrow(*QUERIES.user_by_id(user_id=user_id))
+    if row is None:
+        return None
+    bookings = await conn.fetch(*QUERIES.user_bookings(user_id=user_id, limit=CARD_ROWS))
+    registrations = await conn.fetch(*QUERIES.user_registrations(user_id=user_id, limit=CARD_ROWS))
+    events = await conn.fetch(*QUERIES.user_events(user_id=user_id, limit=CARD_ROWS))
+    broadcasts = await conn.fetch(*QUERIES.user_broadcasts(user_id=user_id, limit=CARD_ROWS))
+    blocked = await conn.fetchrow(*QUERIES.user_blocked(user_id=user_id))
+    return UserCard(
+        user=_summary(row),
+        bookings=tuple(
+            Booking(b["course_id"], b["course_stream"], b["confirmed"], b["created_at"])
+            for b in bookings
+        ),
+        registrations=tuple(
+            Registration(r["lesson_type"], r["lesson_date"], r["registered_at"])
+            for r in registrations
+        ),
+        events=tuple(Event(e["event_type"], e["created_at"]) for e in events),
+        events_total=int(events[0]["total"]) if events else 0,
+        broadcasts=tuple(
+            Received(b["id"], b["sent_at"], b["message_text"] or "", b["delivery_status"])
+            for b in broadcasts
+        ),
+        blocked_at=blocked["blocked_at"] if blocked else None,
+        blocked_reason=blocked["reason"] if blocked else None,
+    )
+
+
+async def schema(conn: asyncpg.Connection, exact_below_bytes: int) -> tuple[Table, ...]:
+    """Every table with its row count, columns and indexes."""
+    tables = await conn.fetch(*QUERIES.schema_tables(exact_below_bytes=exact_below_bytes))
+    columns: dict[str, list[Column]] = defaultdict(list)
+    for c in await conn.fetch(*QUERIES.schema_columns()):
+        columns[c["table_name"]].append(Column(c["name"], c["type"], c["not_null"]))
+    indexes: dict[str, list[Index]] = defaultdict(list)
+    for i in await conn.fetch(*QUERIES.schema_indexes()):
+        indexes[i["table_name"]].append(Index(i["name"], i["definition"] or "", i["is_unique"]))
+    return tuple(
+        Table(
+            t["name"],
+            int(t["row_count"] or 0),
+            t["estimated"],
+            int(t["bytes"]),
+            tuple(columns[t["name"]]),
+            tuple(indexes[t["name"]]),
+        )
+        for t in tables
+    )

@@ -1,0 +1,142 @@
+"""/courses, /lessons, /funnel, /retention and /leads."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+import asyncpg
+
+from bot.analytics.models import (
+    FUNNEL_STEPS,
+    LEAD_TIERS,
+    STATUSES,
+    Cohort,
+    Funnel,
+    Lead,
+    Leads,
+    Lesson,
+    Retention,
+    Stream,
+    Student,
+    StudentsPage,
+    Window,
+)
+from bot.db.queries import QUERIES
+
+
+async def streams(conn: asyncpg.Connection) -> tuple[Stream, ...]:
+    """Every course stream present in the bookings, newest first within each course."""
+    rows = await conn.fetch(*QUERIES.course_streams())
+    counts: dict[tuple[int, str], dict[int, int]] = defaultdict(dict)
+    last: dict[tuple[int, str], date | None] = {}
+    for r in rows:
+        key = (r["course_id"], r["course_stream"])
+        counts[key][r["confirmed"]] = int(r["n"])
+        last[key] = r["last_day"]
+    current: dict[int, tuple[int, str]] = {}
+    for key in sorted(counts, key=lambda k: (last[k] or date.min, k[1])):
+        current[key[0]] = key  # the latest wins
+    result = []
+    for key in counts:
+        statuses = [*STATUSES, *sorted(set(counts[key]) - set(STATUSES))]
+        result.append(
+            Stream(
+                course_id=key[0],
+                stream=key[1],
+                counts=tuple((s, counts[key].get(s, 0)) for s in statuses),
+                last_day=last[key],
+                current=current[key[0]] == key,
+            )
+        )
+    result.sort(key=lambda s: (s.course_id, -(s.last_day or date.min).toordinal(), s.stream))
+    return tuple(result)
+
+
+async def students(
+    conn: asyncpg.Connection, stream: Stream, page: int, per_page: int
+) -> StudentsPage:
+    """One page of a stream's people (bookers, then programme viewers for a current stream)."""
+    rows = await conn.fetch(
+        *QUERIES.stream_students(
+            course_id=stream.course_id,
+            stream=stream.stream,
+            with_viewers=stream.current,
+            limit=per_page,
+            offset=page * per_page,
+        )
+    )
+    total = int(rows[0]["total"]) if rows else 0
+    if not rows and page > 0:  # the list shrank under an old button: show the last page
+        count_rows = await conn.fetch(
+            *QUERIES.stream_students(
+                course_id=stream.course_id,
+                stream=stream.stream,
+                with_viewers=stream.current,
+                limit=1,
+                offset=0,
+            )
+        )
+        total = int(count_rows[0]["total"]) if count_rows else 0
+        last_page = max(0, math.ceil(total / per_page) - 1)
+        if last_page != page:
+            return await students(conn, stream, last_page, per_page)
+    people = tuple(
+        Student(r["user_id"], r["username"], r["first_name"], r["status"], r["last_seen_at"])
+        for r in rows
+    )
+    return StudentsPage(stream, people, total, page, max(1, math.ceil(total / per_page)))
+
+
+async def lessons(
+    conn: asyncpg.Connection, first_day: date, since: datetime, tz: str, limit: int
+) -> tuple[Lesson, ...]:
+    """Free lessons dated from ``first_day`` on, newest first."""
+    rows = await conn.fetch(
+        *QUERIES.lessons_overview(first_day=first_day, since=since, tz=tz, limit=limit)
+    )
+    return tuple(
+        Lesson(r["lesson_type"], r["lesson_date"], r["registered"], r["attended"], r["booked"])
+        for r in rows
+    )
+
+
+async def funnel(conn: asyncpg.Connection, window: Window, since: datetime) -> Funnel:
+    """Users reaching each step (and every earlier one) within the window."""
+    row = await conn.fetchrow(*QUERIES.funnel_counts(since=since))
+    assert row is not None
+    return Funnel(window, tuple((step, int(row[step])) for step in FUNNEL_STEPS))
+
+
+async def retention(conn: asyncpg.Connection, this_week: date, weeks: int) -> Retention:
+    """Weekly cohorts by first appearance and their activity in each later week."""
+    first_week = this_week - timedelta(weeks=weeks - 1)
+    rows = await conn.fetch(*QUERIES.retention_cohorts(first_week=first_week, this_week=this_week))
+    sizes: dict[date, int] = {}
+    active: dict[date, dict[int, int]] = defaultdict(dict)
+    for r in rows:
+        sizes[r["cohort"]] = int(r["size"])
+        if r["week"] is not None:
+            active[r["cohort"]][(r["week"] - r["cohort"]).days // 7] = int(r["users"])
+    cohorts = []
+    for week in sorted(sizes):
+        span = (this_week - week).days // 7 + 1
+        cohorts.append(
+            Cohort(week, sizes[week], tuple(active[week].get(i, 0) for i in range(span)))
+        )
+    return Retention(this_week, tuple(cohorts))
+
+
+async def leads(
+    conn: asyncpg.Connection, first_day: date, since: datetime, tz: str, top: int
+) -> Leads:
+    """Non-paying users scored by their recent events."""
+    rows = await conn.fetch(*QUERIES.lead_scores(since=since, tz=tz, top=top))
+    sizes = {r["tier"]: int(r["tier_size"]) for r in rows}
+    hot = tuple(
+        Lead(r["user_id"], r["username"], r["first_name"], int(r["events"]), int(r["days"]))
+        for r in rows
+        if r["tier"] == "hot"
+    )
+    return Leads(first_day, tuple((tier, sizes.get(tier, 0)) for tier in LEAD_TIERS), hot)

@@ -1,0 +1,294 @@
+"""The daily digest: build it, send it to each admin exactly once a day, schedule it.
+
+The scheduler (APScheduler 3 ``AsyncIOScheduler``, run by the leader only) fires a cron job at
+the top of every minute; :meth:`DigestService.tick` then works out which admins are due at that
+moment — each admin may have a time of their own, and changes made on any instance are read
+from the database, so nothing needs rescheduling. APScheduler's job stores must not be shared
+between schedulers, so the once-a-day promise lives in PostgreSQL instead: a unique
+``(admin, day)`` row is claimed before sending and settled after. A second scheduler, a restart
+or a duplicate firing finds the row and sends nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+
+from bot.analytics import SchoolAnalytics
+from bot.db.queries import QUERIES
+from bot.db.records import Records
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+    from bot.config import Settings
+    from bot.telegram.texts import Texts
+
+logger = logging.getLogger(__name__)
+
+LATE_LIMIT = timedelta(hours=6)  # later than this, a missed digest is skipped, not sent
+ON_TIME = timedelta(minutes=2)  # within this, a digest is not called late
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    """One local day of the school, as the digest compares days."""
+
+    day: date
+    new_users: int
+    bookings: int
+    statuses: tuple[int, int, int, int]  # created, pending review, paid, cancelled
+    payments: int
+    registrations: int
+    attendance: int
+    events: int
+    blocked: int
+    broadcasts: int
+    recipients: int
+    delivered: int
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What one admin receives: the report on ``day`` and the 30-day growth chart."""
+
+    day: date
+    yesterday: DayFigures
+    day_before: DayFigures
+    week_before: DayFigures
+    total_users: int
+    growth_png: bytes
+    late_by: timedelta | None = None
+    skipped_days: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class Preference:
+    enabled: bool
+    send_at: time | None  # None: DIGEST_TIME
+
+
+class DigestService:
+    """Build and deliver digests; called by the scheduler, by /digest and by tests."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        school: SchoolAnalytics,
+        bot: Bot,
+        texts: Texts,
+        settings: Settings,
+        records: Records,
+    ) -> None:
+        self.pool = pool
+        self.school = school
+        self.bot = bot
+        self.texts = texts
+        self.settings = settings
+        self.records = records
+        self.tz = settings.tz
+
+    # preferences --------------------------------------------------------------------------
+
+    async def preferences(self) -> dict[int, Preference]:
+        rows = await self.pool.fetch(
+            *QUERIES.digest_preferences(admin_ids=list(self.settings.admin_ids))
+        )
+        found = {row["admin_id"]: Preference(row["enabled"], row["send_at"]) for row in rows}
+        return {
+            admin: found.get(admin, Preference(True, None)) for admin in self.settings.admin_ids
+        }
+
+    async def set_enabled(self, admin_id: int, enabled: bool) -> None:
+        await self.pool.execute(*QUERIES.set_digest_enabled(admin_id=admin_id, enabled=enabled))
+        await self.records.audit(admin_id, "digest_" + ("on" if enabled else "off"))
+
+    async def set_time(self, admin_id: int, send_at: time) -> None:
+        await self.pool.execute(*QUERIES.set_digest_time(admin_id=admin_id, send_at=send_at))
+        await self.records.audit(admin_id, "digest_time", time=send_at.strftime("%H:%M"))
+
+    def time_for(self, preference: Preference) -> time | None:
+        """When this admin's digest is due; None when they or DIGEST_TIME turned it off."""
+        if not preference.enabled:
+            return None
+        return preference.send_at or self.settings.digest_at
+
+    # the scheduled job ---------------------------------------------------------------------
+
+    async def tick(self, now: datetime | None = None) -> list[tuple[int, date, str]]:
+        """Send every digest due at ``now``; return (admin, day, outcome) for each decided."""
+        now = (now or datetime.now(self.tz)).astimezone(self.tz)
+        outcomes = []
+        for admin_id, preference in (await self.preferences()).items():
+            send_at = self.time_for(preference)
+            if send_at is None:
+                continue
+            # Yesterday's digest may still be within its late window just after midnight;
+            # today's is sent, or recorded as skipped when the bot came back too late.
+            for day in (now.date() - timedelta(days=1), now.date()):
+                due_at = datetime.combine(day, send_at, tzinfo=self.tz)
+                if due_at > now or (day < now.date() and now - due_at > LATE_LIMIT):
+                    continue
+                outcome = await self._deliver_once(admin_id, day, due_at, now)
+                if outcome is not None:
+                    outcomes.append((admin_id, day, outcome))
+        return outcomes
+
+    async def _deliver_once(
+        self, admin_id: int, day: date, due_at: datetime, now: datetime
+    ) -> str | None:
+        late_by = now - due_at
+        status = "skipped" if late_by > LATE_LIMIT else "sending"
+        claimed = await self.pool.fetchval(
+            *QUERIES.claim_digest(admin_id=admin_id, day=day, status=status, due_at=due_at)
+        )
+        if claimed is None:
+            return None  # someone already sent, is sending, or skipped it
+        if status == "skipped":
+            logger.warning("digest for admin %s on %s skipped: %s late", admin_id, day, late_by)
+            return "skipped"
+        try:
+            skipped = await self.pool.fetch(
+                *QUERIES.skipped_digests_since_last_sent(admin_id=admin_id, day=day)
+            )
+            digest = await self.build(
+                day,
+                late_by=late_by if late_by > ON_TIME else None,
+                skipped_days=tuple(row["day"] for row in skipped),
+            )
+            await self.send(admin_id, digest)
+        except Exception as exc:
+            # One admin's failure (blocked the bot, network) must not stop the others.
+            logger.warning("digest for admin %s on %s failed: %s", admin_id, day, exc)
+            await self.pool.execute(
+                *QUERIES.settle_digest(
+                    admin_id=admin_id, day=day, status="failed", error=str(exc)[:500]
+                )
+            )
+            await self.records.audit(
+                admin_id, "digest_failed", day=day.isoformat(), error=str(exc)
+            )
+            return "failed"
+        await self.pool.execute(
+            *QUERIES.settle_digest(admin_id=admin_id, day=day, status="sent", error=None)
+        )
+        return "sent"
+
+    # content -------------------------------------------------------------------------------
+
+    async def build(
+        self,
+        day: date,
+        *,
+        late_by: timedelta | None = None,
+        skipped_days: tuple[date, ...] = (),
+    ) -> Digest:
+        """The digest due on ``day``: it reports on the day before."""
+        yesterday = day - timedelta(days=1)
+        wanted = [yesterday, yesterday - timedelta(days=1), yesterday - timedelta(days=7)]
+        daily = await self.school.daily_between(wanted[-1], yesterday)
+        extra = await self.pool.fetch(*QUERIES.digest_day_figures(days=wanted, tz=self.tz.key))
+        by_day = {row.day: row for row in daily.rows}
+        figures = {row["day"]: _figures(by_day.get(row["day"]), row) for row in extra}
+        growth = await self.school.growth_between(yesterday - timedelta(days=29), yesterday)
+        stats = await self.school.stats()
+        png = await asyncio.to_thread(_growth_png, growth, self.texts)
+        return Digest(
+            day=yesterday,
+            yesterday=figures[wanted[0]],
+            day_before=figures[wanted[1]],
+            week_before=figures[wanted[2]],
+            total_users=stats.users.total,
+            growth_png=png,
+            late_by=late_by,
+            skipped_days=skipped_days,
+        )
+
+    async def send(self, admin_id: int, digest: Digest) -> None:
+        from aiogram.types import BufferedInputFile
+
+        from bot.telegram.texts.digest import render_digest
+
+        caption, details = render_digest(self.texts, digest)
+        await self.bot.send_photo(
+            admin_id, BufferedInputFile(digest.growth_png, "growth.png"), caption=caption
+        )
+        await self.bot.send_message(admin_id, details)
+
+    async def send_now(self, admin_id: int) -> None:
+        """/digest: today's digest at once, outside the schedule (does not count as sent)."""
+        await self.send(admin_id, await self.build(datetime.now(self.tz).date()))
+        await self.records.audit(admin_id, "digest_now")
+
+
+def _figures(daily_row: Any, extra: asyncpg.Record) -> DayFigures:
+    return DayFigures(
+        day=extra["day"],
+        new_users=daily_row.new_users if daily_row else 0,
+        bookings=daily_row.bookings if daily_row else 0,
+        statuses=(extra["created"], extra["pending"], extra["paid"], extra["cancelled"]),
+        payments=extra["payments"],
+        registrations=daily_row.registrations if daily_row else 0,
+        attendance=extra["attendance"],
+        events=daily_row.events if daily_row else 0,
+        blocked=extra["blocked"],
+        broadcasts=extra["broadcasts"],
+        recipients=extra["recipients"],
+        delivered=extra["delivered"],
+    )
+
+
+def _growth_png(growth: Any, texts: Texts) -> bytes:
+    from bot.charts import Labels, growth_chart
+
+    labels = Labels(
+        title=texts("digest_chart_title"),
+        empty=texts("digest_chart_empty"),
+        series=(texts("digest_chart_new"), texts("digest_chart_total")),
+    )
+    return growth_chart(growth, labels)
+
+
+class DigestScheduler:
+    """APScheduler's cron trigger at the top of every minute, in TIMEZONE (leader only)."""
+
+    def __init__(self, service: DigestService) -> None:
+        self.service = service
+        self._scheduler: Any = None
+        self._catch_up: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+        from apscheduler.triggers.cron import CronTrigger
+
+        self._scheduler = AsyncIOScheduler(timezone=self.service.tz)
+        self._scheduler.add_job(
+            self._run,
+            CronTrigger(second=0, timezone=self.service.tz),
+            id="digest-tick",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=50,
+        )
+        self._scheduler.start()
+        # Catch up at once: a leader that starts late sends what is due (late, with a note).
+        self._catch_up = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._catch_up is not None:
+            await asyncio.wait([self._catch_up], timeout=10)
+            self._catch_up = None
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+
+    async def _run(self) -> None:
+        try:
+            await self.service.tick()
+        except Exception:
+            logger.exception("digest tick failed")

@@ -1,0 +1,379 @@
+"""Analytics answers → HTML texts and chart labels (pure functions of data)."""
+
+from __future__ import annotations
+
+from bot.analytics.models import (
+    Change,
+    Daily,
+    Funnel,
+    Growth,
+    Leads,
+    Lesson,
+    Retention,
+    Stats,
+    Stream,
+    StudentsPage,
+    TopEvents,
+    UserSummary,
+    Window,
+)
+from bot.charts import Labels
+from bot.telegram.texts import Texts, quote
+
+TEXT_LIMIT = 4000  # Telegram allows 4096; leave room for entities
+CAPTION_LIMIT = 1000
+PREVIEW = 40
+
+
+def preview(text: str, length: int = PREVIEW) -> str:
+    """A one-line quoted excerpt of user-written text."""
+    flat = " ".join(text.split())
+    return quote(flat if len(flat) <= length else flat[: length - 1] + "…")
+
+
+def person(texts: Texts, user_id: int, first_name: str | None, username: str | None) -> str:
+    """A person's name as admins recognise it: first name, @username, else the id."""
+    parts = [quote(first_name)] if first_name else []
+    if username:
+        parts.append("@" + quote(username))
+    return " ".join(parts) or str(user_id)
+
+
+def status_name(texts: Texts, status: int | None) -> str:
+    if status is None:
+        return texts("status_viewer")
+    key = f"status_{status}"
+    return texts(key) if texts.has(key) else texts("status_other", status=status)
+
+
+def course_name(texts: Texts, course_id: int | None) -> str:
+    if not course_id:
+        return texts("course_none")
+    key = f"course_{course_id}"
+    return texts(key) if texts.has(key) else texts("course_other", course=course_id)
+
+
+def stream_name(texts: Texts, stream: str | None) -> str:
+    return quote(stream) if stream else texts("stream_none")
+
+
+def period(texts: Texts, window: Window) -> str:
+    if window.days is None:
+        return texts("period_all", first=texts.day(window.first_day))
+    return texts("period_days", days=window.days)
+
+
+def capped_note(texts: Texts, window: Window) -> list[str]:
+    if window.capped_from is None:
+        return []
+    return [texts("capped", days=window.days, asked=window.capped_from)]
+
+
+def _change(texts: Texts, label: str, change: Change) -> str:
+    detail = texts("change", today=texts.signed(change.today), week=texts.signed(change.week))
+    return f"{label}: <b>{texts.number(change.total)}</b> ({detail})"
+
+
+def stats_text(texts: Texts, stats: Stats) -> str:
+    lines = [
+        texts("stats_title"),
+        "",
+        _change(texts, texts("stats_users"), stats.users),
+        _change(texts, texts("stats_active"), stats.active_bookings),
+        _change(texts, texts("stats_confirmed"), stats.confirmed),
+        texts("stats_statuses"),
+        *(_change(texts, "  • " + status_name(texts, s), c) for s, c in stats.statuses),
+        _change(texts, texts("stats_registrations"), stats.registrations),
+        _change(texts, texts("stats_blocked"), stats.blocked),
+        "",
+    ]
+    last = stats.last_broadcast
+    if last is None:
+        lines.append(texts("stats_no_broadcast"))
+    else:
+        lines.append(
+            texts(
+                "stats_last_broadcast",
+                when=texts.when(last.sent_at),
+                text=preview(last.text),
+                delivered=texts.number(last.delivered),
+                total=texts.number(last.recipients),
+            )
+        )
+    return "\n".join(lines)
+
+
+def growth_caption(texts: Texts, growth: Growth) -> str:
+    caption = texts(
+        "growth_caption",
+        period=period(texts, growth.window),
+        new=texts.number(growth.new_users),
+        total=texts.number(growth.total),
+    )
+    return "\n".join([caption, *capped_note(texts, growth.window)])
+
+
+def growth_labels(texts: Texts) -> Labels:
+    return Labels(
+        title=texts("growth_title"),
+        empty=texts("no_data"),
+        series=(texts("growth_new"), texts("growth_total")),
+    )
+
+
+def daily_table(texts: Texts, daily: Daily) -> str:
+    """A monospace table, one line per day (fits a phone up to 14 days)."""
+    rows = [texts("daily_header")]
+    for r in daily.rows:
+        rows.append(
+            f"{r.day.strftime('%d.%m'):<6}{r.new_users:>6}{r.bookings:>5}{r.events:>7}"
+            f"{r.registrations:>5}{r.confirmations:>5}"
+        )
+    return "\n".join(
+        [
+            texts("daily_title", period=period(texts, daily.window)),
+            "<pre>" + quote("\n".join(rows)) + "</pre>",
+            texts("daily_legend"),
+            *capped_note(texts, daily.window),
+        ]
+    )
+
+
+def daily_caption(texts: Texts, daily: Daily) -> str:
+    totals = {
+        name: texts.number(sum(getattr(r, name) for r in daily.rows))
+        for name in ("new_users", "bookings", "events", "registrations", "confirmations")
+    }
+    return "\n".join(
+        [
+            texts("daily_title", period=period(texts, daily.window)),
+            texts("daily_totals", **totals),
+            *capped_note(texts, daily.window),
+        ]
+    )
+
+
+def daily_labels(texts: Texts) -> Labels:
+    return Labels(
+        title=texts("daily_chart_title"),
+        empty=texts("no_data"),
+        series=tuple(
+            texts(f"series_{name}")
+            for name in ("new_users", "bookings", "events", "registrations", "confirmations")
+        ),
+    )
+
+
+def events_text(texts: Texts, top: TopEvents) -> str:
+    lines = [texts("events_title", period=period(texts, top.window))]
+    if not top.rows:
+        lines.append(texts("no_data"))
+    for n, row in enumerate(top.rows, 1):
+        lines.append(
+            f"{n}. {quote(row.event_type)} — <b>{texts.number(row.count)}</b> "
+            f"({texts.percent(row.count, top.total)})"
+        )
+    if top.rows:
+        lines.append(texts("events_total", total=texts.number(top.total)))
+    return "\n".join([*lines, *capped_note(texts, top.window)])
+
+
+def courses_text(texts: Texts, streams: tuple[Stream, ...]) -> str:
+    if not streams:
+        return "\n".join([texts("courses_title"), "", texts("courses_empty")])
+    lines = [texts("courses_title")]
+    course: int | None = -1
+    for stream in streams:
+        if stream.course_id != course:
+            course = stream.course_id
+            lines += ["", f"<b>{course_name(texts, course)}</b>"]
+        lines.append(
+            texts(
+                "courses_stream",
+                stream=stream_name(texts, stream.stream),
+                current=texts("courses_current") if stream.current else "",
+                total=texts.number(stream.total),
+                conversion=texts.percent(stream.count(2), stream.total),
+            )
+        )
+        lines.append(
+            "   "
+            + " · ".join(f"{status_name(texts, s)} {texts.number(n)}" for s, n in stream.counts)
+        )
+    return "\n".join([*lines, "", texts("courses_hint")])
+
+
+def students_text(texts: Texts, page: StudentsPage) -> str:
+    stream = page.stream
+    lines = [
+        texts(
+            "students_title",
+            course=course_name(texts, stream.course_id),
+            stream=stream_name(texts, stream.stream),
+            total=texts.number(page.total),
+            page=page.page + 1,
+            pages=page.pages,
+        )
+    ]
+    if stream.current:
+        lines.append(texts("students_viewers_note"))
+    if not page.students:
+        lines.append(texts("students_empty"))
+    start = page.page * 10
+    for n, s in enumerate(page.students, start + 1):
+        lines.append(
+            texts(
+                "students_row",
+                n=n,
+                name=person(texts, s.user_id, s.first_name, s.username),
+                status=status_name(texts, s.status),
+                seen=texts.when(s.last_seen_at),
+            )
+        )
+    return "\n".join(lines)
+
+
+def lessons_text(texts: Texts, lessons: tuple[Lesson, ...], first: str) -> str:
+    if not lessons:
+        return texts("lessons_empty", first=first)
+    lines = [texts("lessons_title", first=first)]
+    for lesson in lessons:
+        lines.append(
+            texts(
+                "lessons_row",
+                date=texts.day(lesson.lesson_date),
+                lesson=quote(lesson.lesson_type) or "—",
+                registered=texts.number(lesson.registered),
+                attended=texts.number(lesson.attended),
+                attended_share=texts.percent(lesson.attended, lesson.registered),
+                booked=texts.number(lesson.booked),
+                booked_share=texts.percent(lesson.booked, lesson.registered),
+            )
+        )
+    return "\n".join(lines)
+
+
+def funnel_text(texts: Texts, funnel: Funnel) -> str:
+    lines = [texts("funnel_title", period=period(texts, funnel.window))]
+    previous: int | None = None
+    for n, (step, users) in enumerate(funnel.steps, 1):
+        conversion = (
+            ""
+            if previous is None
+            else texts("funnel_conversion", share=texts.percent(users, previous))
+        )
+        lines.append(
+            texts(
+                "funnel_row",
+                n=n,
+                step=texts(f"funnel_{step}"),
+                users=texts.number(users),
+                conversion=conversion,
+            )
+        )
+        previous = users
+    return "\n".join([*lines, texts("funnel_note"), *capped_note(texts, funnel.window)])
+
+
+def funnel_notes(texts: Texts, funnel: Funnel) -> list[str]:
+    notes = []
+    previous: int | None = None
+    for _, users in funnel.steps:
+        share = "" if previous is None else f" · {texts.percent(users, previous)}"
+        notes.append(texts.number(users) + share)
+        previous = users
+    return notes
+
+
+def funnel_labels(texts: Texts) -> Labels:
+    steps = ("started", "viewed", "booked", "paid", "confirmed")
+    return Labels(
+        title=texts("funnel_chart_title"),
+        empty=texts("no_data"),
+        series=tuple(texts(f"funnel_{s}") for s in steps),
+    )
+
+
+RETENTION_WEEKS_SHOWN = (1, 2, 3, 4)
+
+
+def retention_caption(texts: Texts, retention: Retention) -> str:
+    lines = [texts("retention_title", weeks=len(retention.cohorts))]
+    for cohort in retention.cohorts:
+        week = texts.day(cohort.week)
+        if cohort.size == 0:
+            lines.append(texts("retention_empty_row", week=week))
+            continue
+        shares = [
+            texts("retention_share", n=n, share=texts.percent(cohort.active[n], cohort.size))
+            for n in RETENTION_WEEKS_SHOWN
+            if n < len(cohort.active)
+        ]
+        lines.append(
+            texts(
+                "retention_row",
+                week=week,
+                size=texts.number(cohort.size),
+                shares=" · ".join(shares) or "—",
+            )
+        )
+    return "\n".join(lines)
+
+
+def retention_labels(texts: Texts) -> Labels:
+    return Labels(
+        title=texts("retention_chart_title"),
+        empty=texts("no_data"),
+        x=texts("retention_x"),
+        y=texts("retention_y"),
+    )
+
+
+def leads_text(texts: Texts, leads: Leads) -> str:
+    tiers = dict(leads.tiers)
+    lines = [
+        texts("leads_title", since=texts.day(leads.since)),
+        "",
+        texts("leads_hot", n=texts.number(tiers.get("hot", 0))),
+        texts("leads_warm", n=texts.number(tiers.get("warm", 0))),
+        texts("leads_cool", n=texts.number(tiers.get("cool", 0))),
+    ]
+    if leads.hot:
+        lines += ["", texts("leads_top")]
+        for n, lead in enumerate(leads.hot, 1):
+            lines.append(
+                texts(
+                    "leads_row",
+                    n=n,
+                    name=person(texts, lead.user_id, lead.first_name, lead.username),
+                    events=texts.number(lead.events),
+                    days=lead.days,
+                )
+            )
+    return "\n".join(lines)
+
+
+def user_button_text(user: UserSummary) -> str:
+    """Plain text for a button (no HTML there): name, @username and id."""
+    parts = [user.first_name or ""]
+    if user.username:
+        parts.append("@" + user.username)
+    parts.append(f"· {user.user_id}")
+    return " ".join(p for p in parts if p)[:60]
+
+
+def fit(lines: list[str], limit: int = TEXT_LIMIT) -> list[str]:
+    """Split lines into messages under ``limit`` characters (never inside a line)."""
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        line = line if len(line) <= limit else line[: limit - 1] + "…"
+        if current and size + len(line) + 1 > limit:
+            chunks.append("\n".join(current))
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+    if current:
+        chunks.append("\n".join(current))
+    return chunks

@@ -1,0 +1,133 @@
+-- The analytics console's overview questions: /stats, /growth, /daily, /events.
+-- Days are local days in the configured zone; the analytics_* tables (migration 0010) are
+-- keyed by them, so these queries read a few rows per day whatever the school's history.
+
+-- name: analytics_use_tz
+-- Key the derived tables by this zone's days (rebuilds them when the zone changed).
+SELECT hsl_analytics_use_tz(:tz);
+
+-- name: analytics_in_sync
+-- Whether the derived tables still add up to the school's tables (a load that bypassed the
+-- triggers would break this); checked once per process.
+SELECT (SELECT coalesce(sum(n), 0) FROM analytics_events)
+           = (SELECT count(*) FROM events WHERE created_at IS NOT NULL)
+   AND (SELECT coalesce(sum(n), 0) FROM analytics_bookings)
+           = (SELECT count(*) FROM bookings WHERE created_at IS NOT NULL)
+   AND (SELECT coalesce(sum(n), 0) FROM analytics_registrations)
+           = (SELECT count(*) FROM free_lesson_registrations WHERE registered_at IS NOT NULL)
+   AND (SELECT coalesce(sum(n), 0) FROM analytics_new_users)
+           = (SELECT count(*) FROM users WHERE first_seen_at IS NOT NULL);
+
+-- name: analytics_rebuild
+SELECT hsl_rebuild_analytics();
+
+-- name: stats_counts
+-- Totals with what was added today and over the last 7 local days (today included).
+WITH new_users AS (
+    SELECT coalesce(sum(n), 0) AS total,
+           coalesce(sum(n) FILTER (WHERE day = :today), 0) AS today,
+           coalesce(sum(n) FILTER (WHERE day > :today - 7), 0) AS week
+    FROM analytics_new_users
+), registrations AS (
+    SELECT coalesce(sum(n), 0) AS total,
+           coalesce(sum(n) FILTER (WHERE day = :today), 0) AS today,
+           coalesce(sum(n) FILTER (WHERE day > :today - 7), 0) AS week
+    FROM analytics_registrations
+), blocked AS (
+    SELECT count(*) AS total,
+           count(*) FILTER (WHERE (blocked_at AT TIME ZONE :tz)::date = :today) AS today,
+           count(*) FILTER (WHERE (blocked_at AT TIME ZONE :tz)::date > :today - 7) AS week
+    FROM blocked_users
+)
+SELECT new_users.total AS users_total, new_users.today AS users_today,
+       new_users.week AS users_week,
+       registrations.total AS registrations_total, registrations.today AS registrations_today,
+       registrations.week AS registrations_week,
+       blocked.total AS blocked_total, blocked.today AS blocked_today,
+       blocked.week AS blocked_week
+FROM new_users, registrations, blocked;
+
+-- name: stats_statuses
+-- Bookings per status, all four always present (and any unexpected status the data has).
+SELECT s.status,
+       coalesce(sum(b.n), 0) AS total,
+       coalesce(sum(b.n) FILTER (WHERE b.day = :today), 0) AS today,
+       coalesce(sum(b.n) FILTER (WHERE b.day > :today - 7), 0) AS week
+FROM (
+    SELECT status FROM (VALUES (0), (1), (2), (-1)) AS known (status)
+    UNION
+    SELECT DISTINCT confirmed FROM analytics_bookings
+) AS s
+LEFT JOIN analytics_bookings AS b ON b.confirmed = s.status
+GROUP BY s.status
+HAVING s.status IN (-1, 0, 1, 2) OR coalesce(sum(b.n), 0) <> 0;
+
+-- name: last_broadcast
+SELECT message_text, coalesce(sent_at, created_at) AS sent_at, total_recipients,
+       coalesce(successful_deliveries, 0) AS successful_deliveries
+FROM message_history
+ORDER BY coalesce(sent_at, created_at) DESC NULLS LAST, id DESC
+LIMIT 1;
+
+-- name: growth_days
+-- First appearances per local day from :first_day (NULL: the first day with any) to :today,
+-- zero-filled, with the running total of users.
+WITH bounds AS (
+    SELECT coalesce(
+               :first_day::date,
+               (SELECT min(day) FROM analytics_new_users WHERE n > 0),
+               :today::date
+           ) AS first_day
+), days AS (
+    SELECT generate_series(first_day, greatest(first_day, :today::date), interval '1 day')::date
+           AS day
+    FROM bounds
+), before AS (
+    SELECT coalesce(sum(n), 0) AS n FROM analytics_new_users, bounds WHERE day < first_day
+)
+SELECT days.day,
+       coalesce(a.n, 0) AS new_users,
+       (SELECT n FROM before) + sum(coalesce(a.n, 0)) OVER (ORDER BY days.day) AS total
+FROM days LEFT JOIN analytics_new_users AS a ON a.day = days.day
+ORDER BY days.day;
+
+-- name: daily_rows
+-- Per local day: first appearances, bookings created, events, free-lesson registrations and
+-- payment confirmations (payment_approved events: bookings keep no confirmation time).
+WITH days AS (
+    SELECT generate_series(:first_day::date, :today::date, interval '1 day')::date AS day
+), users_per_day AS (
+    SELECT day, n FROM analytics_new_users WHERE day BETWEEN :first_day AND :today
+), bookings_per_day AS (
+    SELECT day, sum(n) AS n FROM analytics_bookings
+    WHERE day BETWEEN :first_day AND :today GROUP BY day
+), events_per_day AS (
+    SELECT day, sum(n) AS n,
+           sum(n) FILTER (WHERE event_type = 'payment_approved') AS confirmations
+    FROM analytics_events WHERE day BETWEEN :first_day AND :today GROUP BY day
+), registrations_per_day AS (
+    SELECT day, sum(n) AS n FROM analytics_registrations
+    WHERE day BETWEEN :first_day AND :today GROUP BY day
+)
+SELECT days.day,
+       coalesce(u.n, 0) AS new_users,
+       coalesce(b.n, 0) AS bookings,
+       coalesce(e.n, 0) AS events,
+       coalesce(r.n, 0) AS registrations,
+       coalesce(e.confirmations, 0) AS confirmations
+FROM days
+LEFT JOIN users_per_day AS u ON u.day = days.day
+LEFT JOIN bookings_per_day AS b ON b.day = days.day
+LEFT JOIN events_per_day AS e ON e.day = days.day
+LEFT JOIN registrations_per_day AS r ON r.day = days.day
+ORDER BY days.day;
+
+-- name: top_events
+-- Event types by count over the window, most frequent first, with the window's total.
+SELECT event_type, sum(n) AS n, sum(sum(n)) OVER () AS total
+FROM analytics_events
+WHERE day BETWEEN :first_day AND :today
+GROUP BY event_type
+HAVING sum(n) > 0
+ORDER BY n DESC, event_type
+LIMIT :top;

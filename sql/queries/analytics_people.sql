@@ -1,0 +1,114 @@
+-- The analytics console's questions about one person and about the database itself:
+-- /user, /schema, /export.
+
+-- name: user_by_id
+SELECT user_id, username, first_name, first_seen_at, last_seen_at
+FROM users WHERE user_id = :user_id;
+
+-- name: users_by_username
+SELECT user_id, username, first_name, first_seen_at, last_seen_at
+FROM users WHERE lower(username) = lower(:username)
+ORDER BY last_seen_at DESC NULLS LAST
+LIMIT :limit;
+
+-- name: users_by_text
+-- A fragment of a username or first name, most recently seen first.
+SELECT user_id, username, first_name, first_seen_at, last_seen_at
+FROM users
+WHERE username ILIKE :pattern OR first_name ILIKE :pattern
+ORDER BY last_seen_at DESC NULLS LAST, user_id
+LIMIT :limit;
+
+-- name: user_bookings
+SELECT id, course_id, course_stream, coalesce(confirmed, 0) AS confirmed, created_at
+FROM bookings WHERE user_id = :user_id
+ORDER BY created_at DESC NULLS LAST, id DESC
+LIMIT :limit;
+
+-- name: user_registrations
+SELECT lesson_type, lesson_date, registered_at
+FROM free_lesson_registrations WHERE user_id = :user_id
+ORDER BY registered_at DESC NULLS LAST, id DESC
+LIMIT :limit;
+
+-- name: user_events
+-- The latest events, with the user's total.
+SELECT event_type, created_at, count(*) OVER () AS total
+FROM events WHERE user_id = :user_id
+ORDER BY created_at DESC NULLS LAST, id DESC
+LIMIT :limit;
+
+-- name: user_broadcasts
+SELECT h.id, coalesce(h.sent_at, h.created_at) AS sent_at, h.message_text, r.delivery_status
+FROM message_recipients AS r JOIN message_history AS h ON h.id = r.message_id
+WHERE r.user_id = :user_id
+ORDER BY h.id DESC
+LIMIT :limit;
+
+-- name: user_blocked
+SELECT blocked_at, reason FROM blocked_users WHERE user_id = :user_id;
+
+-- name: schema_tables
+-- Every table of the public schema: exact row counts for small ones (by size on disk),
+-- the planner's estimate for big ones.
+SELECT c.relname AS name,
+       pg_total_relation_size(c.oid) AS bytes,
+       pg_relation_size(c.oid) >= :exact_below_bytes AS estimated,
+       CASE WHEN pg_relation_size(c.oid) < :exact_below_bytes THEN hsl_exact_count(c.oid)
+       ELSE greatest(c.reltuples, 0)::bigint END AS row_count
+FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+ORDER BY c.relname;
+
+-- name: schema_columns
+SELECT c.relname AS table_name, a.attname AS name,
+       format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null
+FROM pg_attribute AS a
+JOIN pg_class AS c ON c.oid = a.attrelid
+JOIN pg_namespace AS n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0
+  AND NOT a.attisdropped
+ORDER BY c.relname, a.attnum;
+
+-- name: schema_indexes
+SELECT t.relname AS table_name, i.relname AS name, x.indisunique AS is_unique,
+       substring(pg_get_indexdef(x.indexrelid) FROM 'USING \w+ (.*)$') AS definition
+FROM pg_index AS x
+JOIN pg_class AS i ON i.oid = x.indexrelid
+JOIN pg_class AS t ON t.oid = x.indrelid
+JOIN pg_namespace AS n ON n.oid = t.relnamespace
+WHERE n.nspname = 'public'
+ORDER BY t.relname, i.relname;
+
+-- name: export_users
+-- Local times as text, so the spreadsheet shows what the console shows.
+SELECT u.user_id, u.username, u.first_name,
+       to_char(u.first_seen_at AT TIME ZONE :tz, 'YYYY-MM-DD HH24:MI:SS') AS first_seen,
+       to_char(u.last_seen_at AT TIME ZONE :tz, 'YYYY-MM-DD HH24:MI:SS') AS last_seen,
+       (b.user_id IS NOT NULL) AS blocked
+FROM users AS u LEFT JOIN blocked_users AS b ON b.user_id = u.user_id
+WHERE u.first_seen_at IS NOT NULL AND u.first_seen_at >= :since
+ORDER BY u.first_seen_at, u.user_id;
+
+-- name: export_bookings
+SELECT id, user_id, username, first_name, course_id, course_stream, confirmed,
+       to_char(created_at AT TIME ZONE :tz, 'YYYY-MM-DD HH24:MI:SS') AS created_at,
+       referral_code, discount_percent
+FROM bookings
+WHERE created_at >= :since
+ORDER BY created_at, id;
+
+-- name: export_registrations
+SELECT id, user_id, username, first_name, email, lesson_type, lesson_date,
+       to_char(registered_at AT TIME ZONE :tz, 'YYYY-MM-DD HH24:MI:SS') AS registered_at,
+       notification_sent
+FROM free_lesson_registrations
+WHERE registered_at >= :since
+ORDER BY registered_at, id;
+
+-- name: export_events
+SELECT id, user_id, event_type, details::text AS details,
+       to_char(created_at AT TIME ZONE :tz, 'YYYY-MM-DD HH24:MI:SS') AS created_at
+FROM events
+WHERE created_at >= :since
+ORDER BY created_at, id;

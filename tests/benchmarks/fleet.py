@@ -1,0 +1,174 @@
+"""Fleet benchmark: updates per second by one instance and by two, and leader takeover time.
+
+Run: ``.venv/bin/python tests/benchmarks/fleet.py`` (TEST_DATABASE_URL's server if set, else
+the embedded server). The stand-in and a round-robin load balancer run in this process; each
+hsl-bot instance is a real `hsl-bot run` process in webhook mode. Many admins send /stats at
+once; an update counts as handled when its reply reaches the stand-in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bot.db.embedded import EmbeddedPostgres  # noqa: E402
+from bot.db.migrations import Migrator  # noqa: E402
+from bot.sandbox.standin import StandIn  # noqa: E402
+from bot.seed import SeedOptions, seed_school  # noqa: E402
+from tests.fleet import (  # noqa: E402
+    LoadBalancer,
+    free_port,
+    instance_env,
+    start_instance,
+    wait_healthy,
+)
+from tests.support import CONSOLE_TOKEN  # noqa: E402
+
+ADMINS = [800000 + n for n in range(60)]
+ROUNDS = 5  # /stats per admin per run
+KILLS = 5
+TAKEOVER_GOAL_S = 15.0
+
+
+def with_database(dsn: str, name: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    return urlunsplit(urlsplit(dsn)._replace(path=f"/{name}"))
+
+
+async def throughput(standin: StandIn, dsn: str, data_dir: Path, count: int) -> float:
+    """Replies per second with ``count`` instances behind the balancer."""
+    ports = [free_port() for _ in range(count)]
+    lb = LoadBalancer([f"http://127.0.0.1:{p}/webhook" for p in ports])
+    await lb.start()
+    extra = {"ADMIN_IDS": ",".join(map(str, ADMINS)), "LOG_LEVEL": "WARNING"}
+    instances = [
+        await start_instance(instance_env(dsn, standin, data_dir, lb, p, **extra), p, data_dir)
+        for p in ports
+    ]
+    try:
+        for instance in instances:
+            await wait_healthy(instance)
+        # Warm up every instance (first queries, first chart code paths).
+        for admin in ADMINS[: 2 * count]:
+            await standin.send_message(admin, "/stats", token=CONSOLE_TOKEN)
+            await standin.wait_for_message(admin, timeout=30)
+        before = standin.delivered_count(CONSOLE_TOKEN)
+        total = len(ADMINS) * ROUNDS
+        started = time.perf_counter()
+        for _ in range(ROUNDS):
+            for admin in ADMINS:
+                await standin.send_message(admin, "/stats", token=CONSOLE_TOKEN)
+        await standin.wait_for(
+            lambda: standin.delivered_count(CONSOLE_TOKEN) - before >= total, timeout=300
+        )
+        elapsed = time.perf_counter() - started
+        return total / elapsed
+    finally:
+        for instance in instances:
+            await instance.terminate()
+        await lb.stop()
+
+
+async def takeovers(standin: StandIn, dsn: str, data_dir: Path) -> list[float]:
+    """Kill -9 the leader of two instances, measure until the other leads; repeat."""
+    import aiohttp
+
+    ports = [free_port(), free_port()]
+    lb = LoadBalancer([f"http://127.0.0.1:{p}/webhook" for p in ports])
+    await lb.start()
+    extra = {"LOG_LEVEL": "WARNING"}
+    envs = [instance_env(dsn, standin, data_dir, lb, p, **extra) for p in ports]
+    instances = [await start_instance(envs[i], ports[i], data_dir) for i in range(2)]
+    times = []
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
+            for _ in range(KILLS):
+                for instance in instances:
+                    await wait_healthy(instance)
+                while True:
+                    roles = [(await i.health(session) or {}).get("role") for i in instances]
+                    if "leader" in roles:
+                        break
+                    await asyncio.sleep(0.1)
+                index = roles.index("leader")
+                leader, survivor = instances[index], instances[1 - index]
+                killed = time.perf_counter()
+                leader.kill()
+                await leader.process.wait()
+                while (await survivor.health(session) or {}).get("role") != "leader":
+                    if time.perf_counter() - killed > 60:
+                        break
+                    await asyncio.sleep(0.05)
+                times.append(time.perf_counter() - killed)
+                instances[index] = await start_instance(envs[index], ports[index], data_dir)
+    finally:
+        for instance in instances:
+            instance.kill()
+            await instance.process.wait()
+        await lb.stop()
+    return times
+
+
+def scratch_dir() -> Path:
+    scratch = Path(tempfile.mkdtemp(prefix="hsl-fleet-"))
+    scratch.chmod(0o755)  # as root, the embedded server's own user must enter it
+    return scratch
+
+
+async def main() -> None:
+    configured = os.environ.get("TEST_DATABASE_URL")
+    server = None
+    scratch = scratch_dir()
+    if configured:
+        admin_dsn = configured
+    else:
+        server = EmbeddedPostgres(scratch / "db", port=55490)
+        admin_dsn = server.start().dsn("postgres")
+    name = f"hsl_fleet_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(admin_dsn)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    dsn = with_database(admin_dsn, name)
+    standin = StandIn(rate_limit=None, chat_burst=None)
+    try:
+        connection = await asyncpg.connect(dsn)
+        await Migrator(connection).upgrade()
+        summary = await seed_school(connection, SeedOptions(10_000, 100_000, 120, 1))
+        await connection.close()
+        print(f"school: {summary.describe()}")
+        await standin.start()
+        standin.add_bot(CONSOLE_TOKEN, "hsl_fleet_bot")
+        for admin_id in ADMINS:
+            standin.create_user(admin_id, first_name="Admin")
+        one = await throughput(standin, dsn, scratch, 1)
+        two = await throughput(standin, dsn, scratch, 2)
+        print(f"updates handled per second (/stats from {len(ADMINS)} admins):")
+        print(f"  one instance : {one:8.1f}/s")
+        print(f"  two instances: {two:8.1f}/s   ({two / one:.2f}× one)")
+        times = await takeovers(standin, dsn, scratch)
+        print("leader takeover after kill -9: " + ", ".join(f"{t:.2f} s" for t in times))
+        median, worst = statistics.median(times), max(times)
+        print(f"  median {median:.2f} s, max {worst:.2f} s")
+        verdict = "met" if worst <= TAKEOVER_GOAL_S else "missed"
+        print(f"target takeover_max_seconds: {worst:.2f} (goal {TAKEOVER_GOAL_S:.0f}) {verdict}")
+    finally:
+        await standin.stop()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+        if server is not None:
+            server.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

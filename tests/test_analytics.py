@@ -1,0 +1,240 @@
+"""The analytics overview end to end: /stats, /growth, /daily, /events through the stand-in.
+
+Expected figures come from tests/test_analytics_dataset.py (plain Python over the inserted
+rows), compared with what the admin reads in the chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+import time
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+
+from bot import charts
+from tests.support import ADMIN_ID, CONSOLE_TOKEN, SECOND_ADMIN_ID
+from tests.test_analytics_dataset import BORIS, VERA, School, local_day, make_school
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def signed(n: int) -> str:
+    return f"+{n}" if n > 0 else str(n)
+
+
+async def ask(standin: Any, text: str, user: int = ADMIN_ID) -> Any:
+    await standin.send_message(user, text)
+    return await standin.wait_for_message(user, timeout=15)
+
+
+@pytest.fixture
+async def school(pool: asyncpg.Pool) -> School:
+    data = make_school()
+    await data.insert(pool)
+    await pool.execute(
+        "INSERT INTO message_history (message_text, total_recipients, successful_deliveries,"
+        " sent_at, recipient_type) VALUES ('Скидка <b>50%</b> до пятницы', 12, 11,"
+        " now() - interval '1 hour', 'group')"
+    )
+    return data
+
+
+async def test_stats_counts_each_user_once_and_all_four_statuses(
+    standin: Any, school: School, bot_app: Any
+) -> None:
+    reply = await ask(standin, "/stats")
+    text = reply.plain_text
+
+    users = school.change([local_day(m) for m in school.first_seen().values()])
+    assert f"Users: {users[0]} (today {signed(users[1])}, 7 days {signed(users[2])})" in text
+
+    def status_days(*statuses: int) -> list[Any]:
+        return [local_day(b.created_at) for b in school.bookings if b.confirmed in statuses]
+
+    for label, statuses in [
+        ("Active bookings", (0, 1, 2)),
+        ("Confirmed payments", (2,)),
+        ("created, awaiting payment", (0,)),
+        ("payment proof uploaded", (1,)),
+        ("confirmed (paid)", (2,)),
+        ("cancelled", (-1,)),
+    ]:
+        total, today, week = school.change(status_days(*statuses))
+        assert f"{label}: {total} (today {signed(today)}, 7 days {signed(week)})" in text
+
+    regs = school.change([local_day(r.registered_at) for r in school.registrations])
+    assert f"Free-lesson sign-ups: {regs[0]} (today {signed(regs[1])}" in text
+    blocked = school.change([local_day(m) for _, m in school.blocked])
+    assert f"Blocked the bot: {blocked[0]} (today {signed(blocked[1])}" in text
+    assert "Скидка <b>50%</b> до пятницы" in text  # quoted, shown as typed
+    assert "delivered 11 of 12" in text
+
+
+async def test_growth_chart_counts_first_appearances_in_local_days(
+    standin: Any, school: School, bot_app: Any
+) -> None:
+    reply = await ask(standin, "/growth 30")
+    assert reply.kind == "photo"
+    assert png_size(reply.photo_bytes) == (1280, 720)
+    new = school.new_users_per_day()
+    first = school.today - timedelta(days=29)
+    in_window = sum(n for day, n in new.items() if first <= day <= school.today)
+    assert f"New in the period: {in_window} · total: {len(school.first_seen())}" in (
+        reply.plain_caption
+    )
+    # Boris at 23:30 local and Vera at 00:30 local the next day: different local days.
+    seen = school.first_seen()
+    assert local_day(seen[VERA]) - local_day(seen[BORIS]) == timedelta(days=1)
+    assert seen[VERA].astimezone(tz=None).utcoffset() is not None
+
+    await standin.press_button(ADMIN_ID, reply.message_id, "growth:7")
+    await standin.wait_for(lambda: reply.edits and "7 days" in reply.plain_caption, timeout=15)
+    week = sum(n for day, n in new.items() if day > school.today - timedelta(days=7))
+    assert f"New in the period: {week} ·" in reply.plain_caption
+    assert reply.kind == "photo" and png_size(reply.photo_bytes) == (1280, 720)
+    assert [text for row in reply.buttons for text, _ in row if "•" in text] == ["• 7 •"]
+
+    await standin.press_button(ADMIN_ID, reply.message_id, "growth:0")
+    await standin.wait_for(lambda: "all time" in reply.plain_caption, timeout=15)
+    assert f"New in the period: {len(seen)} · total: {len(seen)}" in reply.plain_caption
+
+
+async def test_daily_table_puts_events_on_their_local_day(
+    standin: Any, school: School, bot_app: Any
+) -> None:
+    reply = await ask(standin, "/daily 7")
+    expected = school.daily(7)
+    rows = {}
+    for line in reply.plain_text.splitlines():
+        parts = line.split()
+        if len(parts) == 6 and parts[0].count(".") == 1 and parts[1].isdigit():
+            rows[parts[0]] = tuple(int(p) for p in parts[1:])
+    assert rows == {day.strftime("%d.%m"): figures for day, figures in expected.items()}
+    # Vera's 00:30 start (21:30 UTC the day before) is on her local day.
+    vera_day = (school.today - timedelta(days=2)).strftime("%d.%m")
+    assert rows[vera_day][0] >= 1
+
+
+async def test_daily_beyond_two_weeks_is_a_chart_and_wide_windows_are_capped(
+    standin: Any, school: School, bot_app: Any
+) -> None:
+    reply = await ask(standin, "/daily 30")
+    assert reply.kind == "photo" and png_size(reply.photo_bytes) == (1280, 720)
+    expected = school.daily(30)
+    events = sum(figures[2] for figures in expected.values())
+    assert f"{events} events" in reply.plain_caption
+
+    reply = await ask(standin, "/daily 5000")
+    assert "capped at 365 days (5000 asked)" in reply.plain_caption
+
+
+async def test_top_events_with_counts_and_chart(
+    standin: Any, school: School, bot_app: Any
+) -> None:
+    reply = await ask(standin, "/events 3 30")
+    assert reply.kind == "photo" and png_size(reply.photo_bytes) == (1280, 720)
+    top = school.top_events(30)
+    total = sum(n for _, n in top)
+    for place, (event_type, n) in enumerate(top[:3], 1):
+        assert f"{place}. {event_type} — {n} ({100 * n / total:.1f}%)" in reply.plain_caption
+    assert "4." not in reply.plain_caption
+    assert f"Events in total: {total}" in reply.plain_caption
+
+
+@pytest.mark.parametrize(
+    ("command", "usage"),
+    [
+        ("/growth soon", "Usage: /growth [days|all]"),
+        ("/daily -3", "Usage: /daily [days]"),
+        ("/events ten", "Usage: /events [how many] [days]"),
+        ("/funnel 1 2", "Usage: /funnel [days]"),
+        ("/export everything", "Usage: /export users|bookings|registrations|events [days]"),
+        ("/user", "Usage: /user <id | @username | name>"),
+        ("/courses now", "Usage: /courses takes no arguments"),
+    ],
+)
+async def test_wrong_arguments_get_the_usage_line(
+    standin: Any, bot_app: Any, command: str, usage: str
+) -> None:
+    reply = await ask(standin, command)
+    assert reply.plain_text == usage
+
+
+async def test_empty_school_draws_empty_charts_with_a_note(standin: Any, bot_app: Any) -> None:
+    for command in ("/growth", "/daily 30", "/events", "/funnel", "/retention"):
+        reply = await ask(standin, command)
+        assert reply.kind == "photo", command
+        assert png_size(reply.photo_bytes) == (1280, 720)
+    reply = await ask(standin, "/stats")
+    assert "Users: 0 (today 0, 7 days 0)" in reply.plain_text
+
+
+async def test_chart_rendering_does_not_block_other_admins(
+    standin: Any, school: School, bot_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = charts.growth_chart
+
+    def slow_growth_chart(*args: Any) -> bytes:
+        time.sleep(1.5)  # a slow render, in its worker thread
+        return real(*args)
+
+    monkeypatch.setattr(charts, "growth_chart", slow_growth_chart)
+    await standin.send_message(ADMIN_ID, "/growth")
+    await asyncio.sleep(0.2)
+    started = time.monotonic()
+    stats = await ask(standin, "/stats", user=SECOND_ADMIN_ID)
+    answered_in = time.monotonic() - started
+    assert "School at a glance" in stats.plain_text
+    assert answered_in < 1.0
+    chart = await standin.wait_for_message(ADMIN_ID, timeout=15)
+    assert chart.kind == "photo" and chart.seq > stats.seq
+
+
+async def test_console_buttons_open_analytics(standin: Any, school: School, bot_app: Any) -> None:
+    console = await ask(standin, "/start")
+    await standin.press_button(ADMIN_ID, console.message_id, "menu:stats")
+    reply = await standin.wait_for_message(ADMIN_ID, timeout=15)
+    assert "School at a glance" in reply.plain_text
+    await standin.press_button(ADMIN_ID, console.message_id, "menu:daily")
+    reply = await standin.wait_for_message(ADMIN_ID, timeout=15)
+    assert "Day by day" in reply.plain_text
+
+
+async def test_non_admin_gets_nothing_from_analytics(
+    standin: Any, school: School, bot_app: Any, pool: asyncpg.Pool
+) -> None:
+    stranger = standin.create_user(424243, first_name="Stranger")
+    reply = await ask(standin, "/stats", user=stranger.user_id)
+    assert reply.plain_text == "This bot doesn't take messages."
+    # A forged press of a growth button: no chart, no edit, only a silent answer.
+    query_id = standin.new_callback_id()
+    update = standin.push_update(
+        CONSOLE_TOKEN,
+        {
+            "callback_query": {
+                "id": query_id,
+                "from": stranger.to_dict(),
+                "chat_instance": "1",
+                "data": "growth:7",
+                "message": {
+                    "message_id": reply.message_id,
+                    "date": int(time.time()),
+                    "chat": stranger.chat(),
+                    "text": "x",
+                },
+            }
+        },
+    )
+    standin.callback_queries[query_id] = {"token": CONSOLE_TOKEN, "update": update}
+    await standin.wait_for_callback_answer(query_id, timeout=10)
+    assert [m.kind for m in standin.transcript(stranger.user_id)] == ["text"]
+    action = await pool.fetchval("SELECT action FROM audit_log WHERE admin_id = 424243 LIMIT 1")
+    assert action in ("denied_command", "denied_callback")

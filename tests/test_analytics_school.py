@@ -1,0 +1,267 @@
+"""Courses, lessons, funnel, retention, leads, user cards, schema and exports, end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+
+from tests.support import ADMIN_ID
+from tests.test_analytics import ask, png_size
+from tests.test_analytics import school as school  # the fixture
+from tests.test_analytics_dataset import (
+    ANNA,
+    BLOCKED,
+    HOT,
+    PAYER,
+    VIEWER,
+    School,
+    local_day,
+)
+
+STATUS_NAMES = {
+    0: "created, awaiting payment",
+    1: "payment proof uploaded",
+    2: "confirmed (paid)",
+    -1: "cancelled",
+}
+COURSES = {1: "Vibe coding", 2: "Vibe coding EXTRA"}
+
+
+def pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "—"
+
+
+async def test_courses_list_every_stream_with_all_statuses(
+    standin: Any, school: School, bot_app: Any
+) -> None:
+    reply = await ask(standin, "/courses")
+    text = reply.plain_text
+    for (course, stream), counts in school.streams().items():
+        total = sum(counts.values())
+        current = " (current)" if school.current_stream(course) == stream else ""
+        line = f"{stream}{current}: {total} bookings — conversion to paid {pct(counts[2], total)}"
+        assert line in text
+        statuses = " · ".join(f"{STATUS_NAMES[s]} {counts[s]}" for s in (0, 1, 2, -1))
+        assert statuses in text
+    assert len([b for row in reply.buttons for b in row]) == len(school.streams())
+
+
+async def test_current_stream_lists_students_and_programme_viewers(
+    standin: Any, school: School, bot_app: Any
+) -> None:
+    stream = school.current_stream(1)
+    courses = await ask(standin, "/courses")
+    data = next(d for row in courses.buttons for t, d in row if t.endswith(f"· {stream}"))
+    await standin.press_button(ADMIN_ID, courses.message_id, data)
+    first = await standin.wait_for_message(ADMIN_ID, timeout=10)
+
+    bookers = {
+        b.user_id: b.confirmed for b in school.bookings if (b.course_id, b.stream) == (1, stream)
+    }
+    opened = min(b.created_at for b in school.bookings if (b.course_id, b.stream) == (1, stream))
+    viewers = {
+        e.user_id
+        for e in school.events
+        if e.event_type == "view_program"
+        and (e.details or {}).get("course_id") == 1
+        and e.created_at >= opened
+        and e.user_id not in bookers
+    }
+    assert VIEWER in viewers
+    total = len(bookers) + len(viewers)
+    assert f"Vibe coding · {stream} — {total} people, page 1/{-(-total // 10)}" in first.plain_text
+
+    shown: list[str] = []
+    page = first
+    while True:
+        shown += [line for line in page.plain_text.splitlines() if " — last active " in line]
+        next_button = [d for row in page.buttons for t, d in row if t.startswith("Next")]
+        if not next_button:
+            break
+        await standin.press_button(ADMIN_ID, page.message_id, next_button[0])
+        before = page.plain_text
+        await standin.wait_for(lambda: page.plain_text != before, timeout=10)  # noqa: B023
+    assert len(shown) == total
+    statuses = Counter(line.split(" — ")[1] for line in shown)
+    expected = Counter(STATUS_NAMES[s] for s in bookers.values())
+    expected["viewed the programme, no booking"] = len(viewers)
+    assert statuses == expected
+
+
+async def test_lessons_registrations_attendance_and_later_bookings(
+    standin: Any, school: School, bot_app: Any
+) -> None:
+    reply = await ask(standin, "/lessons")
+    first = school.today - timedelta(days=30)
+    groups: dict[tuple[str, Any], list[Any]] = {}
+    for r in school.registrations:
+        if r.lesson_date >= first:
+            groups.setdefault((r.lesson_type, r.lesson_date), []).append(r)
+    assert groups
+    for (lesson, day), regs in groups.items():
+        attended = sum(
+            1
+            for r in regs
+            if any(
+                e.user_id == r.user_id
+                and e.event_type == "lesson_link_clicked"
+                and local_day(e.created_at) == day
+                for e in school.events
+            )
+        )
+        booked = sum(
+            1
+            for r in regs
+            if any(
+                b.user_id == r.user_id and b.created_at > r.registered_at for b in school.bookings
+            )
+        )
+        n = len(regs)
+        line = (
+            f"{day.strftime('%d.%m.%Y')} · {lesson}: signed up {n} · attended {attended} "
+            f"({pct(attended, n)}) · booked later {booked} ({pct(booked, n)})"
+        )
+        assert line in reply.plain_text
+    anna_day = (school.today - timedelta(days=3)).strftime("%d.%m.%Y")
+    assert f"{anna_day} · cursor_lesson: signed up" in reply.plain_text
+
+
+async def test_funnel_counts_users_who_reached_every_earlier_step(
+    standin: Any, school: School, bot_app: Any
+) -> None:
+    reply = await ask(standin, "/funnel 30")
+    assert reply.kind == "photo" and png_size(reply.photo_bytes) == (1280, 720)
+    counts = school.funnel(30)
+    names = [
+        "Pressed /start",
+        "Viewed the programme",
+        "Made a booking",
+        "Uploaded payment proof",
+        "Payment confirmed",
+    ]
+    text = reply.plain_caption
+    assert f"1. Pressed /start: {counts[0]}\n" in text + "\n"
+    for n in range(1, 5):
+        assert (
+            f"{n + 1}. {names[n]}: {counts[n]} ({pct(counts[n], counts[n - 1])} of the previous)"
+            in text
+        )
+    assert counts[4] >= 1  # Anna went all the way
+
+
+async def test_retention_heat_map_of_weekly_cohorts(
+    standin: Any, school: School, bot_app: Any
+) -> None:
+    reply = await ask(standin, "/retention")
+    assert reply.kind == "photo" and png_size(reply.photo_bytes) == (1280, 720)
+    text = reply.plain_caption
+    expected = school.retention()
+    assert len(expected) == 12
+    for cohort, (size, active) in expected.items():
+        day = cohort.strftime("%d.%m.%Y")
+        if size == 0:
+            assert f"{day} — nobody" in text
+            continue
+        shares = " · ".join(
+            f"w{n} {pct(active[n], size)}" for n in (1, 2, 3, 4) if n < len(active)
+        )
+        assert f"{day} — {size} users: {shares or '—'}" in text
+
+
+async def test_leads_scored_by_last_week_and_open_cards(
+    standin: Any, school: School, bot_app: Any
+) -> None:
+    reply = await ask(standin, "/leads")
+    leads = school.leads()
+    tiers = Counter(tier for tier, _, _ in leads.values())
+    assert f"Hot (≥ 20 events on ≥ 5 days): {tiers['hot']}" in reply.plain_text
+    assert f"Warm (≥ 10 events on ≥ 3 days): {tiers['warm']}" in reply.plain_text
+    assert f"Cool (≥ 5 events): {tiers['cool']}" in reply.plain_text
+    assert PAYER not in leads and leads[HOT][0] == "hot"
+    hot_button = next(d for row in reply.buttons for _, d in row if d == f"usercard:{HOT}")
+    await standin.press_button(ADMIN_ID, reply.message_id, hot_button)
+    card = await standin.wait_for_message(ADMIN_ID, timeout=10)
+    assert f"id {HOT}" in card.plain_text
+
+
+async def test_user_card_of_someone_in_all_three_tables(
+    standin: Any, school: School, bot_app: Any, pool: asyncpg.Pool
+) -> None:
+    message_id = await pool.fetchval(
+        "INSERT INTO message_history (message_text, total_recipients, successful_deliveries)"
+        " VALUES ('Привет & <до встречи>', 1, 1) RETURNING id"
+    )
+    await pool.execute(
+        "INSERT INTO message_recipients (message_id, user_id, delivery_status)"
+        " VALUES ($1, $2, 'sent')",
+        message_id,
+        ANNA,
+    )
+    card = await ask(standin, f"/user {ANNA}")
+    text = card.plain_text
+    assert "Анна @anna" in text and f"id {ANNA}" in text
+    assert "Vibe coding · 8th_stream — confirmed (paid)" in text
+    assert "cursor_lesson on" in text
+    anna_events = [e for e in school.events if e.user_id == ANNA]
+    assert f"Recent events ({len(anna_events)} of {len(anna_events)})" in text
+    assert "“Привет & <до встречи>” — delivered" in text
+    assert "Has not blocked the bot." in text
+    assert card.buttons == [[("✉️ Message this user", f"msguser:{ANNA}")]]
+
+    by_name = await ask(standin, "/user @ANNA")
+    assert f"id {ANNA}" in by_name.plain_text
+    blocked = await ask(standin, f"/user {BLOCKED}")
+    assert "Blocked the bot on" in blocked.plain_text
+
+
+async def test_user_search_lists_matches_or_says_not_found(
+    standin: Any, school: School, bot_app: Any
+) -> None:
+    reply = await ask(standin, "/user Crowd2")
+    named = {b.user_id for b in school.bookings} | {r.user_id for r in school.registrations}
+    crowd = [u for u in named if 200 <= u < 240]  # all called Crowd2xx
+    assert len(crowd) > 10
+    assert reply.plain_text == "Several users match (10); pick one:"
+    assert len([b for row in reply.buttons for b in row]) == 10
+
+    missing = await ask(standin, "/user <nobody>")
+    assert missing.plain_text == "User “<nobody>” not found."
+    missing = await ask(standin, "/user 999999")
+    assert missing.plain_text == "User “999999” not found."
+
+
+async def test_schema_reports_tables_columns_and_indexes(
+    standin: Any, school: School, bot_app: Any
+) -> None:
+    await standin.send_message(ADMIN_ID, "/schema")
+    first = await standin.wait_for_message(ADMIN_ID, timeout=10)
+    await standin.wait_for(lambda: len(standin.transcript(ADMIN_ID)) >= 2, timeout=5)
+    await asyncio.sleep(0.3)
+    text = "\n".join(m.plain_text or "" for m in standin.transcript(ADMIN_ID))
+    assert first.plain_text.startswith("Database:")
+    assert f"events — {len(school.events)} rows" in text
+    assert f"bookings — {len(school.bookings)} rows" in text
+    assert "idx_events_type_created_user (event_type, created_at) INCLUDE (user_id)" in text
+    assert "event_type character varying(50)" in text
+
+
+async def test_export_streams_csv_with_bom(standin: Any, school: School, bot_app: Any) -> None:
+    reply = await ask(standin, "/export bookings")
+    assert reply.kind == "document" and reply.document_name.startswith("bookings-")
+    data = reply.document_bytes
+    assert data.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert len(rows) == len(school.bookings)
+    assert {r["first_name"] for r in rows if r["user_id"] == str(ANNA)} == {"Анна"}
+
+    reply = await ask(standin, "/export events 7")
+    rows = list(csv.DictReader(io.StringIO(reply.document_bytes.decode("utf-8-sig"))))
+    first = school.today - timedelta(days=6)
+    assert len(rows) == sum(1 for e in school.events if local_day(e.created_at) >= first)
+    assert f"{len(rows)} rows" in reply.plain_caption

@@ -1,0 +1,94 @@
+"""Charts: valid PNGs of the expected size for data, for empty periods, for long histories."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date, timedelta
+
+import pytest
+
+from bot import charts
+from bot.analytics.models import (
+    Cohort,
+    Daily,
+    DailyRow,
+    EventCount,
+    Funnel,
+    Growth,
+    GrowthDay,
+    Retention,
+    TopEvents,
+    Window,
+)
+from tests.test_analytics import png_size
+
+TODAY = date(2025, 6, 15)
+LABELS = charts.Labels(
+    title="Рост пользователей", empty="Нет данных", series=("Новые", "Всего", "c", "d", "e")
+)
+
+
+def growth(days: int, per_day: int) -> Growth:
+    rows, total = [], 0
+    for back in range(days - 1, -1, -1):
+        total += per_day * (back % 3)
+        rows.append(GrowthDay(TODAY - timedelta(days=back), per_day * (back % 3), total))
+    return Growth(Window(TODAY - timedelta(days=days - 1), TODAY, days), tuple(rows))
+
+
+def daily(days: int, scale: int) -> Daily:
+    rows = tuple(
+        DailyRow(TODAY - timedelta(days=back), scale, scale // 2, scale * 20, back % 4, back % 2)
+        for back in range(days - 1, -1, -1)
+    )
+    return Daily(Window(rows[0].day, TODAY, days), rows)
+
+
+@pytest.mark.parametrize("draw", ["growth", "growth_long", "growth_empty", "daily", "daily_empty"])
+def test_time_series_charts_are_phone_sized_pngs(draw: str) -> None:
+    if draw == "growth":
+        png = charts.growth_chart(growth(30, 5), LABELS)
+    elif draw == "growth_long":
+        png = charts.growth_chart(growth(900, 40), LABELS)
+    elif draw == "growth_empty":
+        png = charts.growth_chart(growth(30, 0), LABELS)
+    elif draw == "daily":
+        png = charts.daily_chart(daily(60, 10), LABELS)
+    else:
+        png = charts.daily_chart(daily(30, 0), LABELS)
+    assert png_size(png) == (1280, 720)
+
+
+def test_bar_charts_and_heat_map_are_phone_sized_pngs() -> None:
+    window = Window(TODAY - timedelta(days=29), TODAY, 30)
+    top = TopEvents(
+        window, (EventCount("start_command", 120), EventCount("view_program", 80)), 200
+    )
+    assert png_size(charts.events_chart(top, LABELS, ["120", "80"])) == (1280, 720)
+    assert png_size(charts.events_chart(TopEvents(window, (), 0), LABELS, [])) == (1280, 720)
+
+    steps = (("started", 100), ("viewed", 60), ("booked", 20), ("paid", 10), ("confirmed", 8))
+    notes = ["100", "60 · 60%", "20 · 33%", "10 · 50%", "8 · 80%"]
+    assert png_size(charts.funnel_chart(Funnel(window, steps), LABELS, notes)) == (1280, 720)
+    empty_steps = tuple((name, 0) for name, _ in steps)
+    assert png_size(charts.funnel_chart(Funnel(window, empty_steps), LABELS, notes)) == (1280, 720)
+
+    this_week = TODAY - timedelta(days=TODAY.weekday())
+    cohorts = tuple(
+        Cohort(
+            this_week - timedelta(weeks=k), 50 + k, tuple(max(0, 40 - 5 * w) for w in range(k + 1))
+        )
+        for k in range(11, -1, -1)
+    )
+    assert png_size(charts.retention_chart(Retention(this_week, cohorts), LABELS)) == (1280, 720)
+    nobody = tuple(Cohort(c.week, 0, c.active) for c in cohorts)
+    assert png_size(charts.retention_chart(Retention(this_week, nobody), LABELS)) == (1280, 720)
+
+
+def test_matplotlib_is_not_loaded_on_the_db_and_seed_paths() -> None:
+    code = (
+        "import sys, bot.cli, bot.commands, bot.analytics, bot.charts, bot.seed;"
+        "sys.exit('matplotlib' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -1,0 +1,262 @@
+"""The daily digest: content, schedule, opt-outs and the exactly-once promise."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import pytest
+
+from bot.digest import DigestService
+from tests.support import ADMIN_ID, CONSOLE_TOKEN, SECOND_ADMIN_ID
+
+MSK = ZoneInfo("Europe/Moscow")
+TODAY = date(2026, 11, 20)
+NINE = datetime(2026, 11, 20, 9, 0, tzinfo=MSK)
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=MSK)
+
+
+# (user_id, event_type, local time)
+EVENTS = [
+    (1, "start_command", at(19, 10)),
+    (1, "payment_approved", at(19, 12)),
+    (2, "start_command", at(19, 23, 30)),  # 20:30 UTC: still the 19th in Moscow
+    (2, "lesson_link_clicked", at(19, 16)),
+    (3, "start_command", at(20, 0, 30)),  # the 19th in UTC, the 20th in Moscow
+    (4, "start_command", at(18, 12)),
+    (5, "start_command", at(12, 12)),
+    (5, "view_program", at(19, 13)),
+]
+# (user_id, confirmed, local time)
+BOOKINGS = [(1, 2, at(19, 11)), (4, -1, at(18, 13)), (2, 0, at(19, 17))]
+REGISTRATIONS = [(2, "cursor_lesson", at(19, 15)), (4, "claude_code_lesson", at(12, 9))]
+
+
+async def load_school(pool: asyncpg.Pool) -> None:
+    await pool.executemany(
+        "INSERT INTO events (user_id, event_type, created_at) VALUES ($1, $2, $3)", EVENTS
+    )
+    await pool.executemany(
+        "INSERT INTO bookings (user_id, confirmed, created_at, course_id, course_stream)"
+        " VALUES ($1, $2, $3, 1, '8th_stream')",
+        BOOKINGS,
+    )
+    await pool.executemany(
+        "INSERT INTO free_lesson_registrations (user_id, email, lesson_type, registered_at,"
+        " lesson_date) VALUES ($1, 'x@example.com', $2, $3, $4)",
+        [(user, lesson, moment, moment.date()) for user, lesson, moment in REGISTRATIONS],
+    )
+    await pool.execute(
+        "INSERT INTO blocked_users (user_id, blocked_at, reason) VALUES (9, $1, 'blocked')",
+        at(19, 13),
+    )
+    await pool.execute(
+        "INSERT INTO message_history (message_text, total_recipients, successful_deliveries,"
+        " sent_at) VALUES ('hi', 10, 8, $1)",
+        at(19, 14),
+    )
+
+
+def expected_day(day: date) -> dict[str, int]:
+    """The digest's figures for one local day, computed from the rows above."""
+    seen: dict[int, datetime] = {}
+    for user, _, moment in EVENTS:
+        seen[user] = min(seen.get(user, moment), moment)
+    for user, _, moment in BOOKINGS:
+        seen[user] = min(seen.get(user, moment), moment)
+    for user, _, moment in REGISTRATIONS:
+        seen[user] = min(seen.get(user, moment), moment)
+    on = [e for e in EVENTS if e[2].astimezone(MSK).date() == day]
+    return {
+        "new_users": sum(1 for moment in seen.values() if moment.astimezone(MSK).date() == day),
+        "bookings": sum(1 for b in BOOKINGS if b[2].date() == day),
+        "events": len(on),
+        "payments": sum(1 for e in on if e[1] == "payment_approved"),
+        "attendance": sum(1 for e in on if e[1] == "lesson_link_clicked"),
+        "registrations": sum(1 for r in REGISTRATIONS if r[2].date() == day),
+        "total_users": len(seen),
+    }
+
+
+def line(label: str, now: int, before: int, week: int) -> str:
+    def signed(value: int) -> str:
+        return f"+{value}" if value > 0 else str(value)
+
+    return f"{label}: {now} ({signed(now - before)} · {signed(now - week)})"
+
+
+def digest_service(app: Any) -> DigestService:
+    """The app's own digest service, with DIGEST_TIME 09:00.
+
+    The app itself runs with the digest schedule off, so the real clock never sends one
+    behind the test's back; the tests drive ``tick`` at fixed moments instead.
+    """
+    services = app.services
+    return DigestService(
+        app.pool,
+        services.school,
+        app.console_bot,
+        app.texts,
+        app.settings.model_copy(update={"digest_time": "09:00"}),
+        services.records,
+    )
+
+
+async def photos_to(standin: Any, admin: int) -> list[Any]:
+    return [m for m in standin.transcript(admin, token=CONSOLE_TOKEN) if m.kind == "photo"]
+
+
+async def test_digest_reports_yesterday_against_day_before_and_week_before(
+    standin: Any, bot_app: Any, pool: asyncpg.Pool
+) -> None:
+    await load_school(pool)
+    outcomes = await digest_service(bot_app).tick(NINE)
+    assert sorted(outcomes) == [(ADMIN_ID, TODAY, "sent"), (SECOND_ADMIN_ID, TODAY, "sent")]
+
+    photo = await standin.wait_for_message(ADMIN_ID)
+    details = await standin.wait_for_message(ADMIN_ID)
+    assert photo.kind == "photo" and photo.photo_bytes.startswith(b"\x89PNG")
+    y, b, w = (expected_day(date(2026, 11, d)) for d in (19, 18, 12))
+    assert "Daily digest for 19.11.2026" in photo.plain_caption
+    assert f"{y['total_users']} in total" in photo.plain_caption
+    text = details.plain_text
+    for label, field in [
+        ("New users", "new_users"),
+        ("Bookings", "bookings"),
+        ("Confirmed payments", "payments"),
+        ("Free-lesson registrations", "registrations"),
+        ("Lesson attendance", "attendance"),
+        ("Events", "events"),
+    ]:
+        assert line(label, y[field], b[field], w[field]) in text, (label, text)
+    assert "created 1 · in review 0 · paid 1 · cancelled 0" in text
+    assert line("Blocked the bot", 1, 0, 0) in text
+    assert "Broadcasts: 1, delivered 8 of 10 (80.0%)" in text
+
+
+async def test_digest_total_matches_stats(standin: Any, bot_app: Any, pool: asyncpg.Pool) -> None:
+    await load_school(pool)
+    stats = await bot_app.services.school.stats()
+    digest = await digest_service(bot_app).build(TODAY)
+    assert digest.total_users == stats.users.total == expected_day(TODAY)["total_users"]
+    daily = await bot_app.services.school.daily_between(date(2026, 11, 19), date(2026, 11, 19))
+    assert digest.yesterday.new_users == daily.rows[0].new_users
+
+
+async def test_the_job_firing_twice_sends_once(standin: Any, bot_app: Any) -> None:
+    service = digest_service(bot_app)
+    await service.tick(NINE)
+    again = await service.tick(NINE + timedelta(seconds=20))
+    assert again == []
+    await asyncio.sleep(0.3)
+    assert len(await photos_to(standin, ADMIN_ID)) == 1
+
+
+async def test_two_schedulers_on_one_database_send_one_digest_per_admin(
+    standin: Any, make_settings: Any, pool: asyncpg.Pool, db_dsn: str
+) -> None:
+    from bot.app import running
+
+    other_pool = await asyncpg.create_pool(db_dsn, min_size=1, max_size=3)
+    try:
+        async with running(make_settings(), pool) as first:
+            async with running(make_settings(), other_pool) as second:
+                results = await asyncio.gather(
+                    digest_service(first).tick(NINE), digest_service(second).tick(NINE)
+                )
+        assert sum(len(r) for r in results) == 2
+        for admin in (ADMIN_ID, SECOND_ADMIN_ID):
+            assert len(await photos_to(standin, admin)) == 1
+    finally:
+        await other_pool.close()
+
+
+async def test_opted_out_admin_gets_nothing_and_own_time_is_kept(
+    standin: Any, bot_app: Any, pool: asyncpg.Pool
+) -> None:
+    await standin.send_message(ADMIN_ID, "/digest off")
+    assert "off" in (await standin.wait_for_message(ADMIN_ID)).plain_text
+    await standin.send_message(SECOND_ADMIN_ID, "/digest 08:30")
+    reply = await standin.wait_for_message(SECOND_ADMIN_ID)
+    assert "every day at 08:30 (Europe/Moscow)" in reply.plain_text
+
+    service = digest_service(bot_app)
+    early = await service.tick(datetime(2026, 11, 20, 8, 30, tzinfo=MSK))
+    assert early == [(SECOND_ADMIN_ID, TODAY, "sent")]
+    assert await service.tick(NINE) == []  # the first admin opted out
+    assert await photos_to(standin, ADMIN_ID) == []
+
+    await standin.send_message(ADMIN_ID, "/digest on")
+    # The app runs with DIGEST_TIME empty, so it asks for a time of the admin's own.
+    assert "DIGEST_TIME is empty" in (await standin.wait_for_message(ADMIN_ID)).plain_text
+    next_day = await service.tick(NINE + timedelta(days=1))
+    assert sorted(next_day) == [
+        (ADMIN_ID, TODAY + timedelta(days=1), "sent"),
+        (SECOND_ADMIN_ID, TODAY + timedelta(days=1), "sent"),  # its 08:30, half an hour late
+    ]
+
+
+async def test_late_within_six_hours_is_sent_with_a_note(standin: Any, bot_app: Any) -> None:
+    service = digest_service(bot_app)
+    outcomes = await service.tick(NINE + timedelta(hours=2, minutes=15))
+    assert (ADMIN_ID, TODAY, "sent") in outcomes
+    photo = await standin.wait_for_message(ADMIN_ID)
+    assert "This digest is 2 h 15 min late" in photo.plain_caption
+
+
+async def test_later_than_six_hours_is_skipped_and_mentioned_next_time(
+    standin: Any, bot_app: Any, pool: asyncpg.Pool
+) -> None:
+    service = digest_service(bot_app)
+    outcomes = await service.tick(NINE + timedelta(hours=7))
+    assert (ADMIN_ID, TODAY, "skipped") in outcomes
+    assert await photos_to(standin, ADMIN_ID) == []
+    await service.tick(NINE + timedelta(days=1))
+    photo = await standin.wait_for_message(ADMIN_ID)
+    assert "Digests for 20.11.2026 were skipped" in photo.plain_caption
+
+
+async def test_admin_who_blocked_the_bot_does_not_stop_the_others(
+    standin: Any, bot_app: Any, pool: asyncpg.Pool
+) -> None:
+    standin.users[ADMIN_ID].block(CONSOLE_TOKEN)
+    outcomes = await digest_service(bot_app).tick(NINE)
+    assert sorted(outcomes) == [(ADMIN_ID, TODAY, "failed"), (SECOND_ADMIN_ID, TODAY, "sent")]
+    assert len(await photos_to(standin, SECOND_ADMIN_ID)) == 1
+    audit = await pool.fetchval(
+        "SELECT count(*) FROM audit_log WHERE admin_id = $1 AND action = 'digest_failed'", ADMIN_ID
+    )
+    assert audit == 1
+
+
+async def test_digest_command_sends_now_and_rejects_bad_arguments(
+    standin: Any, bot_app: Any
+) -> None:
+    await standin.send_message(ADMIN_ID, "/digest")
+    assert (await standin.wait_for_message(ADMIN_ID)).plain_text == "Preparing the digest…"
+    photo = await standin.wait_for_message(ADMIN_ID, timeout=15)
+    assert photo.kind == "photo"
+    await standin.wait_for_message(ADMIN_ID)
+    await standin.send_message(ADMIN_ID, "/digest 25:61")
+    assert (await standin.wait_for_message(ADMIN_ID)).plain_text.startswith("Usage: /digest")
+
+
+@pytest.mark.parametrize("digest_time", ["09:00"])
+async def test_leader_catches_up_at_start(
+    standin: Any, make_settings: Any, pool: asyncpg.Pool, digest_time: str
+) -> None:
+    """Starting the scheduler runs one tick at once, so a digest due earlier goes out."""
+    from bot.app import running
+
+    now = datetime.now(MSK)
+    due = (now - timedelta(minutes=30)).strftime("%H:%M")
+    async with running(make_settings(digest_time=due), pool):
+        photo = await standin.wait_for_message(ADMIN_ID, timeout=20)
+    assert photo.kind == "photo"
+    assert "late" in photo.plain_caption
