@@ -26,6 +26,7 @@ from bot.db.queries import QUERIES
 SANDBOX_TOKEN = "1234567:sandbox-console"
 SANDBOX_ADMIN = 1
 QUIET_S = 0.8
+FIRST_REPLY_S = 10.0
 MAX_WAIT_S = 20.0
 DEMO = {"users": 400, "events": 8000, "days": 90, "seed": 7}
 
@@ -134,8 +135,9 @@ async def _settle(printer: ChatPrinter) -> None:
             continue
         quiet_for = time.monotonic() - last_change
         replied = last_change > started
-        # After a reply, a short silence ends the turn; with no reply yet, wait a bit longer.
-        if (replied and quiet_for >= QUIET_S) or (not replied and quiet_for >= QUIET_S * 3):
+        # After a reply, a short silence ends the turn; with no reply yet, wait longer (the
+        # first chart of a run loads matplotlib and may build its font cache).
+        if (replied and quiet_for >= QUIET_S) or (not replied and quiet_for >= FIRST_REPLY_S):
             break
     for line in printer.new_lines():
         print(line, flush=True)
@@ -159,6 +161,7 @@ async def sandbox_command(settings: Settings, args: argparse.Namespace) -> int:
         await standin.start()
         standin.add_bot(SANDBOX_TOKEN, "hsl_sandbox_bot")
         standin.create_user(admin_id, first_name="Admin", username="admin")
+        scripted = args.script is not None or not sys.stdin.isatty()
         local = settings.model_copy(
             update={
                 "bot_token": SecretStr(SANDBOX_TOKEN),
@@ -166,6 +169,9 @@ async def sandbox_command(settings: Settings, args: argparse.Namespace) -> int:
                 "admin_ids": (admin_id, *settings.admin_ids[1:]),
                 "telegram_api_url": standin.url,
                 "webhook_url": None,
+                # A replayed script must print the same transcript at any hour: no digest
+                # arriving on its own in the middle of it (/digest still sends one).
+                "digest_time": "" if scripted else settings.digest_time,
             }
         )
         printer = ChatPrinter(standin, admin_id, settings.data_dir / "sandbox")
@@ -179,7 +185,7 @@ async def sandbox_command(settings: Settings, args: argparse.Namespace) -> int:
                     text = line.strip()
                     if not text or text.startswith("#"):
                         continue
-                    if args.script is not None or not sys.stdin.isatty():
+                    if scripted:
                         print(f"you> {text}", flush=True)
                     if text.isdigit() and 0 < int(text) <= len(printer.buttons):
                         button = printer.buttons[int(text) - 1]

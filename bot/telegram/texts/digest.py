@@ -52,7 +52,7 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "digest_chart_empty": {"ru": "Нет новых пользователей", "en": "No new users"},
     "digest_chart_new": {"ru": "новые за день", "en": "new per day"},
-    "digest_chart_total": {"ru": "всего", "en": "total"},
+    "digest_chart_total": {"ru": "всего (правая ось)", "en": "total (right axis)"},
     "digest_usage": {
         "ru": "/digest — прислать сейчас · /digest off · /digest on · /digest 08:30",
         "en": "/digest — send it now · /digest off · /digest on · /digest 08:30",
