@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
 from bot.telegram.analytics_views import CAPTION_LIMIT
 from bot.telegram.texts import Texts
 
+T = TypeVar("T")
 ALL_WORDS = frozenset({"all", "всё", "все", "всего"})
 
 
@@ -27,6 +28,14 @@ def positive(word: str) -> int:
     if not word.isdigit() or int(word) <= 0 or len(word) > 6:
         raise BadArguments(word)
     return int(word)
+
+
+def one_optional(args: str | None, parse: Callable[[str], T], default: T) -> T:
+    """The command's single optional argument, parsed; BadArguments for anything more."""
+    given = words(args)
+    if len(given) > 1:
+        raise BadArguments(args)
+    return parse(given[0]) if given else default
 
 
 def days_or_all(word: str) -> int | None:

@@ -21,6 +21,7 @@ from bot.telegram.analytics_common import (
     BadArguments,
     answer_chart,
     days_or_all,
+    one_optional,
     positive,
     render,
     usage,
@@ -30,7 +31,7 @@ from bot.telegram.commands import ConsoleMenu
 from bot.telegram.filters import IsAdmin
 from bot.telegram.texts import Texts
 
-GROWTH_DEFAULT = 30
+GROWTH_DEFAULT: int | None = 30
 GROWTH_CHOICES = (7, 30, 90, 365, 0)  # 0: all
 DAILY_DEFAULT = 7
 DAILY_TEXT_UP_TO = 14
@@ -89,11 +90,8 @@ async def show_growth(
 async def growth_command(
     message: Message, command: CommandObject, school: SchoolAnalytics, texts: Texts
 ) -> None:
-    args = words(command.args)
     try:
-        if len(args) > 1:
-            raise BadArguments(command.args)
-        days = days_or_all(args[0]) if args else GROWTH_DEFAULT
+        days = one_optional(command.args, days_or_all, GROWTH_DEFAULT)
     except BadArguments:
         await usage(message, texts, "usage_growth")
         return
@@ -130,11 +128,8 @@ async def show_daily(message: Message, school: SchoolAnalytics, texts: Texts, da
 async def daily_command(
     message: Message, command: CommandObject, school: SchoolAnalytics, texts: Texts
 ) -> None:
-    args = words(command.args)
     try:
-        if len(args) > 1:
-            raise BadArguments(command.args)
-        days = positive(args[0]) if args else DAILY_DEFAULT
+        days = one_optional(command.args, positive, DAILY_DEFAULT)
     except BadArguments:
         await usage(message, texts, "usage_daily")
         return

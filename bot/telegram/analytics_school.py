@@ -14,10 +14,10 @@ from bot.telegram import analytics_views as views
 from bot.telegram.analytics_common import (
     BadArguments,
     answer_chart,
+    one_optional,
     positive,
     render,
     usage,
-    words,
 )
 from bot.telegram.callbacks import OpenUser
 from bot.telegram.commands import ConsoleMenu
@@ -186,11 +186,8 @@ async def show_funnel(message: Message, school: SchoolAnalytics, texts: Texts, d
 async def funnel_command(
     message: Message, command: CommandObject, school: SchoolAnalytics, texts: Texts
 ) -> None:
-    args = words(command.args)
     try:
-        if len(args) > 1:
-            raise BadArguments(command.args)
-        days = positive(args[0]) if args else FUNNEL_DEFAULT
+        days = one_optional(command.args, positive, FUNNEL_DEFAULT)
     except BadArguments:
         await usage(message, texts, "usage_funnel")
         return
