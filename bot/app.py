@@ -165,7 +165,7 @@ async def running(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[App]:
 async def run_command(settings: Settings, args: argparse.Namespace) -> int:
     """`hsl-bot run`: migrate, then poll until SIGTERM/SIGINT and shut down cleanly."""
     settings.require_admins()
-    settings.console_token  # noqa: B018 - fail on a missing BOT_TOKEN before touching the DB
+    _ = settings.console_token  # fail on a missing BOT_TOKEN before touching the database
     async with open_pool(settings.dsn, settings.data_dir) as pool:
         async with pool.acquire() as connection:
             await Migrator(connection).upgrade()

@@ -129,6 +129,28 @@ def _bars_or_steps(ax: Axes, values: Sequence[int], color: str, label: str) -> A
     return ax.step(xs, values, where="mid", color=color, label=label)[0]
 
 
+def _bar_collection(
+    ax: Axes, values: Sequence[int], color: str, *, alpha: float, width: float
+) -> None:
+    """Vertical bars as one collection: the same picture as ``bar`` without an artist each."""
+    from matplotlib.collections import PolyCollection
+
+    half = width / 2
+    heights = [float(v) for v in values]  # counts may arrive as Decimal (SQL sums)
+    ax.add_collection(
+        PolyCollection(
+            [
+                [(x - half, 0), (x - half, v), (x + half, v), (x + half, 0)]
+                for x, v in enumerate(heights)
+            ],
+            facecolors=color,
+            edgecolors="none",
+            alpha=alpha,
+        )
+    )
+    ax.set_ylim(0, max(heights, default=0.0) * 1.05 or 1)
+
+
 def growth_chart(growth: Growth, labels: Labels) -> bytes:
     """New users per day (bars) and the running total (line, right axis)."""
     figure = _figure()
@@ -167,7 +189,7 @@ def daily_chart(daily: Daily, labels: Labels) -> bytes:
     ax = figure.add_subplot()
     events_ax = ax.twinx()
     xs = range(len(rows))
-    events_ax.bar(xs, [r.events for r in rows], color=MUTED, alpha=0.35, width=0.9)
+    _bar_collection(events_ax, [r.events for r in rows], MUTED, alpha=0.35, width=0.9)
     events_ax.tick_params(labelsize=TICK_PT, colors=MUTED)
     events_ax.set_ylabel(labels.series[2], fontsize=LABEL_PT, color=MUTED)
     ax.set_zorder(events_ax.get_zorder() + 1)
@@ -244,7 +266,17 @@ def retention_chart(retention: Retention, labels: Labels) -> bytes:
         for week, active in enumerate(cohort.active):
             grid[row, week] = active / cohort.size
     ax = figure.add_subplot()
-    ax.imshow(grid, cmap="YlGnBu", vmin=0, vmax=1, aspect="auto")
+    # One mesh of quads (no image resampling); rows top-down like an image.
+    ax.pcolormesh(
+        np.arange(width + 1) - 0.5,
+        np.arange(len(cohorts) + 1) - 0.5,
+        np.ma.masked_invalid(grid),
+        cmap="YlGnBu",
+        vmin=0,
+        vmax=1,
+    )
+    ax.set_xlim(-0.5, width - 0.5)
+    ax.set_ylim(len(cohorts) - 0.5, -0.5)
     for row in range(grid.shape[0]):
         for week in range(grid.shape[1]):
             share = grid[row, week]

@@ -71,7 +71,7 @@ class Settings(BaseSettings):
         if parts.scheme not in ("postgres", "postgresql") or not (parts.hostname or parts.query):
             raise ValueError("expected postgresql://user:password@host:port/database")
         try:
-            parts.port  # noqa: B018 - raises on a malformed port
+            _ = parts.port  # raises on a malformed port
         except ValueError as exc:
             raise ValueError("the port is not a number") from exc
         return value

@@ -92,3 +92,14 @@ def test_matplotlib_is_not_loaded_on_the_db_and_seed_paths() -> None:
         "sys.exit('matplotlib' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_daily_chart_takes_sql_sums_as_decimals() -> None:
+    from decimal import Decimal
+
+    rows = tuple(
+        DailyRow(TODAY - timedelta(days=back), Decimal(3), Decimal(2), Decimal(100 + back), 1, 0)
+        for back in range(59, -1, -1)
+    )
+    png = charts.daily_chart(Daily(Window(rows[0].day, TODAY, 60), rows), LABELS)
+    assert png_size(png) == (1280, 720)

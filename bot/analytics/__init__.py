@@ -1,7 +1,8 @@
 """Questions about the school, answered as frozen dataclasses (no aiogram here).
 
 Days are local days in TIMEZONE. Counts per day come from the rollup tables of migration
-0010, kept by triggers; :meth:`SchoolAnalytics.prepare` points them at TIMEZONE once per
+0010, per-person activity (funnel, leads, programme viewers) from those of 0012, all kept by
+triggers; :meth:`SchoolAnalytics.prepare` points them at TIMEZONE once per
 process and rebuilds them if a load bypassed the triggers.
 """
 
@@ -174,9 +175,7 @@ class SchoolAnalytics:
     async def leads(self) -> Leads:
         first_day = self.today() - timedelta(days=LEAD_DAYS - 1)
         async with self._connection() as conn:
-            return await school.leads(
-                conn, first_day, self.midnight(first_day), self.tz_name, TOP_LEADS
-            )
+            return await school.leads(conn, first_day, TOP_LEADS)
 
     # people and the database ---------------------------------------------------------------
 

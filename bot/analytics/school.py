@@ -128,11 +128,9 @@ async def retention(conn: asyncpg.Connection, this_week: date, weeks: int) -> Re
     return Retention(this_week, tuple(cohorts))
 
 
-async def leads(
-    conn: asyncpg.Connection, first_day: date, since: datetime, tz: str, top: int
-) -> Leads:
-    """Non-paying users scored by their recent events."""
-    rows = await conn.fetch(*QUERIES.lead_scores(since=since, tz=tz, top=top))
+async def leads(conn: asyncpg.Connection, first_day: date, top: int) -> Leads:
+    """Non-paying users scored by their events from local day ``first_day`` on."""
+    rows = await conn.fetch(*QUERIES.lead_scores(first_day=first_day, top=top))
     sizes = {r["tier"]: int(r["tier_size"]) for r in rows}
     hot = tuple(
         Lead(r["user_id"], r["username"], r["first_name"], int(r["events"]), int(r["days"]))

@@ -13,8 +13,10 @@ HAVING sum(n) <> 0;
 
 -- name: stream_students
 -- One stream's people: its bookers (latest booking each) and, with :with_viewers, those who
--- viewed the course programme since the stream's first booking without booking the stream.
-WITH booked AS (
+-- viewed the course programme since the stream's first booking without booking the stream
+-- (analytics_program_viewers: a user's latest view per course). Only the page's rows are
+-- ordered; the total is two counts.
+WITH booked AS MATERIALIZED (
     SELECT DISTINCT ON (user_id) user_id, coalesce(confirmed, 0) AS status, created_at
     FROM bookings
     WHERE coalesce(course_id, 0) = :course_id AND coalesce(course_stream, '') = :stream
@@ -22,26 +24,28 @@ WITH booked AS (
 ), opened AS (
     SELECT min(created_at) AS since FROM booked
 ), viewers AS (
-    SELECT DISTINCT e.user_id
-    FROM events AS e, opened
+    SELECT v.user_id
+    FROM analytics_program_viewers AS v, opened
     WHERE :with_viewers
-      AND e.event_type = 'view_program'
-      AND e.created_at >= opened.since
-      AND e.details ->> 'course_id' = :course_id::text
-      AND NOT EXISTS (SELECT 1 FROM booked WHERE booked.user_id = e.user_id)
-), people AS (
-    SELECT user_id, status FROM booked
-    UNION ALL
-    SELECT user_id, NULL FROM viewers
+      AND v.course_key = :course_id::text
+      AND v.last_at >= opened.since
+      AND NOT EXISTS (SELECT 1 FROM booked WHERE booked.user_id = v.user_id)
+), total AS (
+    SELECT (SELECT count(*) FROM booked) + (SELECT count(*) FROM viewers) AS n
 ), page AS (
-    SELECT user_id, status, count(*) OVER () AS total
-    FROM people
+    SELECT user_id, status FROM (
+        (SELECT user_id, status FROM booked
+         ORDER BY status DESC, user_id LIMIT :limit::bigint + :offset::bigint)
+        UNION ALL
+        (SELECT user_id, NULL::integer FROM viewers
+         ORDER BY user_id LIMIT :limit::bigint + :offset::bigint)
+    ) AS candidates
     ORDER BY status IS NULL, status DESC, user_id
     LIMIT :limit OFFSET :offset
 )
 -- Names and last activity only for the page's rows.
-SELECT page.user_id, page.status, page.total, u.username, u.first_name, u.last_seen_at
-FROM page LEFT JOIN users AS u ON u.user_id = page.user_id
+SELECT page.user_id, page.status, total.n AS total, u.username, u.first_name, u.last_seen_at
+FROM page CROSS JOIN total LEFT JOIN users AS u ON u.user_id = page.user_id
 ORDER BY page.status IS NULL, page.status DESC, page.user_id;
 
 -- name: lessons_overview
@@ -55,45 +59,36 @@ WITH registrations AS (
     SELECT DISTINCT user_id, (created_at AT TIME ZONE :tz)::date AS day
     FROM events
     WHERE event_type = 'lesson_link_clicked' AND created_at >= :since
+), last_booking AS (
+    -- "booked later" = the user's latest booking is after the registration
+    SELECT user_id, max(created_at) AS last_at FROM bookings GROUP BY user_id
 )
 SELECT r.lesson_type, r.lesson_date,
        count(*) AS registered,
        count(c.user_id) AS attended,
-       count(*) FILTER (
-           WHERE EXISTS (
-               SELECT 1 FROM bookings AS b
-               WHERE b.user_id = r.user_id AND b.created_at > r.registered_at
-           )
-       ) AS booked
+       count(*) FILTER (WHERE b.last_at > r.registered_at) AS booked
 FROM registrations AS r
 LEFT JOIN clicks AS c ON c.user_id = r.user_id AND c.day = r.lesson_date
+LEFT JOIN last_booking AS b ON b.user_id = r.user_id
 GROUP BY r.lesson_type, r.lesson_date
 ORDER BY r.lesson_date DESC, r.lesson_type
 LIMIT :limit;
 
 -- name: funnel_counts
--- Users who, within the window, reached each step and every step before it.
-WITH steps AS (
-    SELECT user_id,
-           bool_or(event_type = 'start_command') AS started,
-           bool_or(event_type = 'view_program') AS viewed,
-           bool_or(event_type = 'booking_created') AS booked,
-           bool_or(event_type = 'payment_proof_uploaded') AS paid
-    FROM events
-    WHERE event_type IN ('start_command', 'view_program', 'booking_created',
-                         'payment_proof_uploaded')
-      AND created_at >= :since
-    GROUP BY user_id
-), confirmed AS (
+-- Users who, within the window, reached each step and every step before it: a user had a
+-- step in the window exactly when their latest event of that type is in it.
+WITH confirmed AS (
     SELECT DISTINCT user_id FROM bookings WHERE confirmed = 2 AND created_at >= :since
 )
-SELECT count(*) FILTER (WHERE started) AS started,
-       count(*) FILTER (WHERE started AND viewed) AS viewed,
-       count(*) FILTER (WHERE started AND viewed AND booked) AS booked,
-       count(*) FILTER (WHERE started AND viewed AND booked AND paid) AS paid,
-       count(*) FILTER (WHERE started AND viewed AND booked AND paid
-                          AND c.user_id IS NOT NULL) AS confirmed
-FROM steps LEFT JOIN confirmed AS c ON c.user_id = steps.user_id;
+SELECT count(*) AS started,
+       count(*) FILTER (WHERE s.viewed_at >= :since) AS viewed,
+       count(*) FILTER (WHERE s.viewed_at >= :since AND s.booked_at >= :since) AS booked,
+       count(*) FILTER (WHERE s.viewed_at >= :since AND s.booked_at >= :since
+                          AND s.paid_at >= :since) AS paid,
+       count(*) FILTER (WHERE s.viewed_at >= :since AND s.booked_at >= :since
+                          AND s.paid_at >= :since AND c.user_id IS NOT NULL) AS confirmed
+FROM analytics_user_steps AS s LEFT JOIN confirmed AS c ON c.user_id = s.user_id
+WHERE s.started_at >= :since;
 
 -- name: retention_cohorts
 -- Weekly cohorts by first appearance from :first_week on: their size and, per later week,
@@ -114,16 +109,14 @@ LEFT JOIN analytics_cohorts AS a
 ORDER BY sizes.cohort, a.week;
 
 -- name: lead_scores
--- Users without a confirmed booking, scored by their events since :since: counts per tier
--- and the top :top of each tier. Types come from the rollup so the scan stays index-only.
+-- Users without a confirmed booking, scored by their events since local day :first_day
+-- (analytics_user_days): counts per tier and the top :top of each tier.
 WITH activity AS (
-    SELECT user_id, count(*) AS events,
-           count(DISTINCT (created_at AT TIME ZONE :tz)::date) AS days
-    FROM events
-    WHERE event_type = ANY (ARRAY(SELECT DISTINCT event_type FROM analytics_events))
-      AND created_at >= :since
+    SELECT user_id, sum(n) AS events, count(*) FILTER (WHERE n > 0) AS days
+    FROM analytics_user_days
+    WHERE day >= :first_day
     GROUP BY user_id
-    HAVING count(*) >= 5
+    HAVING sum(n) >= 5
 ), scored AS (
     SELECT a.user_id, a.events, a.days,
            CASE WHEN a.events >= 20 AND a.days >= 5 THEN 'hot'
@@ -140,9 +133,7 @@ WITH activity AS (
                AS rank
     FROM scored
 )
-SELECT r.tier, r.tier_size, r.user_id, r.events, r.days,
-       (SELECT username FROM users WHERE users.user_id = r.user_id) AS username,
-       (SELECT first_name FROM users WHERE users.user_id = r.user_id) AS first_name
-FROM ranked AS r
+SELECT r.tier, r.tier_size, r.user_id, r.events, r.days, u.username, u.first_name
+FROM ranked AS r LEFT JOIN users AS u ON u.user_id = r.user_id
 WHERE r.rank <= :top
 ORDER BY r.tier, r.rank;

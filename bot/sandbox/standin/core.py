@@ -246,7 +246,7 @@ class Core:
             if not waiter.done():
                 waiter.set_result(None)
 
-    async def wait_until(self, predicate: Callable[[], Any], timeout: float) -> Any:  # noqa: ASYNC109
+    async def wait_until(self, predicate: Callable[[], Any], timeout: float) -> Any:
         """Return the first truthy ``predicate()`` result, re-checked after each change."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout

@@ -110,7 +110,7 @@ class StandIn(UserActions):
         self,
         chat_id: int,
         *,
-        timeout: float = 5.0,  # noqa: ASYNC109 - the tests' vocabulary
+        timeout: float = 5.0,
         token: str | None = None,
         predicate: Callable[[SentMessage], bool] | None = None,
         after: int | None = None,
@@ -142,7 +142,7 @@ class StandIn(UserActions):
     async def wait_for(
         self,
         predicate: Callable[[], Any],
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> Any:
         """Return the first truthy ``predicate()``, re-checked whenever the stand-in changes."""
         return await self.wait_until(predicate, timeout)
@@ -150,7 +150,7 @@ class StandIn(UserActions):
     async def wait_for_callback_answer(
         self,
         query_id: str,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> dict[str, Any]:
         """Return the bot's answerCallbackQuery payload for a button press."""
         answer: dict[str, Any] = await self.wait_until(
