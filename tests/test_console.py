@@ -278,3 +278,35 @@ def test_texts_exist_in_both_languages() -> None:
 
 
 _ = Command  # the import documents where command names come from
+
+
+def _redis_available() -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_available(), reason="no Redis on 127.0.0.1:6379")
+async def test_flow_state_survives_a_restart_in_redis(
+    standin: Any, make_settings: Any, pool: asyncpg.Pool
+) -> None:
+    import uuid
+
+    from aiogram.fsm.storage.base import StorageKey
+
+    settings_ = make_settings(redis_url="redis://127.0.0.1:6379/15")
+    admin = 900000 + uuid.uuid4().int % 99999  # a chat of its own in the shared Redis
+    standin.create_user(admin, first_name="Admin")
+    settings_ = settings_.model_copy(update={"admin_ids": (admin,)})
+    async with running(settings_, pool) as app:
+        key = StorageKey(bot_id=app.console_bot.id, chat_id=admin, user_id=admin)
+        await app.dispatcher.storage.set_state(key, "Broadcast:writing_text")
+    async with running(settings_, pool) as app:
+        assert await app.dispatcher.storage.get_state(key) == "Broadcast:writing_text"
+        await standin.send_message(admin, "/cancel")
+        assert (await standin.wait_for_message(admin)).plain_text == "Cancelled. Back to the menu."
+        assert await app.dispatcher.storage.get_state(key) is None

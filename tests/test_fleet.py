@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import asyncpg
@@ -26,14 +28,22 @@ from tests.support import ADMIN_ID, CONSOLE_TOKEN, SECOND_ADMIN_ID
 
 
 @pytest.fixture
+def fleet_env() -> dict[str, str]:
+    """Extra environment for every instance of the fleet (override per test)."""
+    return {}
+
+
+@pytest.fixture
 async def fleet(
-    standin: Any, db_dsn: str, tmp_path: Path
+    standin: Any, db_dsn: str, tmp_path: Path, fleet_env: dict[str, str]
 ) -> AsyncIterator[tuple[LoadBalancer, list[Instance]]]:
     ports = [free_port(), free_port()]
     lb = LoadBalancer([f"http://127.0.0.1:{port}/webhook" for port in ports])
     await lb.start()
     instances = [
-        await start_instance(instance_env(db_dsn, standin, tmp_path, lb, port), port, tmp_path)
+        await start_instance(
+            instance_env(db_dsn, standin, tmp_path, lb, port, **fleet_env), port, tmp_path
+        )
         for port in ports
     ]
     try:
@@ -149,3 +159,33 @@ async def test_healthz_turns_503_when_the_database_is_gone(
         await admin.execute(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS true')
         await admin.close()
     assert (await wait_healthy(instances[0], timeout=20))["http_status"] == 200
+
+
+HALF_AN_HOUR_AGO = (datetime.now(ZoneInfo("Europe/Moscow")) - timedelta(minutes=30)).strftime(
+    "%H:%M"
+)
+
+
+@pytest.mark.parametrize("fleet_env", [{"DIGEST_TIME": HALF_AN_HOUR_AGO}])
+async def test_one_digest_per_admin_across_the_fleet_and_a_failover(
+    standin: Any, fleet: Any, fleet_env: dict[str, str]
+) -> None:
+    """Both instances start after today's digest time: only one may send it, even when the
+    leader is killed and the other one takes over (and catches up again)."""
+    _, instances = fleet
+    for admin in (ADMIN_ID, SECOND_ADMIN_ID):
+        photo = await standin.wait_for_message(admin, timeout=30)
+        assert photo.kind == "photo"
+    leader = instances[(await roles(instances)).index("leader")]
+    leader.kill()
+    await leader.process.wait()
+    survivor = instances[1 - instances.index(leader)]
+    for _ in range(150):
+        if (await roles([survivor]))[0] == "leader":
+            break
+        await asyncio.sleep(0.1)
+    assert (await roles([survivor]))[0] == "leader"
+    await asyncio.sleep(2)  # the new leader's catch-up tick has run
+    for admin in (ADMIN_ID, SECOND_ADMIN_ID):
+        photos = [m for m in standin.transcript(admin) if m.kind == "photo"]
+        assert len(photos) == 1, admin
