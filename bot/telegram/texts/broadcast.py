@@ -4,4 +4,257 @@ CATALOG: dict[str, dict[str, str]] = {
     "cmd_broadcast": {"ru": "Новая рассылка", "en": "New broadcast"},
     "cmd_history": {"ru": "История рассылок", "en": "Broadcast history"},
     "cmd_scheduled": {"ru": "Запланированные рассылки", "en": "Scheduled broadcasts"},
+    # audience step
+    "bc_choose_audience": {
+        "ru": "<b>Новая рассылка</b>\nКому отправить? (/cancel — выйти)",
+        "en": "<b>New broadcast</b>\nWho should get it? (/cancel to leave)",
+    },
+    "bc_btn_everyone": {"ru": "Все пользователи", "en": "Everyone"},
+    "bc_btn_stream": {"ru": "Студенты {stream}", "en": "Students of {stream}"},
+    "bc_btn_booked_menu": {"ru": "Записавшиеся на поток…", "en": "Booked a stream…"},
+    "bc_btn_booked": {"ru": "Записались на {stream}", "en": "Booked {stream}"},
+    "bc_btn_unpaid": {"ru": "Не оплатившие", "en": "Not paid"},
+    "bc_btn_lessons_menu": {"ru": "Участники бесплатных уроков…", "en": "Free-lesson sign-ups…"},
+    "bc_btn_lessons_all": {"ru": "Все бесплатные уроки", "en": "All free lessons"},
+    "bc_btn_lesson": {"ru": "Урок: {lesson}", "en": "Lesson: {lesson}"},
+    "bc_btn_individual": {"ru": "Отдельные получатели", "en": "Individual recipients"},
+    "bc_btn_back": {"ru": "« Назад", "en": "« Back"},
+    "bc_paste_recipients": {
+        "ru": "Пришлите id и/или @username получателей (через пробел, запятую или с новой "
+        "строки).",
+        "en": "Paste the recipients' ids and/or @usernames (separated by spaces, commas or "
+        "new lines).",
+    },
+    "bc_unknown_recipients": {
+        "ru": "Не найдены и пропущены ({n}): {items}",
+        "en": "Not found, left out ({n}): {items}",
+    },
+    "bc_no_recipients": {
+        "ru": "Никого из списка не нашлось. Пришлите другой список или /cancel.",
+        "en": "Nobody on that list was found. Paste another list or /cancel.",
+    },
+    "bc_audience_summary": {
+        "ru": "Аудитория: <b>{audience}</b>\nПолучателей: <b>{recipients}</b> · исключено "
+        "заблокировавших: {blocked} · дубликатов убрано: {duplicates}",
+        "en": "Audience: <b>{audience}</b>\nRecipients: <b>{recipients}</b> · excluded as "
+        "blocked: {blocked} · duplicates removed: {duplicates}",
+    },
+    "bc_audience_empty": {
+        "ru": "В этой аудитории некому отправить. Выберите другую.",
+        "en": "Nobody in this audience can receive it. Pick another one.",
+    },
+    # message step
+    "bc_write_message": {
+        "ru": "Пришлите сообщение: текст (HTML-разметка Telegram) или одно фото / видео / "
+        "документ с подписью.",
+        "en": "Send the message: text (Telegram HTML formatting), or one photo / video / "
+        "document with a caption.",
+    },
+    "bc_unsupported": {
+        "ru": "Нужен текст или одно фото / видео / документ с подписью.",
+        "en": "I need text, or one photo / video / document with a caption.",
+    },
+    "bc_album": {
+        "ru": "Альбомы не поддерживаются — пришлите один файл.",
+        "en": "Albums aren't supported — send a single file.",
+    },
+    "bc_too_long": {
+        "ru": "Слишком длинно: {length} символов при лимите {limit}. Сократите и пришлите снова.",
+        "en": "Too long: {length} characters, the limit is {limit}. Shorten it and send again.",
+    },
+    "bc_ask_buttons": {
+        "ru": "Добавить кнопки-ссылки? Пришлите строки вида <code>Текст | https://…</code> "
+        "(одна кнопка на строку) или нажмите «Без кнопок».",
+        "en": "Add URL buttons? Send lines like <code>Label | https://…</code> (one button "
+        "per line), or press “No buttons”.",
+    },
+    "bc_btn_no_buttons": {"ru": "Без кнопок", "en": "No buttons"},
+    "bc_bad_buttons": {
+        "ru": "Не понял строки (нужно <code>Текст | https://…</code>):\n{lines}",
+        "en": "These lines aren't <code>Label | https://…</code>:\n{lines}",
+    },
+    "bc_html_error": {
+        "ru": "Telegram не принял сообщение: <code>{error}</code>\nИсправьте и пришлите снова.",
+        "en": "Telegram refused the message: <code>{error}</code>\nFix it and send it again.",
+    },
+    # preview card
+    "bc_preview_title": {
+        "ru": "<b>Предпросмотр</b> — выше сообщение так, как его увидят получатели.",
+        "en": "<b>Preview</b> — above is the message exactly as recipients will see it.",
+    },
+    "bc_eta": {
+        "ru": "Время отправки: ~{eta} при {rate} сообщ./с",
+        "en": "Sending time: ~{eta} at {rate} msg/s",
+    },
+    "bc_btn_send": {"ru": "🚀 Отправить сейчас", "en": "🚀 Send now"},
+    "bc_btn_schedule": {"ru": "🕒 Запланировать", "en": "🕒 Schedule"},
+    "bc_btn_test": {"ru": "Тест мне", "en": "Test to me"},
+    "bc_btn_edit": {"ru": "Изменить", "en": "Edit"},
+    "bc_btn_cancel": {"ru": "Отмена", "en": "Cancel"},
+    "bc_test_sent": {
+        "ru": "Тестовое сообщение отправлено вам ботом рассылки.",
+        "en": "The test message was sent to you by the broadcast bot.",
+    },
+    "bc_test_failed": {
+        "ru": "Бот рассылки не смог написать вам: {error}. Откройте его и нажмите «Старт».",
+        "en": "The broadcast bot couldn't write to you: {error}. Open it and press Start.",
+    },
+    "bc_draft_cancelled": {"ru": "Рассылка отменена.", "en": "Broadcast discarded."},
+    "bc_draft_gone": {
+        "ru": "Этот черновик уже закрыт. Начните заново: /broadcast",
+        "en": "This draft is closed. Start again: /broadcast",
+    },
+    "bc_already": {
+        "ru": "Уже создана: рассылка #{id} ({status}). Вторая не создаётся.",
+        "en": "Already created: broadcast #{id} ({status}). No second one is made.",
+    },
+    "bc_started": {
+        "ru": "Рассылка #{id} запущена: {recipients} получателей (исключено заблокировавших: "
+        "{blocked}, дубликатов: {duplicates}). Ход — в карточке ниже.",
+        "en": "Broadcast #{id} started: {recipients} recipients (excluded as blocked: "
+        "{blocked}, duplicates: {duplicates}). Progress is on the card below.",
+    },
+    # schedule
+    "bc_ask_time": {
+        "ru": "Когда отправить? Время — {tz}. Выберите или пришлите "
+        "<code>ГГГГ-ММ-ДД ЧЧ:ММ</code>.",
+        "en": "When should it go out? Times are in {tz}. Pick one or send "
+        "<code>YYYY-MM-DD HH:MM</code>.",
+    },
+    "bc_btn_in_hour": {"ru": "Через час", "en": "In an hour"},
+    "bc_btn_at": {"ru": "{when}", "en": "{when}"},
+    "bc_bad_time": {
+        "ru": "Не понял время. Формат: <code>2026-12-01 10:00</code>.",
+        "en": "I couldn't read that time. Format: <code>2026-12-01 10:00</code>.",
+    },
+    "bc_time_past": {
+        "ru": "Это время уже прошло ({when}). Выберите будущее.",
+        "en": "That time has passed ({when}). Pick a future one.",
+    },
+    "bc_scheduled_ok": {
+        "ru": "Рассылка #{id} запланирована на {when}. Список — /scheduled",
+        "en": "Broadcast #{id} is scheduled for {when}. See /scheduled",
+    },
+    "bc_scheduled_title": {"ru": "<b>Запланированные рассылки</b>", "en": "<b>Scheduled</b>"},
+    "bc_scheduled_none": {"ru": "Запланированных рассылок нет.", "en": "Nothing is scheduled."},
+    "bc_scheduled_item": {
+        "ru": "#{id} · {when} · {audience}\n{preview}",
+        "en": "#{id} · {when} · {audience}\n{preview}",
+    },
+    "bc_btn_unschedule": {"ru": "Отменить #{id}", "en": "Cancel #{id}"},
+    "bc_unscheduled": {"ru": "Рассылка #{id} отменена.", "en": "Broadcast #{id} cancelled."},
+    # live card and report
+    "bc_card": {
+        "ru": "📣 <b>Рассылка #{id}</b> — {status}\n{audience}\n{bar} {percent}\n"
+        "Отправлено: {sent} · ошибок: {failed} · в очереди: {pending}\n"
+        "Скорость: {rate} сообщ./с · осталось: {eta}",
+        "en": "📣 <b>Broadcast #{id}</b> — {status}\n{audience}\n{bar} {percent}\n"
+        "Sent: {sent} · failed: {failed} · pending: {pending}\n"
+        "Rate: {rate} msg/s · ETA: {eta}",
+    },
+    "bc_btn_pause": {"ru": "⏸ Пауза", "en": "⏸ Pause"},
+    "bc_btn_resume": {"ru": "▶️ Продолжить", "en": "▶️ Resume"},
+    "bc_btn_stop": {"ru": "⏹ Отменить", "en": "⏹ Cancel"},
+    "bc_btn_details": {"ru": "Подробнее", "en": "Details"},
+    "bc_report": {
+        "ru": "✅ <b>Рассылка #{id} завершена</b> ({status})\nДоставлено: {sent} из {total}\n"
+        "Ошибок: {failed}{reasons}\nЗаблокировали бота: {blocked}\nДлительность: {duration}",
+        "en": "✅ <b>Broadcast #{id} finished</b> ({status})\nDelivered: {sent} of {total}\n"
+        "Failed: {failed}{reasons}\nBlocked the bot: {blocked}\nDuration: {duration}",
+    },
+    "bc_delete_report": {
+        "ru": "🗑 <b>Рассылка #{id}: удаление завершено</b>\nУдалено: {deleted}\n"
+        "Не удалось удалить: {failed}{reasons}",
+        "en": "🗑 <b>Broadcast #{id}: deletion finished</b>\nDeleted: {deleted}\n"
+        "Could not delete: {failed}{reasons}",
+    },
+    "bc_reason_line": {"ru": "\n  • {reason}: {n}", "en": "\n  • {reason}: {n}"},
+    # statuses
+    "bc_status_scheduled": {"ru": "запланирована", "en": "scheduled"},
+    "bc_status_sending": {"ru": "отправляется", "en": "sending"},
+    "bc_status_paused": {"ru": "на паузе", "en": "paused"},
+    "bc_status_cancelled": {"ru": "отменена", "en": "cancelled"},
+    "bc_status_done": {"ru": "отправлена", "en": "done"},
+    "bc_status_deleting": {"ru": "удаляется", "en": "deleting"},
+    "bc_status_deleted": {"ru": "удалена у всех", "en": "deleted"},
+    # failure reasons
+    "bc_reason_blocked": {"ru": "заблокировали бота", "en": "blocked the bot"},
+    "bc_reason_deactivated": {"ru": "аккаунт удалён", "en": "account deleted"},
+    "bc_reason_chat_not_found": {"ru": "чат не найден", "en": "chat not found"},
+    "bc_reason_outcome_unknown": {
+        "ru": "результат неизвестен (сбой во время отправки)",
+        "en": "outcome unknown (interrupted mid-send)",
+    },
+    "bc_reason_cancelled": {"ru": "отменено", "en": "cancelled"},
+    "bc_reason_server_error": {"ru": "ошибка сервера Telegram", "en": "Telegram server error"},
+    "bc_reason_flood_limit": {"ru": "лимит Telegram", "en": "Telegram flood limit"},
+    "bc_reason_too_old": {"ru": "старше 48 часов", "en": "older than 48 hours"},
+    # audiences
+    "bc_aud_everyone": {"ru": "все пользователи", "en": "everyone"},
+    "bc_aud_stream": {"ru": "студенты {stream}", "en": "students of {stream}"},
+    "bc_aud_booked": {"ru": "записавшиеся на {stream}", "en": "booked {stream}"},
+    "bc_aud_unpaid": {"ru": "не оплатившие", "en": "not paid"},
+    "bc_aud_lessons_all": {
+        "ru": "участники бесплатных уроков",
+        "en": "free-lesson registrants",
+    },
+    "bc_aud_lessons": {"ru": "участники урока {lesson}", "en": "registrants of {lesson}"},
+    "bc_aud_individual": {"ru": "отдельные получатели ({n})", "en": "individual recipients ({n})"},
+    "bc_aud_unknown": {"ru": "—", "en": "—"},
+    # history
+    "bc_history_title": {
+        "ru": "<b>История рассылок</b> (стр. {page} из {pages})",
+        "en": "<b>Broadcast history</b> (page {page} of {pages})",
+    },
+    "bc_history_none": {"ru": "Рассылок ещё не было.", "en": "No broadcasts yet."},
+    "bc_history_item": {
+        "ru": "#{id} · {when} · {author} · {audience} · {sent}/{total} · {status}",
+        "en": "#{id} · {when} · {author} · {audience} · {sent}/{total} · {status}",
+    },
+    "bc_btn_open": {"ru": "#{id}", "en": "#{id}"},
+    "bc_btn_prev": {"ru": "‹ Назад", "en": "‹ Newer"},
+    "bc_btn_next": {"ru": "Дальше ›", "en": "Older ›"},
+    "bc_detail": {
+        "ru": "<b>Рассылка #{id}</b> — {status}\nСоздана: {when} · автор: {author}\n"
+        "Аудитория: {audience}\nПолучателей: {total} (исключено заблокировавших: {blocked}, "
+        "дубликатов: {duplicates})\nДоставлено: {sent} · ошибок: {failed} · удалено: {deleted} "
+        "· в очереди: {pending}{reasons}{delete_errors}\n\n{preview}",
+        "en": "<b>Broadcast #{id}</b> — {status}\nCreated: {when} · author: {author}\n"
+        "Audience: {audience}\nRecipients: {total} (excluded as blocked: {blocked}, "
+        "duplicates: {duplicates})\nSent: {sent} · failed: {failed} · deleted: {deleted} "
+        "· pending: {pending}{reasons}{delete_errors}\n\n{preview}",
+    },
+    "bc_detail_reasons": {"ru": "\nПричины ошибок:", "en": "\nFailure reasons:"},
+    "bc_detail_delete_errors": {"ru": "\nНе удалено:", "en": "\nNot deleted:"},
+    "bc_btn_retry": {"ru": "🔁 Повторить неудачные", "en": "🔁 Retry failed"},
+    "bc_btn_delete": {"ru": "🗑 Удалить у всех", "en": "🗑 Delete for everyone"},
+    "bc_btn_delete_yes": {"ru": "Да, удалить у всех", "en": "Yes, delete for everyone"},
+    "bc_btn_export": {"ru": "📄 Экспорт CSV", "en": "📄 Export CSV"},
+    "bc_delete_confirm": {
+        "ru": "Удалить рассылку #{id} у всех получателей? Сообщения старше 48 часов Telegram "
+        "удалить не даст.",
+        "en": "Delete broadcast #{id} for every recipient? Telegram won't delete messages "
+        "older than 48 hours.",
+    },
+    "bc_deleting": {
+        "ru": "Удаляю рассылку #{id} у получателей; пришлю отчёт.",
+        "en": "Deleting broadcast #{id} for its recipients; a report will follow.",
+    },
+    "bc_retried": {
+        "ru": "Снова в очереди: {n}. Ход — в карточке рассылки.",
+        "en": "Queued again: {n}. Progress is on the broadcast's card.",
+    },
+    "bc_nothing_to_retry": {"ru": "Повторять нечего.", "en": "Nothing to retry."},
+    "bc_not_found": {"ru": "Рассылка не найдена.", "en": "Broadcast not found."},
+    "bc_paused": {"ru": "Пауза.", "en": "Paused."},
+    "bc_resumed": {"ru": "Продолжаю.", "en": "Resumed."},
+    "bc_cancelled": {"ru": "Рассылка отменена.", "en": "Broadcast cancelled."},
+    "bc_not_now": {
+        "ru": "Сейчас это недоступно (рассылка: {status}).",
+        "en": "Not possible now (the broadcast is {status}).",
+    },
+    "bc_export_caption": {
+        "ru": "Получатели рассылки #{id}",
+        "en": "Recipients of broadcast #{id}",
+    },
 }

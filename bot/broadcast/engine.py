@@ -1,0 +1,312 @@
+"""The delivery machinery: pacing, one recipient's send with its retries, batched settlement."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import asyncpg
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+
+from bot.broadcast.models import (
+    BLOCKED,
+    CHAT_NOT_FOUND,
+    DEACTIVATED,
+    FLOOD_LIMIT,
+    OUTCOME_UNKNOWN,
+    SERVER_ERROR,
+    TOO_OLD,
+    Content,
+)
+from bot.db.queries import QUERIES
+
+logger = logging.getLogger(__name__)
+
+# Pacing aims this much under BROADCAST_RATE: the clocks of our sender and of Telegram's
+# counter differ by request jitter, and a grid exactly at the limit would graze it.
+PACE_MARGIN = 0.97
+MAX_RETRIES = 4  # 5xx and refused connections, per recipient
+MAX_FLOOD_WAITS = 20  # 429s for one recipient before giving up on it
+BACKOFF_S = (0.5, 1.0, 2.0, 4.0)
+SETTLE_EVERY_S = 0.25
+SETTLE_BATCH = 1000
+
+
+class Pacer:
+    """Hand out send slots evenly at ``rate`` per second; a 429 holds every sender."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / (rate * PACE_MARGIN)
+        self._next = 0.0
+        self._hold_until = 0.0
+        self._lock = asyncio.Lock()
+
+    async def slot(self, halted: Callable[[], bool] = lambda: False) -> bool:
+        """Wait for the next send slot; False (and no slot used) when halted meanwhile."""
+        loop = asyncio.get_running_loop()
+        async with self._lock:
+            while True:
+                if halted():
+                    return False
+                now = loop.time()
+                start = max(self._next, self._hold_until)
+                if start <= now:
+                    break
+                await asyncio.sleep(min(start - now, 0.5))
+            # Keep the grid when a timer fired a little late; never burst to catch up a backlog.
+            base = self._next if now - self._next < self.interval else now
+            self._next = base + self.interval
+            return True
+
+    def hold(self, seconds: float) -> None:
+        """Telegram said "retry after": nobody sends before then."""
+        until = asyncio.get_running_loop().time() + seconds
+        self._hold_until = max(self._hold_until, until)
+
+
+class Window:
+    """How many requests may be in flight: adapts like a gradient concurrency limit.
+
+    Latency near the best seen means the answers are slow only because the road is long
+    (Telegram's round trip): widen, so 50 ms still allows hundreds of messages a second.
+    Latency growing above it means requests queue at the other end: narrow, so bookkeeping
+    and the server are not drowned in waiting requests.
+    """
+
+    QUEUE = 8  # requests allowed to wait at the server beyond the no-queue estimate
+    SAMPLE = 64  # answers per adjustment
+
+    def __init__(self, initial: int = 16, maximum: int = 200) -> None:
+        self.limit = float(initial)
+        self.maximum = maximum
+        self.in_flight = 0
+        self._best = float("inf")
+        self._latencies: list[float] = []
+        self._free = asyncio.Event()
+        self._free.set()
+
+    async def acquire(self) -> None:
+        while self.in_flight >= int(self.limit):
+            self._free.clear()
+            await self._free.wait()
+        self.in_flight += 1
+
+    def release(self, started: float | None) -> None:
+        """Free a place; ``started`` (when the request went out) feeds the estimate."""
+        self.in_flight -= 1
+        if started is not None:
+            self._latencies.append(time.monotonic() - started)
+            if len(self._latencies) >= self.SAMPLE:
+                self._adjust()
+        self._free.set()
+
+    def _adjust(self) -> None:
+        latencies, self._latencies = sorted(self._latencies), []
+        typical = latencies[len(latencies) // 2]
+        # the best forgets slowly, so a changed network is learnt again
+        self._best = min(self._best * 1.05, latencies[len(latencies) // 10])
+        gradient = max(0.5, min(1.0, self._best / typical)) if typical > 0 else 1.0
+        target = self.limit * gradient + self.QUEUE
+        self.limit = max(4.0, min(float(self.maximum), 0.8 * self.limit + 0.2 * target))
+
+
+def keyboard(content: Content) -> InlineKeyboardMarkup | None:
+    if not content.buttons:
+        return None
+    rows = [[InlineKeyboardButton(text=label, url=url)] for label, url in content.buttons]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def send_content(
+    bot: Bot, chat_id: int, content: Content, media: str | InputFile | None = None
+) -> Message:
+    """Send the broadcast's message to one chat; ``media`` overrides the content's file id."""
+    markup = keyboard(content)
+    if content.kind == "text":
+        return await bot.send_message(chat_id, content.text, reply_markup=markup)
+    file: str | InputFile = media if media is not None else (content.file_id or "")
+    caption = content.text or None
+    if content.kind == "photo":
+        return await bot.send_photo(chat_id, file, caption=caption, reply_markup=markup)
+    if content.kind == "video":
+        return await bot.send_video(chat_id, file, caption=caption, reply_markup=markup)
+    return await bot.send_document(chat_id, file, caption=caption, reply_markup=markup)
+
+
+def file_id_of(message: Message) -> str | None:
+    """The file id a bot got for the media it just sent (reused for everyone else)."""
+    if message.photo:
+        return message.photo[-1].file_id
+    if message.video:
+        return message.video.file_id
+    if message.document:
+        return message.document.file_id
+    return None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    recipient_id: int
+    status: str  # sent | failed | release
+    telegram_message_id: int | None = None
+    reason: str | None = None
+
+
+def _refused_connection(error: TelegramNetworkError) -> bool:
+    """A connection that was never made carried no request: safe to retry."""
+    return isinstance(error.__cause__, aiohttp.ClientConnectorError)
+
+
+async def deliver(
+    recipient_id: int,
+    call: Callable[[], Awaitable[Message]],
+    pacer: Pacer,
+    halted: Callable[[], bool] = lambda: False,
+    *,
+    have_slot: bool = False,
+) -> tuple[Outcome, Message | None]:
+    """Send to one recipient, retrying only what Telegram certainly did not deliver.
+
+    ``have_slot``: the caller already waited for the first request's slot. An outcome
+    "release" means no request went out (the broadcast was halted while this one waited for a
+    slot or a retry): the claim can be given back.
+    """
+    failures = 0
+    floods = 0
+    while True:
+        if not have_slot and not await pacer.slot(halted):
+            return Outcome(recipient_id, "release"), None
+        have_slot = False
+        try:
+            message = await call()
+        except TelegramRetryAfter as error:
+            pacer.hold(error.retry_after)
+            floods += 1
+            if floods > MAX_FLOOD_WAITS:
+                return Outcome(recipient_id, "failed", reason=FLOOD_LIMIT), None
+            continue
+        except TelegramForbiddenError as error:
+            reason = DEACTIVATED if "deactivated" in error.message else BLOCKED
+            return Outcome(recipient_id, "failed", reason=reason), None
+        except TelegramBadRequest as error:
+            if "chat not found" in error.message:
+                return Outcome(recipient_id, "failed", reason=CHAT_NOT_FOUND), None
+            return Outcome(recipient_id, "failed", reason=error.message[:200]), None
+        except (TelegramServerError, TelegramNetworkError) as error:
+            lost = isinstance(error, TelegramNetworkError) and not _refused_connection(error)
+            if lost:  # the request may have been delivered: never repeat it
+                return Outcome(recipient_id, "failed", reason=OUTCOME_UNKNOWN), None
+            failures += 1
+            if failures > MAX_RETRIES:
+                reason = SERVER_ERROR if isinstance(error, TelegramServerError) else "network"
+                return Outcome(recipient_id, "failed", reason=reason), None
+            await asyncio.sleep(BACKOFF_S[min(failures, len(BACKOFF_S)) - 1])
+            continue
+        except Exception as error:  # unexpected: we cannot tell whether it went out
+            logger.exception("broadcast send to recipient %s failed", recipient_id)
+            reason = f"{OUTCOME_UNKNOWN}: {error!r}"[:200]
+            return Outcome(recipient_id, "failed", reason=reason), None
+        return Outcome(recipient_id, "sent", telegram_message_id=message.message_id), message
+
+
+async def delete_copy(bot: Bot, chat_id: int, message_id: int, pacer: Pacer) -> str | None:
+    """Delete one delivered copy; None when it is gone, else why it could not be deleted."""
+    failures = 0
+    while True:
+        await pacer.slot()
+        try:
+            await bot.delete_message(chat_id, message_id)
+            return None
+        except TelegramRetryAfter as error:
+            pacer.hold(error.retry_after)
+            continue
+        except TelegramBadRequest as error:
+            text = error.message
+            if "can't be deleted" in text:
+                return TOO_OLD
+            if "not found" in text and "chat" not in text:
+                return None  # already gone (deleted earlier, or by the user)
+            return text[:200]
+        except TelegramForbiddenError as error:
+            return DEACTIVATED if "deactivated" in error.message else BLOCKED
+        except (TelegramServerError, TelegramNetworkError) as error:
+            # Deleting twice is harmless, so even a lost answer can be retried.
+            failures += 1
+            if failures > MAX_RETRIES:
+                return SERVER_ERROR if isinstance(error, TelegramServerError) else "network"
+            await asyncio.sleep(BACKOFF_S[min(failures, len(BACKOFF_S)) - 1])
+
+
+class Settler:
+    """Collect outcomes and write them in batches, each batch one statement."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self._sends: list[Outcome] = []
+        self._deletions: list[tuple[int, str | None]] = []
+        self._wake = asyncio.Event()
+        self._lock = asyncio.Lock()
+
+    def add(self, outcome: Outcome) -> None:
+        self._sends.append(outcome)
+        if len(self._sends) >= SETTLE_BATCH:
+            self._wake.set()
+
+    def add_deletion(self, recipient_id: int, error: str | None) -> None:
+        self._deletions.append((recipient_id, error))
+        if len(self._deletions) >= SETTLE_BATCH:
+            self._wake.set()
+
+    async def run(self) -> None:
+        """Flush every SETTLE_EVERY_S, or sooner when a batch fills up."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), SETTLE_EVERY_S)
+            self._wake.clear()
+            try:
+                await self.flush()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                logger.warning("could not write broadcast outcomes; retrying", exc_info=True)
+                await asyncio.sleep(1.0)
+
+    async def flush(self) -> None:
+        async with self._lock:
+            sends, self._sends = self._sends, []
+            deletions, self._deletions = self._deletions, []
+            try:
+                if sends:
+                    await self.pool.execute(*_settle_query(sends))
+                if deletions:
+                    await self.pool.execute(
+                        *QUERIES.broadcast_settle_deletions(
+                            ids=[d[0] for d in deletions], errors=[d[1] for d in deletions]
+                        )
+                    )
+            except BaseException:
+                # Keep them for the next try; a crash now leaves them "outcome unknown".
+                self._sends[:0] = sends
+                self._deletions[:0] = deletions
+                raise
+
+
+def _settle_query(sends: list[Outcome]) -> tuple[Any, ...]:
+    return QUERIES.broadcast_settle(
+        ids=[o.recipient_id for o in sends],
+        statuses=[o.status for o in sends],
+        message_ids=[o.telegram_message_id for o in sends],
+        reasons=[o.reason for o in sends],
+    )

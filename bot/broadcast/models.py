@@ -1,0 +1,213 @@
+"""What broadcasts are made of: audiences, content, progress and reports (plain dataclasses)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+AudienceKind = Literal["everyone", "stream", "booked", "unpaid", "lessons", "individual"]
+ContentKind = Literal["text", "photo", "video", "document"]
+Status = Literal["scheduled", "sending", "paused", "cancelled", "done", "deleting", "deleted"]
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+
+# failure_reason values the engine writes (texts translate them for admins)
+OUTCOME_UNKNOWN = "outcome unknown"
+BLOCKED = "blocked"
+DEACTIVATED = "deactivated"
+CHAT_NOT_FOUND = "chat not found"
+CANCELLED = "cancelled"
+SERVER_ERROR = "server error"
+FLOOD_LIMIT = "flood limit"
+TOO_OLD = "older than 48 hours"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a broadcast goes to, as the admin chose it (stored as JSON with the broadcast)."""
+
+    kind: AudienceKind
+    stream: str | None = None
+    lesson: str | None = None
+    user_ids: tuple[int, ...] = ()
+
+    @property
+    def recipient_type(self) -> str:
+        return "individual" if self.kind == "individual" else "group"
+
+    @property
+    def recipient_group(self) -> str | None:
+        """The school's convention: a stream name for its students; otherwise our code."""
+        if self.kind == "stream":
+            return self.stream
+        if self.kind == "booked":
+            return f"booked:{self.stream}"
+        if self.kind == "lessons":
+            return f"lessons:{self.lesson}" if self.lesson else "lessons"
+        if self.kind == "individual":
+            return None
+        return self.kind
+
+    def query_args(self) -> dict[str, Any]:
+        """Arguments of hsl_broadcast_audience()."""
+        return {
+            "kind": self.kind,
+            "stream": self.stream,
+            "lesson": self.lesson,
+            "ids": list(self.user_ids),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "stream": self.stream,
+            "lesson": self.lesson,
+            "user_ids": list(self.user_ids),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Audience:
+        return cls(
+            kind=data["kind"],
+            stream=data.get("stream"),
+            lesson=data.get("lesson"),
+            user_ids=tuple(int(i) for i in data.get("user_ids") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class AudienceSize:
+    """An audience counted now: recipients, blocked users left out, duplicates merged."""
+
+    recipients: int
+    blocked: int
+    duplicates: int
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Pasted individual recipients: who was found and which entries were not."""
+
+    user_ids: tuple[int, ...]
+    unknown: tuple[str, ...]
+    duplicates: int
+
+
+@dataclass(frozen=True)
+class Content:
+    """The message every recipient gets: HTML text, or one file with an HTML caption."""
+
+    kind: ContentKind
+    text: str
+    file_id: str | None = None  # the console bot's file id (what the admin sent)
+    file_name: str | None = None
+    buttons: tuple[tuple[str, str], ...] = ()  # (label, url), one per row
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "text": self.text,
+            "file_id": self.file_id,
+            "file_name": self.file_name,
+            "buttons": [list(b) for b in self.buttons],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Content:
+        return cls(
+            kind=data["kind"],
+            text=data.get("text") or "",
+            file_id=data.get("file_id"),
+            file_name=data.get("file_name"),
+            buttons=tuple((str(b[0]), str(b[1])) for b in data.get("buttons") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A composed broadcast waiting for confirmation; ``key`` makes confirming idempotent."""
+
+    key: str
+    author_id: int
+    audience: Audience
+    content: Content
+
+
+@dataclass(frozen=True)
+class Created:
+    """The answer to a confirm: the broadcast, and whether this call created it."""
+
+    broadcast_id: int
+    created: bool
+    status: str
+    recipients: int = 0
+    blocked: int = 0
+    duplicates: int = 0
+
+
+@dataclass(frozen=True)
+class Counts:
+    sent: int = 0
+    failed: int = 0
+    deleted: int = 0
+    pending: int = 0
+    blocked: int = 0
+    not_deleted: int = 0
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """One message_history row as the console shows it."""
+
+    id: int
+    status: str
+    author_id: int | None
+    audience: Audience | None
+    content: Content | None
+    message_text: str
+    recipient_type: str | None
+    recipient_group: str | None
+    total: int
+    successful: int
+    excluded_blocked: int = 0
+    duplicates_removed: int = 0
+    created_at: datetime | None = None
+    scheduled_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A live snapshot for the control card."""
+
+    broadcast: Broadcast
+    counts: Counts
+    rate: float  # messages settled per second recently
+    eta_s: float | None
+
+
+@dataclass(frozen=True)
+class Report:
+    """The end of a broadcast (or a look at it in /history)."""
+
+    broadcast: Broadcast
+    counts: Counts
+    reasons: list[tuple[str, int]] = field(default_factory=list)
+    delete_errors: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def duration_s(self) -> float | None:
+        b = self.broadcast
+        if b.started_at is None or b.finished_at is None:
+            return None
+        return (b.finished_at - b.started_at).total_seconds()
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    items: list[Broadcast]
+    page: int
+    pages: int

@@ -1,0 +1,321 @@
+"""BroadcastService: what handlers, the scheduler and the tests call."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+from aiogram.types import Message
+
+from bot.broadcast.compose import split_recipients
+from bot.broadcast.delivery import Delivery, Presenter
+from bot.broadcast.engine import send_content
+from bot.broadcast.models import (
+    Audience,
+    AudienceSize,
+    Broadcast,
+    Content,
+    Created,
+    Draft,
+    HistoryPage,
+    Recipients,
+    Report,
+)
+from bot.broadcast.store import fetch_broadcast, fetch_report, to_broadcast
+from bot.db.queries import QUERIES
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+    from bot.config import Settings
+
+logger = logging.getLogger(__name__)
+
+HISTORY_PAGE = 8
+
+
+class BroadcastService:
+    """Create, deliver, control and report broadcasts."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, settings: Settings, console_bot: Bot, sender_bot: Bot
+    ) -> None:
+        self.pool = pool
+        self.settings = settings
+        self.console_bot = console_bot
+        self.sender_bot = sender_bot
+        self.delivery = Delivery(pool, settings, console_bot, sender_bot)
+
+    @property
+    def two_bots(self) -> bool:
+        return self.sender_bot is not self.console_bot
+
+    # lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Begin background delivery (resume unfinished broadcasts)."""
+        await self.delivery.start()
+
+    async def stop(self) -> None:
+        """Stop background delivery, settling in-flight sends."""
+        await self.delivery.stop()
+
+    def attach(self, presenter: Presenter) -> None:
+        """Give the background side its renderer of cards and reports."""
+        self.delivery.attach(presenter)
+
+    # audiences ------------------------------------------------------------------------------
+
+    async def streams(self) -> list[str]:
+        return [r["stream"] for r in await self.pool.fetch(*QUERIES.broadcast_streams())]
+
+    async def lesson_types(self) -> list[str]:
+        rows = await self.pool.fetch(*QUERIES.broadcast_lesson_types())
+        return [r["lesson_type"] for r in rows]
+
+    async def audience_size(self, audience: Audience) -> AudienceSize:
+        row = await self.pool.fetchrow(
+            *QUERIES.broadcast_audience_summary(**audience.query_args())
+        )
+        assert row is not None
+        return AudienceSize(
+            recipients=row["users"] - row["blocked"],
+            blocked=row["blocked"],
+            duplicates=row["source_rows"] - row["users"],
+        )
+
+    async def resolve_recipients(self, text: str) -> Recipients:
+        """Ids and @usernames pasted by an admin: keep the known ones, list the rest."""
+        pasted = split_recipients(text)
+        known = {
+            r["user_id"]
+            for r in await self.pool.fetch(*QUERIES.broadcast_known_ids(ids=list(pasted.ids)))
+        }
+        by_name = {
+            r["username"]: r["user_id"]
+            for r in await self.pool.fetch(
+                *QUERIES.broadcast_ids_by_username(names=list(pasted.usernames))
+            )
+        }
+        found: list[int] = []
+        unknown: list[str] = list(pasted.invalid)
+        for token in pasted.tokens:
+            if token in pasted.invalid:
+                continue
+            if token.isdigit():
+                if int(token) in known:
+                    found.append(int(token))
+                else:
+                    unknown.append(token)
+                continue
+            user_id = by_name.get(token.lstrip("@").lower())
+            if user_id is None:
+                unknown.append(token)
+            else:
+                found.append(user_id)
+        return Recipients(tuple(found), tuple(unknown), len(found) - len(set(found)))
+
+    # composing ------------------------------------------------------------------------------
+
+    async def preview(self, content: Content, chat_id: int) -> Message:
+        """Send the message to an admin through the console bot (raises on Telegram errors)."""
+        return await send_content(self.console_bot, chat_id, content)
+
+    async def test_to(self, content: Content, chat_id: int) -> Message:
+        """Send the message exactly as recipients get it: through the broadcast bot."""
+        if not self.two_bots or content.kind == "text":
+            return await send_content(self.sender_bot, chat_id, content)
+        upload = await self.delivery.transfer_file(content)
+        return await send_content(self.sender_bot, chat_id, content, upload)
+
+    # creating -------------------------------------------------------------------------------
+
+    async def create(self, draft: Draft) -> Created:
+        """Send now: record the broadcast and freeze its recipients in one transaction."""
+        created = await self._insert(draft, status="sending", scheduled_at=None)
+        if created.created:
+            await self.delivery.post_card(created.broadcast_id, draft.author_id)
+            self.delivery.wake()
+        return created
+
+    async def schedule(self, draft: Draft, at: datetime) -> Created:
+        """Record a broadcast to start at ``at``; its recipients are frozen when it starts."""
+        return await self._insert(draft, status="scheduled", scheduled_at=at)
+
+    async def _insert(
+        self, draft: Draft, *, status: str, scheduled_at: datetime | None
+    ) -> Created:
+        audience, content = draft.audience, draft.content
+        async with self.pool.acquire() as conn, conn.transaction():
+            bid = await conn.fetchval(
+                *QUERIES.broadcast_insert(
+                    message_text=content.text,
+                    recipient_type=audience.recipient_type,
+                    recipient_group=audience.recipient_group,
+                    scheduled_at=scheduled_at,
+                    status=status,
+                    author_id=draft.author_id,
+                    audience=audience.to_json(),
+                    content=content.to_json(),
+                    draft_key=draft.key,
+                )
+            )
+            if bid is None:  # a double tap or a stale button: the first one won
+                row = await conn.fetchrow(*QUERIES.broadcast_id_by_draft(draft_key=draft.key))
+                assert row is not None
+                return Created(row["id"], False, row["status"])
+            details: dict[str, Any] = {"broadcast_id": bid, "audience": audience.to_json()}
+            await self._audit(conn, draft.author_id, "broadcast_create", details)
+            if status == "scheduled":
+                details = {"broadcast_id": bid, "at": scheduled_at}
+                await self._audit(conn, draft.author_id, "broadcast_schedule", details)
+                return Created(bid, True, status)
+            frozen = await conn.fetchrow(
+                *QUERIES.broadcast_freeze(message_id=bid, **audience.query_args())
+            )
+            assert frozen is not None
+            await self._audit(
+                conn,
+                draft.author_id,
+                "broadcast_send",
+                {"broadcast_id": bid, "recipients": frozen["total_recipients"]},
+            )
+        return Created(
+            bid,
+            True,
+            status,
+            frozen["total_recipients"],
+            frozen["excluded_blocked"],
+            frozen["duplicates_removed"],
+        )
+
+    async def id_for_draft(self, key: str) -> Created | None:
+        row = await self.pool.fetchrow(*QUERIES.broadcast_id_by_draft(draft_key=key))
+        return None if row is None else Created(row["id"], False, row["status"])
+
+    @staticmethod
+    async def _audit(
+        conn: asyncpg.Connection, admin_id: int, action: str, details: dict[str, Any]
+    ) -> None:
+        await conn.execute(
+            *QUERIES.record_audit(admin_id=admin_id, action=action, details=details)
+        )
+
+    # control --------------------------------------------------------------------------------
+
+    async def _move(self, bid: int, admin_id: int, action: str, src: list[str], dst: str) -> bool:
+        async with self.pool.acquire() as conn, conn.transaction():
+            moved = await conn.fetchval(
+                *QUERIES.broadcast_set_status(message_id=bid, from_states=src, to_status=dst)
+            )
+            if moved is None:
+                return False
+            await self._audit(conn, admin_id, action, {"broadcast_id": bid})
+        return True
+
+    async def pause(self, bid: int, admin_id: int) -> bool:
+        if not await self._move(bid, admin_id, "broadcast_pause", ["sending"], "paused"):
+            return False
+        self.delivery.halt(bid)
+        await self.delivery.update_card(bid, force=True)
+        return True
+
+    async def resume(self, bid: int, admin_id: int) -> bool:
+        if not await self._move(bid, admin_id, "broadcast_resume", ["paused"], "sending"):
+            return False
+        self.delivery.wake()
+        await self.delivery.update_card(bid, force=True)
+        return True
+
+    async def cancel(self, bid: int, admin_id: int) -> bool:
+        src = ["sending", "paused"]
+        if not await self._move(bid, admin_id, "broadcast_cancel", src, "cancelled"):
+            return False
+        self.delivery.halt(bid)
+        await self.pool.execute(*QUERIES.broadcast_sweep_cancelled(message_id=bid))
+        self.delivery.wake()
+        return True
+
+    async def cancel_scheduled(self, bid: int, admin_id: int) -> bool:
+        async with self.pool.acquire() as conn, conn.transaction():
+            if await conn.fetchval(*QUERIES.broadcast_cancel_scheduled(message_id=bid)) is None:
+                return False
+            await self._audit(conn, admin_id, "broadcast_cancel", {"broadcast_id": bid})
+        return True
+
+    async def retry_failed(self, bid: int, admin_id: int) -> int:
+        """Queue the failed recipients again (admin's explicit choice, incl. unknown ones)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            retried = await conn.fetchval(*QUERIES.broadcast_retry_failed(message_id=bid))
+            if retried:
+                details = {"broadcast_id": bid, "recipients": retried}
+                await self._audit(conn, admin_id, "broadcast_retry", details)
+        if retried:
+            self.delivery.wake()
+        return int(retried or 0)
+
+    async def delete_for_everyone(self, bid: int, admin_id: int) -> bool:
+        async with self.pool.acquire() as conn, conn.transaction():
+            if await conn.fetchval(*QUERIES.broadcast_start_delete(message_id=bid)) is None:
+                return False
+            await self._audit(conn, admin_id, "broadcast_delete", {"broadcast_id": bid})
+        self.delivery.wake()
+        return True
+
+    # reading --------------------------------------------------------------------------------
+
+    async def get(self, bid: int) -> Broadcast | None:
+        return await fetch_broadcast(self.pool, bid)
+
+    async def report(self, bid: int) -> Report | None:
+        return await fetch_report(self.pool, bid)
+
+    async def history(self, page: int) -> HistoryPage:
+        total = await self.pool.fetchval(*QUERIES.broadcast_history_count()) or 0
+        pages = max(1, -(-total // HISTORY_PAGE))
+        page = min(max(page, 0), pages - 1)
+        rows = await self.pool.fetch(
+            *QUERIES.broadcast_history_page(limit=HISTORY_PAGE, offset=page * HISTORY_PAGE)
+        )
+        return HistoryPage([to_broadcast(r) for r in rows], page, pages)
+
+    async def scheduled(self) -> list[Broadcast]:
+        return [
+            to_broadcast(r) for r in await self.pool.fetch(*QUERIES.broadcast_scheduled_list())
+        ]
+
+    async def export_csv(self, bid: int) -> bytes:
+        """One row per recipient, UTF-8 with a BOM so spreadsheets read Cyrillic names."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(
+            [
+                "user_id",
+                "username",
+                "status",
+                "telegram_message_id",
+                "failure_reason",
+                "attempted_at",
+                "settled_at",
+                "delete_error",
+            ]
+        )
+        async with self.pool.acquire() as conn, conn.transaction():
+            async for row in conn.cursor(*QUERIES.broadcast_export(message_id=bid)):
+                writer.writerow(
+                    [
+                        row["user_id"],
+                        row["username"] or "",
+                        row["delivery_status"],
+                        row["telegram_message_id"] or "",
+                        row["failure_reason"] or "",
+                        row["attempted_at"].isoformat() if row["attempted_at"] else "",
+                        row["settled_at"].isoformat() if row["settled_at"] else "",
+                        row["delete_error"] or "",
+                    ]
+                )
+        return buffer.getvalue().encode("utf-8-sig")

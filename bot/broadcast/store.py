@@ -1,0 +1,58 @@
+"""Reading broadcasts back from the database as dataclasses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from bot.broadcast.models import Audience, Broadcast, Content, Counts, Report
+from bot.db.queries import QUERIES
+
+
+def to_broadcast(row: Any) -> Broadcast:
+    audience = row["audience"]
+    content = row.get("content")
+    return Broadcast(
+        id=row["id"],
+        status=row["status"],
+        author_id=row["author_id"],
+        audience=Audience.from_json(audience) if audience else None,
+        content=Content.from_json(content) if content else None,
+        message_text=row["message_text"] or "",
+        recipient_type=row["recipient_type"],
+        recipient_group=row["recipient_group"],
+        total=row["total_recipients"] or 0,
+        successful=row["successful_deliveries"] or 0,
+        excluded_blocked=row.get("excluded_blocked", 0),
+        duplicates_removed=row.get("duplicates_removed", 0),
+        created_at=row["created_at"],
+        scheduled_at=row["scheduled_at"],
+        started_at=row["started_at"],
+        finished_at=row.get("finished_at"),
+    )
+
+
+async def fetch_broadcast(conn: asyncpg.Pool | asyncpg.Connection, bid: int) -> Broadcast | None:
+    row = await conn.fetchrow(*QUERIES.broadcast_get(message_id=bid))
+    return None if row is None else to_broadcast(row)
+
+
+async def fetch_counts(conn: asyncpg.Pool | asyncpg.Connection, bid: int) -> Counts:
+    row = await conn.fetchrow(*QUERIES.broadcast_counts(message_id=bid))
+    return Counts(**dict(row)) if row is not None else Counts()
+
+
+async def fetch_report(pool: asyncpg.Pool, bid: int) -> Report | None:
+    broadcast = await fetch_broadcast(pool, bid)
+    if broadcast is None:
+        return None
+    counts = await fetch_counts(pool, bid)
+    reasons = await pool.fetch(*QUERIES.broadcast_failure_reasons(message_id=bid))
+    errors = await pool.fetch(*QUERIES.broadcast_delete_errors(message_id=bid))
+    return Report(
+        broadcast,
+        counts,
+        [(r["reason"] or "?", r["n"]) for r in reasons],
+        [(r["reason"] or "?", r["n"]) for r in errors],
+    )

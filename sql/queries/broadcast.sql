@@ -1,0 +1,371 @@
+-- Broadcasts: audiences, creation with frozen recipients, claims and settlement, control.
+
+-- name: broadcast_streams
+-- Streams that have bookings, for the audience buttons.
+SELECT DISTINCT course_stream AS stream FROM bookings
+WHERE course_stream IS NOT NULL
+ORDER BY course_stream;
+
+-- name: broadcast_lesson_types
+SELECT DISTINCT lesson_type FROM free_lesson_registrations
+WHERE lesson_type IS NOT NULL
+ORDER BY lesson_type;
+
+-- name: broadcast_audience_summary
+-- Source rows, distinct users and blocked users of an audience (what the preview shows).
+SELECT count(*) AS source_rows,
+       count(DISTINCT a.user_id) AS users,
+       count(DISTINCT a.user_id) FILTER (WHERE bu.user_id IS NOT NULL) AS blocked
+FROM hsl_broadcast_audience(:kind, :stream, :lesson, :ids) AS a
+LEFT JOIN blocked_users bu ON bu.user_id = a.user_id;
+
+-- name: broadcast_known_ids
+SELECT user_id FROM users WHERE user_id = ANY(:ids::bigint[]);
+
+-- name: broadcast_ids_by_username
+-- The most recently seen user for each lower-cased @username.
+SELECT DISTINCT ON (lower(username)) lower(username) AS username, user_id
+FROM users
+WHERE lower(username) = ANY(:names::text[])
+ORDER BY lower(username), coalesce(greatest(last_seen_at, bot_seen_at), 'epoch') DESC;
+
+-- name: broadcast_insert
+-- A new broadcast, once per draft key: a repeated confirm inserts nothing.
+INSERT INTO message_history (
+    message_text, recipient_type, recipient_group, scheduled_at, status, author_id, audience,
+    content, draft_key, sent_at
+)
+VALUES (
+    :message_text, :recipient_type, :recipient_group, :scheduled_at, :status, :author_id,
+    :audience, :content, :draft_key, CASE WHEN :status = 'sending' THEN now() END
+)
+ON CONFLICT (draft_key) DO NOTHING
+RETURNING id;
+
+-- name: broadcast_id_by_draft
+SELECT id, status FROM message_history WHERE draft_key = :draft_key;
+
+-- name: broadcast_freeze
+-- Freeze the recipients in one statement: deduplicated, blocked users left out and counted.
+-- (Subqueries rather than CTEs, so the planner sees the audience's real size and hashes.)
+WITH inserted AS (
+    INSERT INTO message_recipients (message_id, user_id, username)
+    SELECT :message_id, a.user_id, u.username
+    FROM (
+        SELECT DISTINCT s.user_id FROM hsl_broadcast_audience(:kind, :stream, :lesson, :ids) s
+    ) AS a
+    LEFT JOIN users u ON u.user_id = a.user_id
+    WHERE NOT EXISTS (SELECT 1 FROM blocked_users bu WHERE bu.user_id = a.user_id)
+    RETURNING 1
+), counts AS (
+    SELECT count(*) AS source_rows, count(DISTINCT s.user_id) AS users,
+           (SELECT count(*) FROM inserted) AS frozen
+    FROM hsl_broadcast_audience(:kind, :stream, :lesson, :ids) s
+)
+UPDATE message_history h
+SET total_recipients = c.frozen,
+    excluded_blocked = c.users - c.frozen,
+    duplicates_removed = c.source_rows - c.users,
+    status = 'sending',
+    started_at = now(),
+    sent_at = now()
+FROM counts c
+WHERE h.id = :message_id
+RETURNING h.total_recipients, h.excluded_blocked, h.duplicates_removed;
+
+-- name: broadcast_lock_scheduled
+-- Take a due scheduled broadcast for starting; another instance starting it skips it.
+SELECT id, audience FROM message_history
+WHERE id = :message_id AND status = 'scheduled' AND scheduled_at <= now()
+FOR UPDATE SKIP LOCKED;
+
+-- name: broadcast_due_scheduled
+SELECT id FROM message_history
+WHERE status = 'scheduled' AND scheduled_at <= now()
+ORDER BY scheduled_at;
+
+-- name: broadcast_active
+-- Broadcasts some instance has work for: sending, deleting, or cancelled but not wrapped up.
+SELECT id, status FROM message_history
+WHERE status IN ('sending', 'deleting') OR (status = 'cancelled' AND finished_at IS NULL)
+ORDER BY id;
+
+-- name: broadcast_claim
+-- Mark the next recipients as being sent (committed before any request goes out).
+UPDATE message_recipients r
+SET attempted_at = now(), claimed_by = :owner
+WHERE r.id IN (
+    SELECT c.id FROM message_recipients c
+    WHERE c.message_id = :message_id AND c.delivery_status = 'pending'
+      AND c.attempted_at IS NULL AND c.id > :after
+      AND EXISTS (
+          SELECT 1 FROM message_history h WHERE h.id = :message_id AND h.status = 'sending'
+      )
+    ORDER BY c.id
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING r.id, r.user_id;
+
+-- name: broadcast_release
+-- Give back claimed recipients no request was made for (pause, cancel, shutdown).
+UPDATE message_recipients
+SET attempted_at = NULL, claimed_by = NULL
+WHERE id = ANY(:ids::int[]) AND delivery_status = 'pending';
+
+-- name: broadcast_settle
+-- Write a batch of outcomes; successful_deliveries moves in the same statement, so it always
+-- equals the number of 'sent' rows. 403s mark the user blocked.
+WITH outcome AS (
+    SELECT * FROM unnest(:ids::int[], :statuses::text[], :message_ids::int[], :reasons::text[])
+        AS o (id, status, telegram_message_id, reason)
+), settled AS (
+    UPDATE message_recipients r
+    SET delivery_status = o.status,
+        telegram_message_id = o.telegram_message_id,
+        failure_reason = o.reason,
+        settled_at = now()
+    FROM outcome o
+    WHERE r.id = o.id AND r.delivery_status = 'pending' AND r.attempted_at IS NOT NULL
+    RETURNING r.message_id, r.user_id, o.status, o.reason
+), blocked AS (
+    INSERT INTO blocked_users (user_id, reason)
+    SELECT DISTINCT ON (user_id) user_id, reason FROM settled
+    WHERE reason IN ('blocked', 'deactivated')
+    ON CONFLICT (user_id) DO UPDATE SET reason = EXCLUDED.reason, blocked_at = now()
+    RETURNING 1
+), counted AS (
+    UPDATE message_history h
+    SET successful_deliveries = coalesce(h.successful_deliveries, 0) + s.sent
+    FROM (
+        SELECT message_id, count(*) AS sent FROM settled WHERE status = 'sent'
+        GROUP BY message_id
+    ) s
+    WHERE h.id = s.message_id
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM settled) AS settled, (SELECT count(*) FROM blocked) AS blocked;
+
+-- name: broadcast_fail_orphans
+-- Claims of senders that are gone (their advisory lock is released when their connection
+-- dies): the request may or may not have reached Telegram, so never re-send automatically.
+WITH live AS (
+    SELECT l.objid::bigint AS owner FROM pg_locks l
+    WHERE l.locktype = 'advisory' AND l.classid = :lock_space AND l.objsubid = 2
+      AND l.granted
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+), orphaned AS (
+    UPDATE message_recipients r
+    SET delivery_status = 'failed', failure_reason = 'outcome unknown', settled_at = now()
+    WHERE r.delivery_status = 'pending' AND r.attempted_at IS NOT NULL
+      AND r.claimed_by IS DISTINCT FROM :owner
+      AND NOT EXISTS (SELECT 1 FROM live WHERE live.owner = r.claimed_by)
+    RETURNING r.message_id
+), deletions AS (
+    -- Deleting twice is harmless: unfinished deletions of gone senders are simply redone.
+    UPDATE message_recipients r
+    SET delete_attempted_at = NULL, claimed_by = NULL
+    WHERE r.delivery_status = 'sent' AND r.delete_attempted_at IS NOT NULL
+      AND r.delete_error IS NULL
+      AND r.claimed_by IS DISTINCT FROM :owner
+      AND NOT EXISTS (SELECT 1 FROM live WHERE live.owner = r.claimed_by)
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM orphaned) AS failed, (SELECT count(*) FROM deletions) AS reset;
+
+-- name: broadcast_lock_owner
+SELECT pg_try_advisory_lock(:lock_space, :owner) AS locked;
+
+-- name: broadcast_unlock_owner
+SELECT pg_advisory_unlock(:lock_space, :owner);
+
+-- name: broadcast_sweep_cancelled
+-- A cancelled broadcast's unclaimed recipients end failed ('cancelled').
+UPDATE message_recipients r
+SET delivery_status = 'failed', failure_reason = 'cancelled', settled_at = now()
+WHERE r.message_id = :message_id AND r.delivery_status = 'pending' AND r.attempted_at IS NULL
+  AND EXISTS (
+      SELECT 1 FROM message_history h WHERE h.id = :message_id AND h.status = 'cancelled'
+  );
+
+-- name: broadcast_finish
+-- Wrap up a broadcast with nobody left pending; exactly one caller gets the row back.
+UPDATE message_history h
+SET status = CASE WHEN h.status = 'cancelled' THEN 'cancelled' ELSE 'done' END,
+    finished_at = now()
+WHERE h.id = :message_id AND h.status IN ('sending', 'cancelled') AND h.finished_at IS NULL
+  AND NOT EXISTS (
+      SELECT 1 FROM message_recipients r
+      WHERE r.message_id = h.id AND r.delivery_status = 'pending'
+  )
+RETURNING h.id;
+
+-- name: broadcast_pending
+SELECT count(*) FILTER (WHERE attempted_at IS NULL) AS unclaimed,
+       count(*) FILTER (WHERE attempted_at IS NOT NULL) AS claimed
+FROM message_recipients
+WHERE message_id = :message_id AND delivery_status = 'pending';
+
+-- name: broadcast_get
+SELECT h.id, h.status, h.author_id, h.audience, h.content, h.message_text,
+       h.recipient_type, h.recipient_group, h.total_recipients,
+       coalesce(h.successful_deliveries, 0) AS successful_deliveries, h.excluded_blocked,
+       h.duplicates_removed, h.created_at, h.scheduled_at, h.started_at, h.finished_at,
+       h.sender_file_id, h.card_chat_id, h.card_message_id
+FROM message_history h
+WHERE h.id = :message_id;
+
+-- name: broadcast_counts
+-- Recipients per state (one snapshot, so the numbers add up).
+SELECT count(*) FILTER (WHERE delivery_status = 'sent') AS sent,
+       count(*) FILTER (WHERE delivery_status = 'failed') AS failed,
+       count(*) FILTER (WHERE delivery_status = 'deleted') AS deleted,
+       count(*) FILTER (WHERE delivery_status = 'pending') AS pending,
+       count(*) FILTER (WHERE failure_reason IN ('blocked', 'deactivated')) AS blocked,
+       count(*) FILTER (WHERE delete_error IS NOT NULL) AS not_deleted
+FROM message_recipients
+WHERE message_id = :message_id;
+
+-- name: broadcast_failure_reasons
+SELECT failure_reason AS reason, count(*) AS n
+FROM message_recipients
+WHERE message_id = :message_id AND delivery_status = 'failed'
+GROUP BY failure_reason
+ORDER BY count(*) DESC, failure_reason;
+
+-- name: broadcast_delete_errors
+SELECT delete_error AS reason, count(*) AS n
+FROM message_recipients
+WHERE message_id = :message_id AND delete_error IS NOT NULL
+GROUP BY delete_error
+ORDER BY count(*) DESC, delete_error;
+
+-- name: broadcast_set_status
+-- Move a broadcast between states; nothing happens unless it is in one of :from_states.
+UPDATE message_history
+SET status = :to_status
+WHERE id = :message_id AND status = ANY(:from_states::text[])
+RETURNING id;
+
+-- name: broadcast_cancel_scheduled
+UPDATE message_history
+SET status = 'cancelled', finished_at = now()
+WHERE id = :message_id AND status = 'scheduled'
+RETURNING id;
+
+-- name: broadcast_card_due
+-- Whether the live card may be edited now (at most every :every_s seconds, over all instances).
+UPDATE message_history
+SET card_edited_at = now()
+WHERE id = :message_id AND card_message_id IS NOT NULL
+  AND (card_edited_at IS NULL OR card_edited_at <= now() - make_interval(secs => :every_s))
+RETURNING card_chat_id, card_message_id;
+
+-- name: broadcast_set_card
+UPDATE message_history
+SET card_chat_id = :chat_id, card_message_id = :card_message_id, card_edited_at = now()
+WHERE id = :message_id;
+
+-- name: broadcast_set_sender_file
+UPDATE message_history SET sender_file_id = :file_id WHERE id = :message_id;
+
+-- name: broadcast_history_page
+SELECT h.id, h.status, h.author_id, h.audience, h.recipient_type, h.recipient_group,
+       h.total_recipients, coalesce(h.successful_deliveries, 0) AS successful_deliveries,
+       h.created_at, h.scheduled_at, h.started_at, h.message_text
+FROM message_history h
+WHERE h.status <> 'scheduled'
+ORDER BY coalesce(h.started_at, h.sent_at, h.created_at) DESC, h.id DESC
+LIMIT :limit OFFSET :offset;
+
+-- name: broadcast_history_count
+SELECT count(*) FROM message_history WHERE status <> 'scheduled';
+
+-- name: broadcast_scheduled_list
+SELECT h.id, h.status, h.author_id, h.audience, h.recipient_type, h.recipient_group,
+       h.total_recipients, coalesce(h.successful_deliveries, 0) AS successful_deliveries,
+       h.created_at, h.scheduled_at, h.started_at, h.message_text
+FROM message_history h
+WHERE h.status = 'scheduled'
+ORDER BY h.scheduled_at, h.id;
+
+-- name: broadcast_retry_failed
+-- Put failed recipients back in the queue (not the cancelled ones, not those who blocked us).
+WITH retried AS (
+    UPDATE message_recipients r
+    SET delivery_status = 'pending', attempted_at = NULL, claimed_by = NULL,
+        settled_at = NULL, failure_reason = NULL
+    WHERE r.message_id = :message_id AND r.delivery_status = 'failed'
+      AND r.failure_reason IS DISTINCT FROM 'cancelled'
+      AND NOT EXISTS (SELECT 1 FROM blocked_users bu WHERE bu.user_id = r.user_id)
+      AND EXISTS (
+          SELECT 1 FROM message_history h
+          WHERE h.id = :message_id AND h.status IN ('done', 'cancelled')
+      )
+    RETURNING 1
+), restarted AS (
+    UPDATE message_history
+    SET status = 'sending', finished_at = NULL
+    WHERE id = :message_id AND (SELECT count(*) FROM retried) > 0
+    RETURNING 1
+)
+SELECT count(*) AS retried FROM retried;
+
+-- name: broadcast_start_delete
+UPDATE message_history
+SET status = 'deleting'
+WHERE id = :message_id AND status IN ('done', 'cancelled')
+RETURNING id;
+
+-- name: broadcast_claim_deletions
+UPDATE message_recipients r
+SET delete_attempted_at = now(), claimed_by = :owner
+WHERE r.id IN (
+    SELECT c.id FROM message_recipients c
+    WHERE c.message_id = :message_id AND c.delivery_status = 'sent'
+      AND c.delete_attempted_at IS NULL AND c.delete_error IS NULL
+    ORDER BY c.id
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING r.id, r.user_id, r.telegram_message_id, r.settled_at;
+
+-- name: broadcast_settle_deletions
+-- Deleted copies leave 'sent', so successful_deliveries drops in the same statement.
+WITH outcome AS (
+    SELECT * FROM unnest(:ids::int[], :errors::text[]) AS o (id, error)
+), settled AS (
+    UPDATE message_recipients r
+    SET delivery_status = CASE WHEN o.error IS NULL THEN 'deleted' ELSE r.delivery_status END,
+        delete_error = o.error
+    FROM outcome o
+    WHERE r.id = o.id AND r.delivery_status = 'sent'
+    RETURNING r.message_id, o.error
+), counted AS (
+    UPDATE message_history h
+    SET successful_deliveries = coalesce(h.successful_deliveries, 0) - s.deleted
+    FROM (
+        SELECT message_id, count(*) AS deleted FROM settled WHERE error IS NULL
+        GROUP BY message_id
+    ) s
+    WHERE h.id = s.message_id
+    RETURNING 1
+)
+SELECT count(*) AS settled FROM settled;
+
+-- name: broadcast_finish_delete
+UPDATE message_history h
+SET status = 'deleted'
+WHERE h.id = :message_id AND h.status = 'deleting'
+  AND NOT EXISTS (
+      SELECT 1 FROM message_recipients r
+      WHERE r.message_id = h.id AND r.delivery_status = 'sent' AND r.delete_error IS NULL
+  )
+RETURNING h.id;
+
+-- name: broadcast_export
+SELECT user_id, username, delivery_status, telegram_message_id, failure_reason,
+       attempted_at, settled_at, delete_error
+FROM message_recipients
+WHERE message_id = :message_id
+ORDER BY id;
