@@ -25,6 +25,15 @@ from tests.fleet import (
     wait_healthy,
 )
 from tests.support import ADMIN_ID, CONSOLE_TOKEN, SECOND_ADMIN_ID
+from tests.test_broadcast_crash import assert_exactly_once
+from tests.test_broadcast_support import (
+    add_plain_users,
+    compose,
+    received,
+    send_now,
+    sent_matches_counter,
+    wait_finished,
+)
 
 
 @pytest.fixture
@@ -189,3 +198,51 @@ async def test_one_digest_per_admin_across_the_fleet_and_a_failover(
     for admin in (ADMIN_ID, SECOND_ADMIN_ID):
         photos = [m for m in standin.transcript(admin) if m.kind == "photo"]
         assert len(photos) == 1, admin
+
+
+async def test_a_broadcast_composed_across_both_instances_is_sent_once(
+    standin: Any, fleet: Any, pool: asyncpg.Pool
+) -> None:
+    """Each step of the flow is a separate update; the balancer alternates instances."""
+    lb, instances = fleet
+    recipients = await add_plain_users(pool, standin, 610000, 40)
+    review = await compose(standin, "Everyone", "Across the fleet")
+    bid = await send_now(standin, review)
+    await wait_finished(pool, bid, timeout=60)
+    assert all(lb.forwarded.get(instance.webhook, 0) >= 2 for instance in instances)
+    assert all(received(standin, user, "Across the fleet") == 1 for user in recipients)
+    assert await sent_matches_counter(pool, bid)
+    row = await pool.fetchrow(
+        "SELECT total_recipients, successful_deliveries FROM message_history WHERE id = $1", bid
+    )
+    assert row["total_recipients"] == row["successful_deliveries"] >= len(recipients)
+
+
+@pytest.mark.parametrize("fleet_env", [{"BROADCAST_RATE": "60"}])
+async def test_leader_killed_mid_broadcast_is_replaced_and_nobody_gets_it_twice(
+    standin: Any, fleet: Any, pool: asyncpg.Pool, fleet_env: dict[str, str]
+) -> None:
+    _, instances = fleet
+    await add_plain_users(pool, standin, 620000, 200)
+    standin.set_faults(latency=0.02)
+    text = "Failover mid-broadcast"
+    review = await compose(standin, "Everyone", text)
+    base = standin.delivered_count()
+    bid = await send_now(standin, review)
+    await standin.wait_for(lambda: standin.delivered_count() >= base + 60, timeout=30)
+    current = await roles(instances)
+    leader = instances[current.index("leader")]
+    survivor = instances[1 - current.index("leader")]
+    killed_at = time.monotonic()
+    leader.kill()
+    await leader.process.wait()
+    takeover = None
+    while time.monotonic() - killed_at < 20:
+        if (await roles([survivor]))[0] == "leader":
+            takeover = time.monotonic() - killed_at
+            break
+        await asyncio.sleep(0.1)
+    print(f"takeover mid-broadcast: {takeover:.2f} s" if takeover else "no takeover")
+    assert takeover is not None and takeover < 15
+    await wait_finished(pool, bid, timeout=60)
+    await assert_exactly_once(pool, standin, bid, text)
