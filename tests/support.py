@@ -7,20 +7,6 @@ ADMIN_ID = 700001
 SECOND_ADMIN_ID = 700002
 
 
-async def forge_press(standin: object, user_id: int, data: str, token: str = CONSOLE_TOKEN) -> str:
-    """A callback query with arbitrary data, as a malicious client could send it.
-
-    ``press_button`` only presses buttons a message really has; a forged press is pushed as a raw
-    update and registered so the bot's answerCallbackQuery is accepted and recorded.
-    """
-    core: Any = standin
-    query_id = core.new_callback_id()
-    query = {
-        "id": query_id,
-        "from": core.user(user_id).to_dict(),
-        "chat_instance": "forged",
-        "data": data,
-    }
-    update = core.push_update(token, {"callback_query": query})
-    core.callback_queries[query_id] = {"token": token, "update": update}
-    return str(query_id)
+async def forge_press(standin: Any, user_id: int, data: str, token: str = CONSOLE_TOKEN) -> str:
+    """A forged button press (see StandIn.forge_press)."""
+    return str(standin.forge_press(user_id, data, token=token))

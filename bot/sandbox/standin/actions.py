@@ -165,6 +165,24 @@ class UserActions(Core):
         await asyncio.sleep(0)
         return query_id
 
+    def forge_press(self, user_id: int, callback_data: str, *, token: str | None = None) -> str:
+        """A callback query with arbitrary data, as a tampering client could send it.
+
+        ``press_button`` only presses buttons a message really has; this one carries no message
+        and any data. The query is registered, so the bot's answer is accepted and recorded.
+        """
+        token = self.only_token(token)
+        query_id = self.new_callback_id()
+        query = {
+            "id": query_id,
+            "from": self.user(user_id).to_dict(),
+            "chat_instance": "forged",
+            "data": callback_data,
+        }
+        update = self.queue_update(token, {"callback_query": query})
+        self.callback_queries[query_id] = {"token": token, "update": update}
+        return query_id
+
     def push_update(self, token: str, update: dict[str, Any]) -> dict[str, Any]:
         """Queue a raw update as is (an update_id is added when missing)."""
         state = self.bot(token)

@@ -82,6 +82,7 @@ async def set_my_commands(core: Core, state: BotState, params: Params) -> Any:
         ]
     else:
         state.commands.pop(key, None)
+    core.notify()  # tests wait for the menu like for any other change
     return True
 
 
@@ -93,6 +94,7 @@ async def get_my_commands(core: Core, state: BotState, params: Params) -> Any:
 async def delete_my_commands(core: Core, state: BotState, params: Params) -> Any:
     """deleteMyCommands."""
     state.commands.pop(_scope_key(params), None)
+    core.notify()
     return True
 
 
