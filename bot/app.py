@@ -69,6 +69,7 @@ class App:
     services: Services
     leadership: Leadership
     background: list[asyncio.Task[Any]] = field(default_factory=list)
+    polling_started: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def announce_commands(self) -> None:
         """Admins see the console commands in their chats; everyone else only /start."""
@@ -138,6 +139,9 @@ async def poll(app: App, *, handle_signals: bool) -> None:
     await app.console_bot.delete_webhook(drop_pending_updates=False)
     await app.announce_commands()
     await app.start_services()
+    # start_polling takes its lock before its first await, so once this is set, a
+    # stop_polling() from another task is guaranteed to reach it.
+    app.polling_started.set()
     await app.dispatcher.start_polling(
         app.console_bot, handle_signals=handle_signals, close_bot_session=False, polling_timeout=10
     )
@@ -155,11 +159,18 @@ async def running(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[App]:
     try:
         yield app
     finally:
-        with contextlib.suppress(RuntimeError):
-            await app.dispatcher.stop_polling()
-        with contextlib.suppress(asyncio.CancelledError):
-            await polling
-        await app.close()
+        # Leaving before polling began (start-up still announcing commands) must not let it
+        # begin afterwards and run forever: wait until it has started, or ended, then stop it.
+        started = asyncio.create_task(app.polling_started.wait())
+        await asyncio.wait({started, polling}, return_when=asyncio.FIRST_COMPLETED)
+        started.cancel()
+        try:
+            if not polling.done():
+                await app.dispatcher.stop_polling()
+            with contextlib.suppress(asyncio.CancelledError):
+                await polling
+        finally:
+            await app.close()
 
 
 async def run_command(settings: Settings, args: argparse.Namespace) -> int:
