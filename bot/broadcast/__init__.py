@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.broadcast.delivery import Delivery, Presenter
+from bot.broadcast.control_card import Presenter
+from bot.broadcast.delivery import Delivery
 from bot.broadcast.models import (
     Audience,
     AudienceSize,

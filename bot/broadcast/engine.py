@@ -12,7 +12,6 @@ from typing import Any
 
 import aiohttp
 import asyncpg
-from aiogram import Bot
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -20,7 +19,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+from aiogram.types import Message
 
 from bot.broadcast.models import (
     BLOCKED,
@@ -29,8 +28,6 @@ from bot.broadcast.models import (
     FLOOD_LIMIT,
     OUTCOME_UNKNOWN,
     SERVER_ERROR,
-    TOO_OLD,
-    Content,
 )
 from bot.db.queries import QUERIES
 
@@ -58,6 +55,15 @@ class Pacer:
     async def slot(self, halted: Callable[[], bool] = lambda: False) -> bool:
         """Wait for the next send slot; False (and no slot used) when halted meanwhile."""
         loop = asyncio.get_running_loop()
+        if not self._lock.locked():
+            # Nobody is waiting and the slot is due (the usual case when the server, not the
+            # rate, sets the pace): take it without queueing on the lock.
+            now = loop.time()
+            if max(self._next, self._hold_until) <= now:
+                if halted():
+                    return False
+                self._take(now)
+                return True
         async with self._lock:
             while True:
                 if halted():
@@ -67,10 +73,13 @@ class Pacer:
                 if start <= now:
                     break
                 await asyncio.sleep(min(start - now, 0.5))
-            # Keep the grid when a timer fired a little late; never burst to catch up a backlog.
-            base = self._next if now - self._next < self.interval else now
-            self._next = base + self.interval
+            self._take(now)
             return True
+
+    def _take(self, now: float) -> None:
+        # Keep the grid when a timer fired a little late; never burst to catch up a backlog.
+        base = self._next if now - self._next < self.interval else now
+        self._next = base + self.interval
 
     def hold(self, seconds: float) -> None:
         """Telegram said "retry after": nobody sends before then."""
@@ -122,40 +131,6 @@ class Window:
         gradient = max(0.5, min(1.0, self._best / typical)) if typical > 0 else 1.0
         target = self.limit * gradient + self.QUEUE
         self.limit = max(4.0, min(float(self.maximum), 0.8 * self.limit + 0.2 * target))
-
-
-def keyboard(content: Content) -> InlineKeyboardMarkup | None:
-    if not content.buttons:
-        return None
-    rows = [[InlineKeyboardButton(text=label, url=url)] for label, url in content.buttons]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-async def send_content(
-    bot: Bot, chat_id: int, content: Content, media: str | InputFile | None = None
-) -> Message:
-    """Send the broadcast's message to one chat; ``media`` overrides the content's file id."""
-    markup = keyboard(content)
-    if content.kind == "text":
-        return await bot.send_message(chat_id, content.text, reply_markup=markup)
-    file: str | InputFile = media if media is not None else (content.file_id or "")
-    caption = content.text or None
-    if content.kind == "photo":
-        return await bot.send_photo(chat_id, file, caption=caption, reply_markup=markup)
-    if content.kind == "video":
-        return await bot.send_video(chat_id, file, caption=caption, reply_markup=markup)
-    return await bot.send_document(chat_id, file, caption=caption, reply_markup=markup)
-
-
-def file_id_of(message: Message) -> str | None:
-    """The file id a bot got for the media it just sent (reused for everyone else)."""
-    if message.photo:
-        return message.photo[-1].file_id
-    if message.video:
-        return message.video.file_id
-    if message.document:
-        return message.document.file_id
-    return None
 
 
 @dataclass(frozen=True)
@@ -221,34 +196,6 @@ async def deliver(
             reason = f"{OUTCOME_UNKNOWN}: {error!r}"[:200]
             return Outcome(recipient_id, "failed", reason=reason), None
         return Outcome(recipient_id, "sent", telegram_message_id=message.message_id), message
-
-
-async def delete_copy(bot: Bot, chat_id: int, message_id: int, pacer: Pacer) -> str | None:
-    """Delete one delivered copy; None when it is gone, else why it could not be deleted."""
-    failures = 0
-    while True:
-        await pacer.slot()
-        try:
-            await bot.delete_message(chat_id, message_id)
-            return None
-        except TelegramRetryAfter as error:
-            pacer.hold(error.retry_after)
-            continue
-        except TelegramBadRequest as error:
-            text = error.message
-            if "can't be deleted" in text:
-                return TOO_OLD
-            if "not found" in text and "chat" not in text:
-                return None  # already gone (deleted earlier, or by the user)
-            return text[:200]
-        except TelegramForbiddenError as error:
-            return DEACTIVATED if "deactivated" in error.message else BLOCKED
-        except (TelegramServerError, TelegramNetworkError) as error:
-            # Deleting twice is harmless, so even a lost answer can be retried.
-            failures += 1
-            if failures > MAX_RETRIES:
-                return SERVER_ERROR if isinstance(error, TelegramServerError) else "network"
-            await asyncio.sleep(BACKOFF_S[min(failures, len(BACKOFF_S)) - 1])
 
 
 class Settler:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -11,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 from aiogram.types import Message
 
-from bot.broadcast.compose import split_recipients
-from bot.broadcast.delivery import Delivery, Presenter
-from bot.broadcast.engine import send_content
+from bot.broadcast.audiences import audience_size, resolve_recipients
+from bot.broadcast.control_card import Presenter
+from bot.broadcast.delivery import Delivery
 from bot.broadcast.models import (
     Audience,
     AudienceSize,
@@ -25,7 +23,8 @@ from bot.broadcast.models import (
     Recipients,
     Report,
 )
-from bot.broadcast.store import fetch_broadcast, fetch_report, to_broadcast
+from bot.broadcast.outgoing import send_content, transfer_file
+from bot.broadcast.store import export_csv, fetch_broadcast, fetch_report, to_broadcast
 from bot.db.queries import QUERIES
 
 if TYPE_CHECKING:
@@ -78,46 +77,11 @@ class BroadcastService:
         return [r["lesson_type"] for r in rows]
 
     async def audience_size(self, audience: Audience) -> AudienceSize:
-        row = await self.pool.fetchrow(
-            *QUERIES.broadcast_audience_summary(**audience.query_args())
-        )
-        assert row is not None
-        return AudienceSize(
-            recipients=row["users"] - row["blocked"],
-            blocked=row["blocked"],
-            duplicates=row["source_rows"] - row["users"],
-        )
+        return await audience_size(self.pool, audience)
 
     async def resolve_recipients(self, text: str) -> Recipients:
         """Ids and @usernames pasted by an admin: keep the known ones, list the rest."""
-        pasted = split_recipients(text)
-        known = {
-            r["user_id"]
-            for r in await self.pool.fetch(*QUERIES.broadcast_known_ids(ids=list(pasted.ids)))
-        }
-        by_name = {
-            r["username"]: r["user_id"]
-            for r in await self.pool.fetch(
-                *QUERIES.broadcast_ids_by_username(names=list(pasted.usernames))
-            )
-        }
-        found: list[int] = []
-        unknown: list[str] = list(pasted.invalid)
-        for token in pasted.tokens:
-            if token in pasted.invalid:
-                continue
-            if token.isdigit():
-                if int(token) in known:
-                    found.append(int(token))
-                else:
-                    unknown.append(token)
-                continue
-            user_id = by_name.get(token.lstrip("@").lower())
-            if user_id is None:
-                unknown.append(token)
-            else:
-                found.append(user_id)
-        return Recipients(tuple(found), tuple(unknown), len(found) - len(set(found)))
+        return await resolve_recipients(self.pool, text)
 
     # composing ------------------------------------------------------------------------------
 
@@ -129,7 +93,7 @@ class BroadcastService:
         """Send the message exactly as recipients get it: through the broadcast bot."""
         if not self.two_bots or content.kind == "text":
             return await send_content(self.sender_bot, chat_id, content)
-        upload = await self.delivery.transfer_file(content)
+        upload = await transfer_file(self.console_bot, content)
         return await send_content(self.sender_bot, chat_id, content, upload)
 
     # creating -------------------------------------------------------------------------------
@@ -138,7 +102,7 @@ class BroadcastService:
         """Send now: record the broadcast and freeze its recipients in one transaction."""
         created = await self._insert(draft, status="sending", scheduled_at=None)
         if created.created:
-            await self.delivery.post_card(created.broadcast_id, draft.author_id)
+            await self.delivery.card.post(created.broadcast_id, draft.author_id)
             self.delivery.wake()
         return created
 
@@ -221,14 +185,14 @@ class BroadcastService:
         if not await self._move(bid, admin_id, "broadcast_pause", ["sending"], "paused"):
             return False
         self.delivery.halt(bid)
-        await self.delivery.update_card(bid, force=True)
+        await self.delivery.card.update(bid, force=True)
         return True
 
     async def resume(self, bid: int, admin_id: int) -> bool:
         if not await self._move(bid, admin_id, "broadcast_resume", ["paused"], "sending"):
             return False
         self.delivery.wake()
-        await self.delivery.update_card(bid, force=True)
+        await self.delivery.card.update(bid, force=True)
         return True
 
     async def cancel(self, bid: int, admin_id: int) -> bool:
@@ -290,32 +254,4 @@ class BroadcastService:
 
     async def export_csv(self, bid: int) -> bytes:
         """One row per recipient, UTF-8 with a BOM so spreadsheets read Cyrillic names."""
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(
-            [
-                "user_id",
-                "username",
-                "status",
-                "telegram_message_id",
-                "failure_reason",
-                "attempted_at",
-                "settled_at",
-                "delete_error",
-            ]
-        )
-        async with self.pool.acquire() as conn, conn.transaction():
-            async for row in conn.cursor(*QUERIES.broadcast_export(message_id=bid)):
-                writer.writerow(
-                    [
-                        row["user_id"],
-                        row["username"] or "",
-                        row["delivery_status"],
-                        row["telegram_message_id"] or "",
-                        row["failure_reason"] or "",
-                        row["attempted_at"].isoformat() if row["attempted_at"] else "",
-                        row["settled_at"].isoformat() if row["settled_at"] else "",
-                        row["delete_error"] or "",
-                    ]
-                )
-        return buffer.getvalue().encode("utf-8-sig")
+        return await export_csv(self.pool, bid)

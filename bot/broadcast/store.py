@@ -1,7 +1,9 @@
-"""Reading broadcasts back from the database as dataclasses."""
+"""Reading broadcasts back from the database: as dataclasses, and as a CSV export."""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import asyncpg
@@ -56,3 +58,36 @@ async def fetch_report(pool: asyncpg.Pool, bid: int) -> Report | None:
         [(r["reason"] or "?", r["n"]) for r in reasons],
         [(r["reason"] or "?", r["n"]) for r in errors],
     )
+
+
+async def export_csv(pool: asyncpg.Pool, bid: int) -> bytes:
+    """One row per recipient, UTF-8 with a BOM so spreadsheets read Cyrillic names."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "user_id",
+            "username",
+            "status",
+            "telegram_message_id",
+            "failure_reason",
+            "attempted_at",
+            "settled_at",
+            "delete_error",
+        ]
+    )
+    async with pool.acquire() as conn, conn.transaction():
+        async for row in conn.cursor(*QUERIES.broadcast_export(message_id=bid)):
+            writer.writerow(
+                [
+                    row["user_id"],
+                    row["username"] or "",
+                    row["delivery_status"],
+                    row["telegram_message_id"] or "",
+                    row["failure_reason"] or "",
+                    row["attempted_at"].isoformat() if row["attempted_at"] else "",
+                    row["settled_at"].isoformat() if row["settled_at"] else "",
+                    row["delete_error"] or "",
+                ]
+            )
+    return buffer.getvalue().encode("utf-8-sig")

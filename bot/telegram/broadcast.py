@@ -6,7 +6,7 @@ from aiogram import Router
 
 from bot.broadcast import BroadcastService
 from bot.telegram import broadcast_compose, broadcast_manage
-from bot.telegram.broadcast_views import CardPresenter
+from bot.telegram.broadcast_reports import CardPresenter
 from bot.telegram.texts import Texts
 
 

@@ -7,9 +7,7 @@ from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.broadcast import BroadcastService
-from bot.telegram.broadcast_views import (
-    Control,
-    HistoryAt,
+from bot.telegram.broadcast_reports import (
     delete_confirm_keyboard,
     detail_keyboard,
     detail_text,
@@ -19,6 +17,7 @@ from bot.telegram.broadcast_views import (
     scheduled_text,
     status_text,
 )
+from bot.telegram.broadcast_views import Control, HistoryAt
 from bot.telegram.commands import ConsoleMenu
 from bot.telegram.filters import IsAdmin
 from bot.telegram.texts import Texts

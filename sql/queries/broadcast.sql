@@ -47,15 +47,14 @@ SELECT id, status FROM message_history WHERE draft_key = :draft_key;
 
 -- name: broadcast_freeze
 -- Freeze the recipients in one statement: deduplicated, blocked users left out and counted.
--- (Subqueries rather than CTEs, so the planner sees the audience's real size and hashes.)
+-- Usernames are joined before deduplicating: the planner knows the audience's size only
+-- before DISTINCT (after it, it guesses 200 rows and looks each username up one by one).
 WITH inserted AS (
     INSERT INTO message_recipients (message_id, user_id, username)
-    SELECT :message_id, a.user_id, u.username
-    FROM (
-        SELECT DISTINCT s.user_id FROM hsl_broadcast_audience(:kind, :stream, :lesson, :ids) s
-    ) AS a
-    LEFT JOIN users u ON u.user_id = a.user_id
-    WHERE NOT EXISTS (SELECT 1 FROM blocked_users bu WHERE bu.user_id = a.user_id)
+    SELECT DISTINCT ON (s.user_id) :message_id, s.user_id, u.username
+    FROM hsl_broadcast_audience(:kind, :stream, :lesson, :ids) s
+    LEFT JOIN users u ON u.user_id = s.user_id
+    WHERE NOT EXISTS (SELECT 1 FROM blocked_users bu WHERE bu.user_id = s.user_id)
     RETURNING 1
 ), counts AS (
     SELECT count(*) AS source_rows, count(DISTINCT s.user_id) AS users,

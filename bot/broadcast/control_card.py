@@ -1,0 +1,154 @@
+"""The live control card of a broadcast and its final report, as the admin sees them.
+
+Kept apart from delivery: the card reads progress back from the database and edits one
+message at most every ``every_s``, while the sending path never waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Protocol
+
+import asyncpg
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.types import InlineKeyboardMarkup
+
+from bot.broadcast.engine import Pacer
+from bot.broadcast.models import Progress, Report
+from bot.broadcast.store import fetch_broadcast, fetch_counts, fetch_report
+from bot.db.queries import QUERIES
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+logger = logging.getLogger(__name__)
+
+
+class Presenter(Protocol):
+    """Renders the control card and reports (implemented by the Telegram layer)."""
+
+    def card(self, progress: Progress) -> tuple[str, InlineKeyboardMarkup | None]: ...
+
+    def report(self, report: Report) -> tuple[str, InlineKeyboardMarkup | None]: ...
+
+    def deletion_report(self, report: Report) -> tuple[str, InlineKeyboardMarkup | None]: ...
+
+
+class ControlCard:
+    """Post, refresh and close the control card of each broadcast; send the final report."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        rate: float,
+        console_bot: Bot,
+        sender_bot: Bot,
+        pacer: Pacer,
+        every_s: float,
+    ) -> None:
+        self.pool = pool
+        self.rate = rate
+        self.console_bot = console_bot
+        self.sender_bot = sender_bot
+        self.pacer = pacer
+        self.every_s = every_s
+        self.presenter: Presenter | None = None
+        self._samples: dict[int, tuple[float, int]] = {}
+
+    async def post(self, bid: int, chat_id: int) -> None:
+        """Send the live control card for a broadcast that starts now."""
+        if self.presenter is None:
+            return
+        text, markup = self.presenter.card(await self.progress(bid))
+        if self.console_bot is self.sender_bot:
+            await self.pacer.slot()  # the same bot's messages share Telegram's limit
+        try:
+            card = await self.console_bot.send_message(chat_id, text, reply_markup=markup)
+        except TelegramAPIError:
+            logger.warning("could not post the card of broadcast %s", bid, exc_info=True)
+            return
+        await self.pool.execute(
+            *QUERIES.broadcast_set_card(
+                message_id=bid, chat_id=chat_id, card_message_id=card.message_id
+            )
+        )
+
+    async def progress(self, bid: int) -> Progress:
+        broadcast = await fetch_broadcast(self.pool, bid)
+        assert broadcast is not None
+        counts = await fetch_counts(self.pool, bid)
+        settled = counts.sent + counts.failed
+        now = time.monotonic()
+        before = self._samples.get(bid)
+        self._samples[bid] = (now, settled)
+        rate = 0.0
+        if before is not None and now - before[0] > 0.2:
+            rate = max(0.0, (settled - before[1]) / (now - before[0]))
+        elif broadcast.started_at is not None and settled:
+            elapsed = (datetime.now(UTC) - broadcast.started_at).total_seconds()
+            rate = settled / elapsed if elapsed > 0 else 0.0
+        pace = rate if rate > 0 else self.rate
+        eta = counts.pending / pace if counts.pending else None
+        return Progress(broadcast, counts, rate, eta)
+
+    async def keep_fresh(self, bid: int) -> None:
+        """Refresh the card every ``every_s`` while the broadcast sends (cancelled after)."""
+        while True:
+            await asyncio.sleep(self.every_s)
+            try:
+                await self.update(bid)
+            except Exception:
+                logger.warning("could not update the card of broadcast %s", bid, exc_info=True)
+
+    async def update(self, bid: int, *, force: bool = False) -> None:
+        """Edit the live card, at most every ``every_s`` unless forced (state changes)."""
+        if self.presenter is None:
+            return
+        if force:
+            row = await self.pool.fetchrow(*QUERIES.broadcast_get(message_id=bid))
+        else:
+            row = await self.pool.fetchrow(
+                *QUERIES.broadcast_card_due(message_id=bid, every_s=self.every_s * 0.95)
+            )
+        if row is None or row["card_message_id"] is None:
+            return
+        text, markup = self.presenter.card(await self.progress(bid))
+        await self._edit(row["card_chat_id"], row["card_message_id"], text, markup)
+
+    async def _edit(
+        self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+    ) -> None:
+        try:
+            await self.console_bot.edit_message_text(
+                text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+            )
+        except TelegramBadRequest as error:
+            if "not modified" not in error.message:
+                logger.warning("card edit refused: %s", error.message)
+        except TelegramAPIError as error:
+            logger.warning("card edit failed: %s", error)
+
+    async def report(self, bid: int, *, deletion: bool = False) -> None:
+        """Final card state and a report message to whoever runs the broadcast."""
+        self._samples.pop(bid, None)
+        report = await fetch_report(self.pool, bid)
+        if report is None or self.presenter is None:
+            return
+        row = await self.pool.fetchrow(*QUERIES.broadcast_get(message_id=bid))
+        chat_id = row["card_chat_id"] or report.broadcast.author_id
+        if not deletion and row["card_message_id"] is not None:
+            text, markup = self.presenter.card(await self.progress(bid))
+            await self._edit(row["card_chat_id"], row["card_message_id"], text, markup)
+        if chat_id is None:
+            return
+        render = self.presenter.deletion_report if deletion else self.presenter.report
+        text, markup = render(report)
+        if self.console_bot is self.sender_bot:
+            await self.pacer.slot()
+        try:
+            await self.console_bot.send_message(chat_id, text, reply_markup=markup)
+        except TelegramAPIError:
+            logger.warning("could not send the report of broadcast %s", bid, exc_info=True)
