@@ -24,6 +24,7 @@ from bot.db.pool import open_pool
 from bot.leadership import Leadership
 from bot.services import Services, build_services
 from bot.telegram import admin_command_names, admin_routers, public_router
+from bot.telegram.broadcast import attach_presenter
 from bot.telegram.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
 from bot.telegram.errors import TrackUsers, apologise
 from bot.telegram.storage import PostgresStorage
@@ -114,6 +115,9 @@ def build_app(settings: Settings, pool: asyncpg.Pool) -> App:
         else make_bot(settings.sender_token, settings)
     )
     services = build_services(settings, pool, console_bot, sender_bot, texts)
+    # The delivery engine renders its live card with the console's texts; wired here, at
+    # build time, so it is ready before any instance (polling or webhook) becomes leader.
+    attach_presenter(services.broadcasts, texts)
     admin = admin_routers()
     dispatcher = Dispatcher(
         storage=make_storage(settings, pool),

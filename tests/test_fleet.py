@@ -246,3 +246,23 @@ async def test_leader_killed_mid_broadcast_is_replaced_and_nobody_gets_it_twice(
     assert takeover is not None and takeover < 15
     await wait_finished(pool, bid, timeout=60)
     await assert_exactly_once(pool, standin, bid, text)
+
+
+async def test_send_now_on_either_instance_starts_delivery_at_once(
+    standin: Any, fleet: Any, pool: asyncpg.Pool
+) -> None:
+    """Only the leader sends; a standby that records "Send now" wakes it through NOTIFY
+    rather than leaving the broadcast to the leader's next poll (15 s)."""
+    await add_plain_users(pool, standin, 630000, 20)
+    # A flow is five updates and the balancer alternates, so the two "Send now" presses
+    # reach different instances: one of them is the standby.
+    for text in ("First of two", "Second of two"):
+        bid = await send_now(standin, await compose(standin, "Everyone", text))
+        await wait_finished(pool, bid, timeout=30)
+        pickup = await pool.fetchval(
+            "SELECT extract(epoch FROM min(r.attempted_at) - h.created_at)"
+            " FROM message_history h JOIN message_recipients r ON r.message_id = h.id"
+            " WHERE h.id = $1 GROUP BY h.created_at",
+            bid,
+        )
+        assert pickup < 3, f"{text}: delivery began {pickup:.1f} s after Send now"

@@ -46,6 +46,7 @@ CLAIM_WINDOW_S = 0.1
 CLAIM_MAX = 500
 PREFETCH_FROM = 50
 DRAIN_TIMEOUT_S = 10.0
+NOTIFY_CHANNEL = "hsl_broadcasts"
 
 
 class Delivery:
@@ -95,6 +96,7 @@ class Delivery:
             ):
                 self.owner = owner
                 break
+        await self._lock_conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
         await self.recover()
         self._tasks = [
             asyncio.create_task(self.settler.run(), name="broadcast-settler"),
@@ -120,6 +122,8 @@ class Delivery:
         except Exception:
             logger.warning("could not write the last broadcast outcomes", exc_info=True)
         with contextlib.suppress(Exception):
+            await self._lock_conn.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+        with contextlib.suppress(Exception):
             await self._lock_conn.execute(
                 *QUERIES.broadcast_unlock_owner(lock_space=LOCK_SPACE, owner=self.owner)
             )
@@ -128,6 +132,18 @@ class Delivery:
 
     def wake(self) -> None:
         """Look for work now (a broadcast was created, resumed, retried…)."""
+        self._wake.set()
+
+    async def announce(self) -> None:
+        """Wake the sender, wherever it runs: this process, or the leader of the fleet.
+
+        Only the leader delivers; an admin's "Send now" may reach any instance, which tells
+        the leader through PostgreSQL's NOTIFY instead of leaving it to the next poll.
+        """
+        self._wake.set()
+        await self.pool.execute(*QUERIES.broadcast_announce(channel=NOTIFY_CHANNEL))
+
+    def _on_notify(self, *_: object) -> None:
         self._wake.set()
 
     def halt(self, broadcast_id: int) -> None:

@@ -103,7 +103,7 @@ class BroadcastService:
         created = await self._insert(draft, status="sending", scheduled_at=None)
         if created.created:
             await self.delivery.card.post(created.broadcast_id, draft.author_id)
-            self.delivery.wake()
+            await self.delivery.announce()
         return created
 
     async def schedule(self, draft: Draft, at: datetime) -> Created:
@@ -191,7 +191,7 @@ class BroadcastService:
     async def resume(self, bid: int, admin_id: int) -> bool:
         if not await self._move(bid, admin_id, "broadcast_resume", ["paused"], "sending"):
             return False
-        self.delivery.wake()
+        await self.delivery.announce()
         await self.delivery.card.update(bid, force=True)
         return True
 
@@ -201,7 +201,7 @@ class BroadcastService:
             return False
         self.delivery.halt(bid)
         await self.pool.execute(*QUERIES.broadcast_sweep_cancelled(message_id=bid))
-        self.delivery.wake()
+        await self.delivery.announce()
         return True
 
     async def cancel_scheduled(self, bid: int, admin_id: int) -> bool:
@@ -219,7 +219,7 @@ class BroadcastService:
                 details = {"broadcast_id": bid, "recipients": retried}
                 await self._audit(conn, admin_id, "broadcast_retry", details)
         if retried:
-            self.delivery.wake()
+            await self.delivery.announce()
         return int(retried or 0)
 
     async def delete_for_everyone(self, bid: int, admin_id: int) -> bool:
@@ -227,7 +227,7 @@ class BroadcastService:
             if await conn.fetchval(*QUERIES.broadcast_start_delete(message_id=bid)) is None:
                 return False
             await self._audit(conn, admin_id, "broadcast_delete", {"broadcast_id": bid})
-        self.delivery.wake()
+        await self.delivery.announce()
         return True
 
     # reading --------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ from bot.telegram.broadcast_reports import CardPresenter
 from bot.telegram.texts import Texts
 
 
-async def attach_presenter(broadcasts: BroadcastService, texts: Texts) -> None:
-    """Give the delivery engine its card and report rendering once the dispatcher starts."""
+def attach_presenter(broadcasts: BroadcastService, texts: Texts) -> None:
+    """Give the delivery engine its card and report rendering (texts live on this side)."""
     broadcasts.attach(CardPresenter(texts))
 
 
@@ -21,6 +21,4 @@ def build_routers() -> list[Router]:
     The compose flow comes first: its state handlers must see an admin's text before any
     feature's plain handlers do (commands are left to their own routers).
     """
-    compose = broadcast_compose.build_router()
-    compose.startup.register(attach_presenter)
-    return [compose, broadcast_manage.build_router()]
+    return [broadcast_compose.build_router(), broadcast_manage.build_router()]

@@ -368,3 +368,7 @@ SELECT user_id, username, delivery_status, telegram_message_id, failure_reason,
 FROM message_recipients
 WHERE message_id = :message_id
 ORDER BY id;
+
+-- name: broadcast_announce
+-- Tell the sending instance (the leader) there is work, without waiting for its next poll.
+SELECT pg_notify(:channel, '');
