@@ -73,6 +73,25 @@ async def roles(instances: list[Instance]) -> list[str | None]:
     return [h["role"] if h else None for h in healths]
 
 
+async def kill_leader(instances: list[Instance]) -> float | None:
+    """Kill -9 the current leader; seconds until the other instance leads (None: never)."""
+    for _ in range(100):
+        current = await roles(instances)
+        if "leader" in current:
+            break
+        await asyncio.sleep(0.1)
+    leader = instances[current.index("leader")]
+    survivor = instances[1 - current.index("leader")]
+    killed_at = time.monotonic()
+    leader.kill()
+    await leader.process.wait()
+    while time.monotonic() - killed_at < 20:
+        if (await roles([survivor]))[0] == "leader":
+            return time.monotonic() - killed_at
+        await asyncio.sleep(0.1)
+    return None
+
+
 async def test_wrong_secret_is_refused_with_401(fleet: Any) -> None:
     _, instances = fleet
     update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "/stats"}}
@@ -124,22 +143,7 @@ async def test_a_flow_started_on_one_instance_continues_on_the_other(
 
 async def test_killed_leader_is_replaced_within_15_seconds(fleet: Any) -> None:
     _, instances = fleet
-    for _ in range(100):
-        current = await roles(instances)
-        if "leader" in current:
-            break
-        await asyncio.sleep(0.1)
-    leader = instances[current.index("leader")]
-    survivor = instances[1 - current.index("leader")]
-    killed_at = time.monotonic()
-    leader.kill()
-    await leader.process.wait()
-    takeover = None
-    while time.monotonic() - killed_at < 20:
-        if (await roles([survivor]))[0] == "leader":
-            takeover = time.monotonic() - killed_at
-            break
-        await asyncio.sleep(0.1)
+    takeover = await kill_leader(instances)
     print(f"takeover after kill -9: {takeover:.2f} s" if takeover else "no takeover")
     assert takeover is not None and takeover < 15
 
@@ -185,15 +189,7 @@ async def test_one_digest_per_admin_across_the_fleet_and_a_failover(
     for admin in (ADMIN_ID, SECOND_ADMIN_ID):
         photo = await standin.wait_for_message(admin, timeout=30)
         assert photo.kind == "photo"
-    leader = instances[(await roles(instances)).index("leader")]
-    leader.kill()
-    await leader.process.wait()
-    survivor = instances[1 - instances.index(leader)]
-    for _ in range(150):
-        if (await roles([survivor]))[0] == "leader":
-            break
-        await asyncio.sleep(0.1)
-    assert (await roles([survivor]))[0] == "leader"
+    assert await kill_leader(instances) is not None
     await asyncio.sleep(2)  # the new leader's catch-up tick has run
     for admin in (ADMIN_ID, SECOND_ADMIN_ID):
         photos = [m for m in standin.transcript(admin) if m.kind == "photo"]
@@ -230,18 +226,7 @@ async def test_leader_killed_mid_broadcast_is_replaced_and_nobody_gets_it_twice(
     base = standin.delivered_count()
     bid = await send_now(standin, review)
     await standin.wait_for(lambda: standin.delivered_count() >= base + 60, timeout=30)
-    current = await roles(instances)
-    leader = instances[current.index("leader")]
-    survivor = instances[1 - current.index("leader")]
-    killed_at = time.monotonic()
-    leader.kill()
-    await leader.process.wait()
-    takeover = None
-    while time.monotonic() - killed_at < 20:
-        if (await roles([survivor]))[0] == "leader":
-            takeover = time.monotonic() - killed_at
-            break
-        await asyncio.sleep(0.1)
+    takeover = await kill_leader(instances)
     print(f"takeover mid-broadcast: {takeover:.2f} s" if takeover else "no takeover")
     assert takeover is not None and takeover < 15
     await wait_finished(pool, bid, timeout=60)

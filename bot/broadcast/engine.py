@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +53,17 @@ class Pacer:
         self._next = 0.0
         self._hold_until = 0.0
         self._lock = asyncio.Lock()
+        # Telegram counts messages in a sliding second. A grid slot taken a little late keeps
+        # the grid, so two sends can sit close together; capping every rolling second at one
+        # send under the rate leaves a whole interval of slack for that and for request
+        # jitter between our clock and Telegram's counter.
+        self._recent: deque[float] = deque(maxlen=max(1, math.ceil(rate) - 1))
+
+    def _due(self) -> float:
+        start = max(self._next, self._hold_until)
+        if len(self._recent) == self._recent.maxlen:
+            start = max(start, self._recent[0] + 1.0)
+        return start
 
     async def slot(self, halted: Callable[[], bool] = lambda: False) -> bool:
         """Wait for the next send slot; False (and no slot used) when halted meanwhile."""
@@ -59,7 +72,7 @@ class Pacer:
             # Nobody is waiting and the slot is due (the usual case when the server, not the
             # rate, sets the pace): take it without queueing on the lock.
             now = loop.time()
-            if max(self._next, self._hold_until) <= now:
+            if self._due() <= now:
                 if halted():
                     return False
                 self._take(now)
@@ -69,7 +82,7 @@ class Pacer:
                 if halted():
                     return False
                 now = loop.time()
-                start = max(self._next, self._hold_until)
+                start = self._due()
                 if start <= now:
                     break
                 await asyncio.sleep(min(start - now, 0.5))
@@ -80,6 +93,7 @@ class Pacer:
         # Keep the grid when a timer fired a little late; never burst to catch up a backlog.
         base = self._next if now - self._next < self.interval else now
         self._next = base + self.interval
+        self._recent.append(now)
 
     def hold(self, seconds: float) -> None:
         """Telegram said "retry after": nobody sends before then."""
