@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0:8080"
+    welcome_text: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -77,7 +78,12 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "bot_token", "broadcast_bot_token", "webhook_secret", "redis_url", mode="before"
+        "bot_token",
+        "broadcast_bot_token",
+        "webhook_secret",
+        "redis_url",
+        "welcome_text",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

@@ -310,3 +310,14 @@ async def test_flow_state_survives_a_restart_in_redis(
         await standin.send_message(admin, "/cancel")
         assert (await standin.wait_for_message(admin)).plain_text == "Cancelled. Back to the menu."
         assert await app.dispatcher.storage.get_state(key) is None
+
+
+async def test_welcome_text_is_configurable_and_shown_as_plain_text(
+    standin: Any, make_settings: Any, pool: asyncpg.Pool
+) -> None:
+    settings_ = make_settings(welcome_text="Hi <there> & welcome to the school's bot")
+    guest = standin.create_user(454545, first_name="Guest")
+    async with running(settings_, pool):
+        await standin.send_message(guest.user_id, "/start")
+        reply = await standin.wait_for_message(guest.user_id)
+    assert reply.plain_text == "Hi <there> & welcome to the school's bot"

@@ -6,12 +6,17 @@ from aiogram import F, Router
 from aiogram.filters import CommandStart, Filter
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
+from bot.config import Settings
 from bot.db.records import Records
-from bot.telegram.texts import Texts
+from bot.telegram.texts import Texts, quote
 
 
-async def welcome(message: Message, texts: Texts) -> None:
-    await message.answer(texts("public_welcome"))
+async def welcome(message: Message, texts: Texts, settings: Settings) -> None:
+    """/start from anyone else: WELCOME_TEXT (as plain text), or the default phrase."""
+    if settings.welcome_text:
+        await message.answer(quote(settings.welcome_text))
+    else:
+        await message.answer(texts("public_welcome"))
 
 
 class AdminCommandAttempt(Filter):
