@@ -116,6 +116,16 @@ class EmbeddedPostgres:
                 logger.info("embedded PostgreSQL stopped")
         self._server = None
 
+    def destroy(self) -> None:
+        """Leave, and delete the cluster if nobody else uses it (scratch servers only)."""
+        self.stop()
+        with self._locked():
+            if self._live_holders() or self._running_pid() is not None:
+                return
+            shutil.rmtree(self.pgdata, ignore_errors=True)
+            if self._socket_dir().parent != self.pgdata:
+                shutil.rmtree(self._socket_dir(), ignore_errors=True)
+
     def __enter__(self) -> EmbeddedServer:
         return self.start()
 

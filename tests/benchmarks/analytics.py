@@ -290,7 +290,7 @@ async def main() -> int:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
         if server is not None:
-            server.stop()
+            server.destroy()  # scratch cluster: removed, wherever it was kept
 
     print("\n== targets ==")
     lines = []

@@ -489,7 +489,7 @@ async def main() -> None:
     finally:
         await remote.close()
         if server is not None:
-            server.stop()
+            server.destroy()  # scratch cluster: removed, wherever it was kept
     print("\n".join(["", "summary:", *results]))
 
 

@@ -167,7 +167,7 @@ async def main() -> None:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
         if server is not None:
-            server.stop()
+            server.destroy()  # scratch cluster: removed, wherever it was kept
 
 
 if __name__ == "__main__":

@@ -72,8 +72,9 @@ def main() -> None:
             print(f"server: TEST_DATABASE_URL ({urlsplit(server_dsn).hostname or 'socket'})")
         else:
             data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hsl-bench-")))
-            server = stack.enter_context(EmbeddedPostgres(data_dir, port=55439))
-            server_dsn = server.dsn("postgres")
+            embedded = EmbeddedPostgres(data_dir, port=55439)
+            server_dsn = embedded.start().dsn("postgres")
+            stack.callback(embedded.destroy)  # the scratch cluster goes, wherever it was kept
             print("server: embedded")
         elapsed = asyncio.run(benchmark(server_dsn))
     verdict = "met" if elapsed <= GOAL_S else "missed"
