@@ -18,9 +18,9 @@ import pytest
 from tests.support import ADMIN_ID, CONSOLE_TOKEN, SECOND_ADMIN_ID
 from tests.test_broadcast_support import (
     add_plain_users,
+    assert_exactly_once,
     compose,
     send_now,
-    sent_matches_counter,
     wait_finished,
 )
 
@@ -71,25 +71,6 @@ async def kill_when(standin: Any, process: subprocess.Popen[bytes], delivered: i
     await standin.wait_for(lambda: standin.delivered_count() >= delivered, timeout=30)
     process.send_signal(signal.SIGKILL)
     await asyncio.to_thread(process.wait)
-
-
-async def assert_exactly_once(pool: asyncpg.Pool, standin: Any, bid: int, text: str) -> None:
-    rows = await pool.fetch(
-        "SELECT user_id, delivery_status, failure_reason FROM message_recipients"
-        " WHERE message_id = $1",
-        bid,
-    )
-    assert rows and all(r["delivery_status"] in ("sent", "failed") for r in rows)
-    assert standin.duplicate_deliveries() == 0
-    for row in rows:
-        copies = sum(1 for m in standin.transcript(row["user_id"]) if m.shown_text == text)
-        if row["delivery_status"] == "sent":
-            assert copies == 1
-        elif row["failure_reason"] == "outcome unknown":
-            assert copies <= 1
-        else:
-            assert copies == 0
-    assert await sent_matches_counter(pool, bid)
 
 
 @pytest.mark.parametrize("kill_points", [(5, 100, 170), (60,)])

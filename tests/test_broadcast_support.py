@@ -180,3 +180,22 @@ def card_of(standin: Any, bid: int) -> Any:
         if f"📣 Broadcast #{bid} " in message.shown_text:
             return message
     raise AssertionError(f"no card for broadcast {bid}")
+
+
+async def assert_exactly_once(pool: asyncpg.Pool, standin: Any, bid: int, text: str) -> None:
+    rows = await pool.fetch(
+        "SELECT user_id, delivery_status, failure_reason FROM message_recipients"
+        " WHERE message_id = $1",
+        bid,
+    )
+    assert rows and all(r["delivery_status"] in ("sent", "failed") for r in rows)
+    assert standin.duplicate_deliveries() == 0
+    for row in rows:
+        copies = sum(1 for m in standin.transcript(row["user_id"]) if m.shown_text == text)
+        if row["delivery_status"] == "sent":
+            assert copies == 1
+        elif row["failure_reason"] == "outcome unknown":
+            assert copies <= 1
+        else:
+            assert copies == 0
+    assert await sent_matches_counter(pool, bid)

@@ -17,7 +17,7 @@ from bot.app import running
 from bot.telegram import admin_command_names, admin_routers
 from bot.telegram.commands import ADMIN_COMMANDS
 from bot.telegram.texts import Texts
-from tests.support import ADMIN_ID, CONSOLE_TOKEN, forge_press
+from tests.support import ADMIN_ID, CONSOLE_TOKEN
 
 PUBLIC_TEXTS = {
     Texts(language, None)(key)  # type: ignore[arg-type]
@@ -118,7 +118,7 @@ async def test_non_admin_gets_no_admin_content_for_any_command_or_button(
         await standin.wait_for_message(stranger.user_id)
     answered = []
     for data in admin_callback_samples():
-        query_id = await forge_press(standin, stranger.user_id, data)
+        query_id = standin.forge_press(stranger.user_id, data)
         answered.append(await standin.wait_for_callback_answer(query_id))
     public_only(standin, stranger.user_id)
     assert all(not answer.get("text") for answer in answered)
@@ -239,7 +239,7 @@ async def test_random_traffic_never_crashes_or_leaks(
             if kind == "text":
                 await standin.send_message(user_id, text or ".")
             elif kind == "button":
-                await forge_press(standin, user_id, text[:64] or "menu:stats")
+                standin.forge_press(user_id, text[:64] or "menu:stats")
             else:
                 standin.push_update(
                     CONSOLE_TOKEN,

@@ -25,9 +25,9 @@ from tests.fleet import (
     wait_healthy,
 )
 from tests.support import ADMIN_ID, CONSOLE_TOKEN, SECOND_ADMIN_ID
-from tests.test_broadcast_crash import assert_exactly_once
 from tests.test_broadcast_support import (
     add_plain_users,
+    assert_exactly_once,
     compose,
     received,
     send_now,
