@@ -244,14 +244,13 @@ def _figures(daily_row: Any, extra: asyncpg.Record) -> DayFigures:
 
 
 def _growth_png(growth: Any, texts: Texts) -> bytes:
-    from bot.charts import Labels, growth_chart
+    """The /growth chart, under the digest's own title."""
+    from dataclasses import replace
 
-    labels = Labels(
-        title=texts("digest_chart_title"),
-        empty=texts("digest_chart_empty"),
-        series=(texts("digest_chart_new"), texts("digest_chart_total")),
-    )
-    return growth_chart(growth, labels)
+    from bot.charts import growth_chart
+    from bot.telegram.analytics_views import growth_labels
+
+    return growth_chart(growth, replace(growth_labels(texts), title=texts("digest_chart_title")))
 
 
 class DigestScheduler:

@@ -50,9 +50,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "ru": "Новые пользователи за 30 дней",
         "en": "New users over 30 days",
     },
-    "digest_chart_empty": {"ru": "Нет новых пользователей", "en": "No new users"},
-    "digest_chart_new": {"ru": "новые за день", "en": "new per day"},
-    "digest_chart_total": {"ru": "всего (правая ось)", "en": "total (right axis)"},
     "digest_usage": {
         "ru": "/digest — прислать сейчас · /digest off · /digest on · /digest 08:30",
         "en": "/digest — send it now · /digest off · /digest on · /digest 08:30",
