@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import signal
 import socket
 import sys
@@ -15,7 +14,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from tests.support import ADMIN_ID, CONSOLE_TOKEN, SECOND_ADMIN_ID
+from tests.support import bot_env
 
 WEBHOOK_SECRET = "fleet-secret_1"
 
@@ -84,22 +83,13 @@ class LoadBalancer:
 def instance_env(
     db_dsn: str, standin: Any, data_dir: Path, lb: LoadBalancer, port: int, **extra: str
 ) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        BOT_TOKEN=CONSOLE_TOKEN,
-        ADMIN_IDS=f"{ADMIN_ID},{SECOND_ADMIN_ID}",
-        DATABASE_URL=db_dsn,
-        TELEGRAM_API_URL=standin.url,
-        DATA_DIR=str(data_dir),
-        LANGUAGE="en",
-        DIGEST_TIME="",
-        WEBHOOK_URL=lb.url,
-        WEBHOOK_SECRET=WEBHOOK_SECRET,
-        WEBHOOK_LISTEN=f"127.0.0.1:{port}",
-        LOG_FORMAT="json",
-    )
-    env.update(extra)
-    return env
+    webhook = {
+        "WEBHOOK_URL": lb.url,
+        "WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "WEBHOOK_LISTEN": f"127.0.0.1:{port}",
+        "LOG_FORMAT": "json",
+    }
+    return bot_env(db_dsn, standin.url, data_dir, **{**webhook, **extra})
 
 
 @dataclass

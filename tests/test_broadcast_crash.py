@@ -4,7 +4,6 @@ stand-in saw nobody twice. The bot runs as a real `hsl-bot run` subprocess."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.support import ADMIN_ID, CONSOLE_TOKEN, SECOND_ADMIN_ID
+from tests.support import CONSOLE_TOKEN, bot_env
 from tests.test_broadcast_support import (
     add_plain_users,
     assert_exactly_once,
@@ -27,22 +26,6 @@ from tests.test_broadcast_support import (
 HSL_BOT = Path(sys.executable).parent / "hsl-bot"
 
 
-def bot_env(db_dsn: str, standin: Any, tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME")}
-    env.update(
-        BOT_TOKEN=CONSOLE_TOKEN,
-        ADMIN_IDS=f"{ADMIN_ID},{SECOND_ADMIN_ID}",
-        DATABASE_URL=db_dsn,
-        TELEGRAM_API_URL=standin.url,
-        DATA_DIR=str(tmp_path),
-        LANGUAGE="en",
-        DIGEST_TIME="",
-        LOG_LEVEL="WARNING",
-        **extra,
-    )
-    return env
-
-
 @pytest.fixture
 async def spawn(db_dsn: str, standin: Any, tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
     """Start `hsl-bot run` processes (cwd without a .env); all are killed at the end."""
@@ -52,7 +35,7 @@ async def spawn(db_dsn: str, standin: Any, tmp_path: Path) -> AsyncIterator[Call
         log = open(tmp_path / f"bot-{len(processes)}.log", "wb")  # noqa: SIM115
         process = subprocess.Popen(
             [str(HSL_BOT), "run"],
-            env=bot_env(db_dsn, standin, tmp_path, **extra),
+            env=bot_env(db_dsn, standin.url, tmp_path, **extra),
             cwd=tmp_path,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -10,25 +10,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.support import ADMIN_ID, CONSOLE_TOKEN
+from tests.support import ADMIN_ID, CONSOLE_TOKEN, bot_env
 
 HSL_BOT = [sys.executable, "-m", "bot"]
-
-
-def bot_env(db_dsn: str, standin: Any, tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HSL_", "DATABASE_"))}
-    env.update(
-        BOT_TOKEN=CONSOLE_TOKEN,
-        ADMIN_IDS=str(ADMIN_ID),
-        DATABASE_URL=db_dsn,
-        TELEGRAM_API_URL=standin.url,
-        DATA_DIR=str(tmp_path),
-        LANGUAGE="en",
-        DIGEST_TIME="",
-        LOG_LEVEL="INFO",
-    )
-    env.update(extra)
-    return env
 
 
 async def test_sigterm_shuts_down_cleanly_within_five_seconds(
@@ -37,7 +21,7 @@ async def test_sigterm_shuts_down_cleanly_within_five_seconds(
     process = await asyncio.create_subprocess_exec(
         *HSL_BOT,
         "run",
-        env=bot_env(db_dsn, standin, tmp_path),
+        env=bot_env(db_dsn, standin.url, tmp_path, LOG_LEVEL="INFO"),
         cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
