@@ -11,7 +11,6 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -19,14 +18,9 @@ import pytest
 from bot.db.embedded import EmbeddedPostgres
 from bot.db.migrations import Migrator
 from bot.db.pool import create_pool
+from tests.support import with_database
 
 _counter = itertools.count()
-
-
-def with_database(dsn: str, database: str) -> str:
-    """The same server DSN, pointing at another database."""
-    parts = urlsplit(dsn)
-    return urlunsplit(parts._replace(path=f"/{database}"))
 
 
 @pytest.fixture(scope="session")

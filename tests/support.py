@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 CONSOLE_TOKEN = "1000001:console-secret"
 ADMIN_ID = 700001
@@ -29,3 +30,8 @@ def bot_env(db_dsn: str, api_url: str, data_dir: Path, **overrides: str) -> dict
     )
     env.update(overrides)
     return env
+
+
+def with_database(dsn: str, database: str) -> str:
+    """The same server's DSN, pointing at another database."""
+    return urlunsplit(urlsplit(dsn)._replace(path=f"/{database}"))

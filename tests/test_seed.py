@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -21,6 +20,7 @@ import pytest
 from bot.db.pool import create_pool
 from bot.seed import EVENT_TYPES, SchoolAlreadyHasData, SeedOptions, SeedSummary, seed_school
 from bot.seed.progress import ProgressBar
+from tests.support import with_database
 
 NOW = datetime(2026, 3, 14, 15, 30, tzinfo=UTC)
 SMALL = SeedOptions(users=400, events=6000, days=45, seed=7)
@@ -71,7 +71,7 @@ async def another_pool(server_dsn: str, template_database: str) -> AsyncIterator
             await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
         finally:
             await admin.close()
-        dsn = urlunsplit(urlsplit(server_dsn)._replace(path=f"/{name}"))
+        dsn = with_database(server_dsn, name)
         pool = await create_pool(dsn, max_size=2)
         made.append((name, pool))
         return pool

@@ -37,6 +37,7 @@ from bot.db.pool import create_pool  # noqa: E402
 from bot.seed import SeedOptions, seed_school  # noqa: E402
 from bot.telegram import analytics_views as views  # noqa: E402
 from bot.telegram.texts import Texts  # noqa: E402
+from tests.support import with_database  # noqa: E402
 
 SCALES = [(10_000, 100_000), (100_000, 1_000_000)]
 DAYS = 180
@@ -96,12 +97,6 @@ NAIVE: dict[str, list[str]] = {
         " WHERE u.first_at >= now() - interval '12 weeks' GROUP BY 1, 2",
     ],
 }
-
-
-def with_database(dsn: str, name: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    return urlunsplit(urlsplit(dsn)._replace(path=f"/{name}"))
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -33,18 +33,12 @@ from tests.fleet import (  # noqa: E402
     start_instance,
     wait_healthy,
 )
-from tests.support import CONSOLE_TOKEN  # noqa: E402
+from tests.support import CONSOLE_TOKEN, with_database  # noqa: E402
 
 ADMINS = [800000 + n for n in range(60)]
 ROUNDS = 5  # /stats per admin per run
 KILLS = 5
 TAKEOVER_GOAL_S = 15.0
-
-
-def with_database(dsn: str, name: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    return urlunsplit(urlsplit(dsn)._replace(path=f"/{name}"))
 
 
 async def throughput(standin: StandIn, dsn: str, data_dir: Path, count: int) -> float:

@@ -18,14 +18,18 @@ import uuid
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg
 
-from bot.db.embedded import EmbeddedPostgres
-from bot.db.migrations import Migrator
-from bot.db.pool import create_pool
-from bot.seed import SeedOptions, seed_school
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bot.db.embedded import EmbeddedPostgres  # noqa: E402
+from bot.db.migrations import Migrator  # noqa: E402
+from bot.db.pool import create_pool  # noqa: E402
+from bot.seed import SeedOptions, seed_school  # noqa: E402
+from tests.support import with_database  # noqa: E402
 
 USERS = 100_000
 EVENTS = 1_000_000
@@ -39,7 +43,7 @@ async def benchmark(server_dsn: str) -> float:
     admin = await asyncpg.connect(server_dsn)
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        dsn = urlunsplit(urlsplit(server_dsn)._replace(path=f"/{name}"))
+        dsn = with_database(server_dsn, name)
         pool = await create_pool(dsn, max_size=2)
         try:
             async with pool.acquire() as connection:
