@@ -8,7 +8,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import asyncpg
 from aiogram import Bot, Dispatcher
@@ -69,7 +68,6 @@ class App:
     texts: Texts
     services: Services
     leadership: Leadership
-    background: list[asyncio.Task[Any]] = field(default_factory=list)
     polling_started: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def announce_commands(self) -> None:
@@ -95,9 +93,6 @@ class App:
 
     async def close(self) -> None:
         await self.leadership.stop()
-        for task in self.background:
-            task.cancel()
-        await asyncio.gather(*self.background, return_exceptions=True)
         await self.dispatcher.storage.close()
         await self.console_bot.session.close()
         if self.sender_bot is not self.console_bot:

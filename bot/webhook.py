@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from aiogram import Bot
@@ -104,9 +104,3 @@ async def serve_webhook(app: App, *, stop: asyncio.Event | None = None) -> None:
         await site.stop()
         await handler.drain(DRAIN_TIMEOUT_S)
         await runner.cleanup()
-
-
-def run_in_background(app: App) -> tuple[asyncio.Task[Any], asyncio.Event]:
-    """Serve in a task (tests, several instances in one process)."""
-    stop = asyncio.Event()
-    return asyncio.create_task(serve_webhook(app, stop=stop)), stop
