@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
@@ -18,15 +17,13 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
 from bot.config import Settings
-from bot.db.migrations import Migrator
-from bot.db.pool import open_pool
 from bot.leadership import Leadership
 from bot.services import Services, build_services
-from bot.telegram import admin_command_names, admin_routers, public_router
-from bot.telegram.broadcast import attach_presenter
-from bot.telegram.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
-from bot.telegram.errors import TrackUsers, apologise
-from bot.telegram.storage import PostgresStorage
+from bot.telegram import setup_dispatcher
+from bot.telegram.broadcast.presenter import CardPresenter
+from bot.telegram.console.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
+from bot.telegram.core.storage import PostgresStorage
+from bot.telegram.digest.presenter import ChatDigestPresenter
 from bot.telegram.texts import Texts
 
 logger = logging.getLogger(__name__)
@@ -109,26 +106,19 @@ def build_app(settings: Settings, pool: asyncpg.Pool) -> App:
         if settings.sender_token == settings.console_token
         else make_bot(settings.sender_token, settings)
     )
-    services = build_services(settings, pool, console_bot, sender_bot, texts)
-    # The delivery engine renders its live card with the console's texts; wired here, at
-    # build time, so it is ready before any instance (polling or webhook) becomes leader.
-    attach_presenter(services.broadcasts, texts)
-    admin = admin_routers()
+    services = build_services(settings, pool, console_bot, sender_bot)
+    # The delivery engine and the digest show things to admins with the console's texts;
+    # wired here, at build time, so both are ready before any instance becomes leader.
+    services.broadcasts.attach(CardPresenter(texts))
+    services.digest.attach(ChatDigestPresenter(console_bot, texts))
     dispatcher = Dispatcher(
         storage=make_storage(settings, pool),
         settings=settings,
-        pool=pool,
         texts=texts,
         **services.as_data(),
         admin_ids=frozenset(settings.admin_ids),
-        admin_command_names=admin_command_names(admin) | set(ADMIN_COMMANDS),
-        sender_bot=sender_bot,
     )
-    dispatcher.include_routers(*admin, public_router())
-    tracker = TrackUsers()
-    dispatcher.message.outer_middleware(tracker)
-    dispatcher.callback_query.outer_middleware(tracker)
-    dispatcher.errors.register(apologise)
+    setup_dispatcher(dispatcher)
     leadership = Leadership(pool, services.start, services.stop)
     return App(settings, pool, console_bot, sender_bot, dispatcher, texts, services, leadership)
 
@@ -170,24 +160,3 @@ async def running(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[App]:
                 await polling
         finally:
             await app.close()
-
-
-async def run_command(settings: Settings, args: argparse.Namespace) -> int:
-    """`hsl-bot run`: migrate, then poll until SIGTERM/SIGINT and shut down cleanly."""
-    settings.require_admins()
-    _ = settings.console_token  # fail on a missing BOT_TOKEN before touching the database
-    async with open_pool(settings.dsn, settings.data_dir) as pool:
-        async with pool.acquire() as connection:
-            await Migrator(connection).upgrade()
-        app = build_app(settings, pool)
-        try:
-            if settings.webhook_url:
-                from bot.webhook import serve_webhook
-
-                await serve_webhook(app)
-            else:
-                await poll(app, handle_signals=True)
-        finally:
-            await app.close()
-    logger.info("hsl-bot stopped")
-    return 0

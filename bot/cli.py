@@ -97,7 +97,7 @@ def _command(
 
         return seed_command
     if args.command == "run":
-        from bot.app import run_command
+        from bot.commands import run_command
 
         return run_command
     from bot.sandbox.terminal import sandbox_command

@@ -1,13 +1,38 @@
-"""The `db` and `seed` commands: no aiogram, no matplotlib on these paths."""
+"""The `run`, `db` and `seed` commands; `db` and `seed` load no aiogram and no matplotlib."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from bot.config import Settings
 from bot.db.migrations import Migrator
 from bot.db.pool import open_pool
+
+logger = logging.getLogger(__name__)
+
+
+async def run_command(settings: Settings, args: argparse.Namespace) -> int:
+    """`hsl-bot run`: migrate, then poll (or serve the webhook) until SIGTERM/SIGINT."""
+    from bot.app import build_app, poll
+    from bot.webhook import serve_webhook
+
+    settings.require_admins()
+    _ = settings.console_token  # fail on a missing BOT_TOKEN before touching the database
+    async with open_pool(settings.dsn, settings.data_dir) as pool:
+        async with pool.acquire() as connection:
+            await Migrator(connection).upgrade()
+        app = build_app(settings, pool)
+        try:
+            if settings.webhook_url:
+                await serve_webhook(app)
+            else:
+                await poll(app, handle_signals=True)
+        finally:
+            await app.close()
+    logger.info("hsl-bot stopped")
+    return 0
 
 
 async def db_command(settings: Settings, args: argparse.Namespace) -> int:

@@ -1,5 +1,8 @@
 """The daily digest: build it, send it to each admin exactly once a day, schedule it.
 
+Showing it to a person is not this module's business: it builds a :class:`Digest` (data) and
+hands it to a :class:`DigestPresenter`, which the Telegram side implements and the app attaches.
+
 The scheduler (APScheduler 3 ``AsyncIOScheduler``, run by the leader only) fires a cron job at
 the top of every minute; :meth:`DigestService.tick` then works out which admins are due at that
 moment — each admin may have a time of their own, and changes made on any instance are read
@@ -15,19 +18,17 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import asyncpg
 
 from bot.analytics import SchoolAnalytics
+from bot.analytics.models import Growth
 from bot.db.queries import QUERIES
 from bot.db.records import Records
 
 if TYPE_CHECKING:
-    from aiogram import Bot
-
     from bot.config import Settings
-    from bot.telegram.texts import Texts
 
 logger = logging.getLogger(__name__)
 
@@ -55,14 +56,14 @@ class DayFigures:
 
 @dataclass(frozen=True)
 class Digest:
-    """What one admin receives: the report on ``day`` and the 30-day growth chart."""
+    """What one admin receives: the report on ``day`` and the 30 days of growth before it."""
 
     day: date
     yesterday: DayFigures
     day_before: DayFigures
     week_before: DayFigures
     total_users: int
-    growth_png: bytes
+    growth: Growth
     late_by: timedelta | None = None
     skipped_days: tuple[date, ...] = ()
 
@@ -73,6 +74,12 @@ class Preference:
     send_at: time | None  # None: DIGEST_TIME
 
 
+class DigestPresenter(Protocol):
+    """Shows a digest to one admin (implemented by the Telegram layer)."""
+
+    async def deliver(self, admin_id: int, digest: Digest) -> None: ...
+
+
 class DigestService:
     """Build and deliver digests; called by the scheduler, by /digest and by tests."""
 
@@ -80,18 +87,19 @@ class DigestService:
         self,
         pool: asyncpg.Pool,
         school: SchoolAnalytics,
-        bot: Bot,
-        texts: Texts,
         settings: Settings,
         records: Records,
     ) -> None:
         self.pool = pool
         self.school = school
-        self.bot = bot
-        self.texts = texts
         self.settings = settings
         self.records = records
         self.tz = settings.tz
+        self.presenter: DigestPresenter | None = None
+
+    def attach(self, presenter: DigestPresenter) -> None:
+        """Give the service its way to show a digest (the app does this at build time)."""
+        self.presenter = presenter
 
     # preferences --------------------------------------------------------------------------
 
@@ -197,28 +205,21 @@ class DigestService:
         figures = {row["day"]: _figures(by_day.get(row["day"]), row) for row in extra}
         growth = await self.school.growth_between(yesterday - timedelta(days=29), yesterday)
         stats = await self.school.stats()
-        png = await asyncio.to_thread(_growth_png, growth, self.texts)
         return Digest(
             day=yesterday,
             yesterday=figures[wanted[0]],
             day_before=figures[wanted[1]],
             week_before=figures[wanted[2]],
             total_users=stats.users.total,
-            growth_png=png,
+            growth=growth,
             late_by=late_by,
             skipped_days=skipped_days,
         )
 
     async def send(self, admin_id: int, digest: Digest) -> None:
-        from aiogram.types import BufferedInputFile
-
-        from bot.telegram.texts.digest import render_digest
-
-        caption, details = render_digest(self.texts, digest)
-        await self.bot.send_photo(
-            admin_id, BufferedInputFile(digest.growth_png, "growth.png"), caption=caption
-        )
-        await self.bot.send_message(admin_id, details)
+        if self.presenter is None:
+            raise RuntimeError("no digest presenter attached")
+        await self.presenter.deliver(admin_id, digest)
 
     async def send_now(self, admin_id: int) -> None:
         """/digest: today's digest at once, outside the schedule (does not count as sent)."""
@@ -241,16 +242,6 @@ def _figures(daily_row: Any, extra: asyncpg.Record) -> DayFigures:
         recipients=extra["recipients"],
         delivered=extra["delivered"],
     )
-
-
-def _growth_png(growth: Any, texts: Texts) -> bytes:
-    """The /growth chart, under the digest's own title."""
-    from dataclasses import replace
-
-    from bot.charts import growth_chart
-    from bot.telegram.analytics_views import growth_labels
-
-    return growth_chart(growth, replace(growth_labels(texts), title=texts("digest_chart_title")))
 
 
 class DigestScheduler:

@@ -33,5 +33,6 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
-    # aiogram logs every handled update at INFO; that is noise in production logs.
-    logging.getLogger("aiogram.event").setLevel(max(logging.WARNING, root.level))
+    # aiogram logs every handled update and every callback answer at INFO: noise in production.
+    for name in ("aiogram.event", "aiogram.middlewares"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from aiogram import Bot
 
     from bot.config import Settings
-    from bot.telegram.texts import Texts
 
 
 @dataclass
@@ -49,11 +48,12 @@ class Services:
 
 
 def build_services(
-    settings: Settings, pool: asyncpg.Pool, console_bot: Bot, sender_bot: Bot, texts: Texts
+    settings: Settings, pool: asyncpg.Pool, console_bot: Bot, sender_bot: Bot
 ) -> Services:
+    """Every service, not yet running; the app attaches their presenters."""
     records = Records(pool)
     school = SchoolAnalytics(pool, settings.tz)
-    digest = DigestService(pool, school, console_bot, texts, settings, records)
+    digest = DigestService(pool, school, settings, records)
     return Services(
         records=records,
         school=school,

@@ -16,7 +16,7 @@ import pytest
 from bot.app import running
 from bot.broadcast.delivery import Delivery
 from bot.sandbox.standin.render import message_dict
-from bot.telegram.callbacks import MessageUser
+from bot.telegram.analytics.callbacks import MessageUser
 from tests.support import ADMIN_ID, CONSOLE_TOKEN
 from tests.test_broadcast_support import (
     Person,

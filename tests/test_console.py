@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from bot.app import running
 from bot.telegram import admin_command_names, admin_routers
-from bot.telegram.commands import ADMIN_COMMANDS
+from bot.telegram.console.commands import ADMIN_COMMANDS
 from bot.telegram.texts import Texts
 from tests.support import ADMIN_ID, CONSOLE_TOKEN
 
@@ -190,14 +190,14 @@ async def test_unexpected_error_is_logged_once_and_admin_gets_apology(
 ) -> None:
     await pool.execute("ALTER TABLE fsm_state RENAME TO fsm_state_gone")
     try:
-        with caplog.at_level(logging.ERROR, logger="bot.telegram.errors"):
+        with caplog.at_level(logging.ERROR, logger="bot.telegram.core.errors"):
             await standin.send_message(ADMIN_ID, "/cancel")
             reply = await standin.wait_for_message(ADMIN_ID)
     finally:
         await pool.execute("ALTER TABLE fsm_state_gone RENAME TO fsm_state")
     assert reply.plain_text.startswith("Something went wrong")
     assert "Traceback" not in reply.plain_text
-    failures = [r for r in caplog.records if r.name == "bot.telegram.errors"]
+    failures = [r for r in caplog.records if r.name == "bot.telegram.core.errors"]
     assert len(failures) == 1 and failures[0].exc_info is not None
 
 
@@ -231,7 +231,7 @@ async def test_random_traffic_never_crashes_or_leaks(
     """Random texts, callback data and malformed updates from random users."""
     errors: list[logging.LogRecord] = []
     handler = _Collect(errors)
-    logging.getLogger("bot.telegram.errors").addHandler(handler)
+    logging.getLogger("bot.telegram.core.errors").addHandler(handler)
     logging.getLogger("aiogram.dispatcher").addHandler(handler)
     try:
         for user_id, kind, text in actions:
@@ -255,7 +255,7 @@ async def test_random_traffic_never_crashes_or_leaks(
         await standin.send_message(434343, "ping")
         await standin.wait_for_message(434343, timeout=10)
     finally:
-        logging.getLogger("bot.telegram.errors").removeHandler(handler)
+        logging.getLogger("bot.telegram.core.errors").removeHandler(handler)
         logging.getLogger("aiogram.dispatcher").removeHandler(handler)
     assert not errors, [e.getMessage() for e in errors]
     for stranger in (424242, 434343):

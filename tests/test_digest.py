@@ -98,14 +98,14 @@ def digest_service(app: Any) -> DigestService:
     behind the test's back; the tests drive ``tick`` at fixed moments instead.
     """
     services = app.services
-    return DigestService(
+    service = DigestService(
         app.pool,
         services.school,
-        app.console_bot,
-        app.texts,
         app.settings.model_copy(update={"digest_time": "09:00"}),
         services.records,
     )
+    service.attach(services.digest.presenter)
+    return service
 
 
 async def photos_to(standin: Any, admin: int) -> list[Any]:

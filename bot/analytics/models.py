@@ -13,6 +13,14 @@ CANCELLED = -1
 
 FUNNEL_STEPS: tuple[str, ...] = ("started", "viewed", "booked", "paid", "confirmed")
 LEAD_TIERS: tuple[str, ...] = ("hot", "warm", "cool")
+# The figures of a DailyRow, in the order tables and charts show them.
+DAILY_SERIES: tuple[str, ...] = (
+    "new_users",
+    "bookings",
+    "events",
+    "registrations",
+    "confirmations",
+)
 
 
 @dataclass(frozen=True)

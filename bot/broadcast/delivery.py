@@ -18,17 +18,16 @@ import functools
 import logging
 import math
 import secrets
-import time
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
-from aiogram.types import InputFile
 
 from bot.broadcast.control_card import ControlCard, Presenter
 from bot.broadcast.deletion import delete_copies
-from bot.broadcast.engine import Outcome, Pacer, Settler, Window, deliver
+from bot.broadcast.engine import Pacer, Settler, Window
 from bot.broadcast.models import Audience
-from bot.broadcast.outgoing import keep_sender_file, media_for_sender, send_content
+from bot.broadcast.outgoing import media_for_sender
+from bot.broadcast.sending import SendPass
 from bot.broadcast.store import fetch_broadcast
 from bot.db.queries import QUERIES
 
@@ -44,7 +43,6 @@ LOCK_SPACE = 0x4853  # advisory lock class of broadcast sender processes ("HS")
 # without a request having gone out. A second claim runs ahead only at high rates.
 CLAIM_WINDOW_S = 0.1
 CLAIM_MAX = 500
-PREFETCH_FROM = 50
 DRAIN_TIMEOUT_S = 10.0
 NOTIFY_CHANNEL = "hsl_broadcasts"
 
@@ -247,84 +245,31 @@ class Delivery:
         return self._stopping or bid in self._halted
 
     async def _send_batches(self, bid: int) -> None:
+        """One pass over the pending recipients (see ``SendPass``); release what it left."""
         broadcast = await fetch_broadcast(self.pool, bid)
         if broadcast is None or broadcast.content is None:
             return
-        content = broadcast.content
+        assert self._window is not None
         media, upload = await media_for_sender(
-            self.pool, bid, content, self.console_bot, self.sender_bot
+            self.pool, bid, broadcast.content, self.console_bot, self.sender_bot
         )
-        window = self._window
-        assert window is not None
-        in_flight: set[asyncio.Task[None]] = set()
-        unsent: list[int] = []
-
-        def settle(outcome: Outcome) -> None:
-            if outcome.status == "release":
-                unsent.append(outcome.recipient_id)
-            else:
-                self.settler.add(outcome)
-
-        async def send_one(row: Any, file: str | InputFile | None, started: float) -> None:
-            try:
-                outcome, _ = await deliver(
-                    row["id"],
-                    lambda: send_content(self.sender_bot, row["user_id"], content, file),
-                    self.pacer,
-                    halted,
-                    have_slot=True,
-                )
-                settle(outcome)
-            finally:
-                window.release(started)
-
-        def halted() -> bool:
-            return self._halting(bid)
-
-        prefetching = self.claim_size >= PREFETCH_FROM
-        after = 0
-        batch = await self._claim(bid, after)
-        while batch:
-            after = batch[-1]["id"]
-            prefetch: asyncio.Task[list[Any]] | None = None
-            for index, row in enumerate(batch):
-                if prefetch is None and prefetching and index >= len(batch) // 2:
-                    prefetch = asyncio.create_task(self._claim(bid, after))
-                if media is None and upload is not None:
-                    # The first copy carries the upload; everyone else gets its file id.
-                    outcome, message = await deliver(
-                        row["id"],
-                        functools.partial(
-                            send_content, self.sender_bot, row["user_id"], content, upload
-                        ),
-                        self.pacer,
-                        halted,
-                    )
-                    settle(outcome)
-                    media = await keep_sender_file(self.pool, bid, message)
-                    continue
-                # Wait for the slot before spawning: claimed rows not yet requested stay few.
-                await window.acquire()
-                if not await self.pacer.slot(halted):
-                    window.release(None)
-                    unsent.extend(r["id"] for r in batch[index:])
-                    if prefetch is not None:
-                        unsent.extend(r["id"] for r in await prefetch)
-                        prefetch = None
-                    break
-                task = asyncio.create_task(send_one(row, media, time.monotonic()))
-                in_flight.add(task)
-                task.add_done_callback(in_flight.discard)
-            else:
-                batch = await prefetch if prefetch is not None else await self._claim(bid, after)
-                if not halted():
-                    continue
-                unsent.extend(r["id"] for r in batch)
-            break
-        if in_flight:
-            await asyncio.gather(*in_flight, return_exceptions=True)
-        if unsent:
-            await self.pool.execute(*QUERIES.broadcast_release(ids=unsent))
+        sending = SendPass(
+            pool=self.pool,
+            bid=bid,
+            content=broadcast.content,
+            bot=self.sender_bot,
+            pacer=self.pacer,
+            window=self._window,
+            settler=self.settler,
+            claim=functools.partial(self._claim, bid),
+            halted=functools.partial(self._halting, bid),
+            claim_size=self.claim_size,
+            media=media,
+            upload=upload,
+        )
+        await sending.run()
+        if sending.unsent:
+            await self.pool.execute(*QUERIES.broadcast_release(ids=sending.unsent))
 
     # deleting -------------------------------------------------------------------------------
 

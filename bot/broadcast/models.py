@@ -10,9 +10,6 @@ AudienceKind = Literal["everyone", "stream", "booked", "unpaid", "lessons", "ind
 ContentKind = Literal["text", "photo", "video", "document"]
 Status = Literal["scheduled", "sending", "paused", "cancelled", "done", "deleting", "deleted"]
 
-TEXT_LIMIT = 4096
-CAPTION_LIMIT = 1024
-
 # failure_reason values the engine writes (texts translate them for admins)
 OUTCOME_UNKNOWN = "outcome unknown"
 BLOCKED = "blocked"

@@ -11,23 +11,22 @@ from io import BytesIO
 
 import asyncpg
 from aiogram import Bot
-from aiogram.types import (
-    BufferedInputFile,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    Message,
-)
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, InputFile, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.broadcast.models import Content
 from bot.db.queries import QUERIES
 
 
 def keyboard(content: Content) -> InlineKeyboardMarkup | None:
+    """The admin's URL buttons under the message, one a row."""
     if not content.buttons:
         return None
-    rows = [[InlineKeyboardButton(text=label, url=url)] for label, url in content.buttons]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    builder = InlineKeyboardBuilder()
+    for label, url in content.buttons:
+        builder.button(text=label, url=url)
+    builder.adjust(1)
+    return builder.as_markup()
 
 
 async def send_content(

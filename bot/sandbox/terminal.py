@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -150,13 +151,7 @@ async def sandbox_command(settings: Settings, args: argparse.Namespace) -> int:
 
     admin_id = settings.admin_ids[0] if settings.admin_ids else SANDBOX_ADMIN
     async with open_pool(settings.dsn, settings.data_dir) as pool:
-        async with pool.acquire() as connection:
-            await Migrator(connection).upgrade()
-            if not await connection.fetchval(*QUERIES.school_has_data()):
-                from bot.seed import SeedOptions, seed_school
-
-                print("sandbox: filling the empty database with demo data…", flush=True)
-                await seed_school(connection, SeedOptions(**DEMO))
+        await _prepare_database(pool)
         standin = StandIn(rate_limit=30.0)
         await standin.start()
         standin.add_bot(SANDBOX_TOKEN, "hsl_sandbox_bot")
@@ -182,22 +177,38 @@ async def sandbox_command(settings: Settings, args: argparse.Namespace) -> int:
         try:
             async with running(local, pool):
                 async for line in _lines(args.script):
-                    text = line.strip()
-                    if not text or text.startswith("#"):
-                        continue
-                    if scripted:
-                        print(f"you> {text}", flush=True)
-                    if text.isdigit() and 0 < int(text) <= len(printer.buttons):
-                        button = printer.buttons[int(text) - 1]
-                        if button.callback_data is None:
-                            print(f"     (a link: {button.url})")
-                            continue
-                        await standin.press_button(
-                            admin_id, button.message_id, button.callback_data
-                        )
-                    else:
-                        await standin.send_message(admin_id, text)
-                    await _settle(printer)
+                    await _say(standin, printer, admin_id, line, echo=scripted)
         finally:
             await standin.stop()
     return 0
+
+
+async def _prepare_database(pool: Any) -> None:
+    """Migrate; an empty school gets the demo data."""
+    async with pool.acquire() as connection:
+        await Migrator(connection).upgrade()
+        if not await connection.fetchval(*QUERIES.school_has_data()):
+            from bot.seed import SeedOptions, seed_school
+
+            print("sandbox: filling the empty database with demo data…", flush=True)
+            await seed_school(connection, SeedOptions(**DEMO))
+
+
+async def _say(
+    standin: Any, printer: ChatPrinter, admin_id: int, line: str, *, echo: bool
+) -> None:
+    """One line from the admin: a button's number presses it, anything else is sent."""
+    text = line.strip()
+    if not text or text.startswith("#"):
+        return
+    if echo:
+        print(f"you> {text}", flush=True)
+    if text.isdigit() and 0 < int(text) <= len(printer.buttons):
+        button = printer.buttons[int(text) - 1]
+        if button.callback_data is None:
+            print(f"     (a link: {button.url})")
+            return
+        await standin.press_button(admin_id, button.message_id, button.callback_data)
+    else:
+        await standin.send_message(admin_id, text)
+    await _settle(printer)

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from bot.db.queries import QUERIES
-from bot.seed.plan import FIRST_USER_ID, Batch, batches, make_plan
+from bot.seed.plan import FIRST_USER_ID, Batch, Plan, batches, make_plan
 from bot.seed.progress import ProgressBar
 from bot.seed.school import EVENT_TYPES, Window
 
@@ -132,26 +132,8 @@ async def seed_school(
                 first_user_id=first_user_id,
                 tick=bar.advance,
             )
-            rollups = await connection.fetchval(*QUERIES.seed_has_analytics_rollups())
-            await connection.execute(*QUERIES.seed_disable_user_triggers())
-            if rollups:
-                await connection.execute(*QUERIES.seed_disable_analytics_triggers())
             bar.start("seeding events", options.events)
-            users = bookings = events = registrations = 0
-            for batch in batches(plan):
-                await _copy(connection, batch)
-                users += batch.users
-                bookings += len(batch.bookings)
-                events += len(batch.events)
-                registrations += len(batch.registrations)
-                bar.advance(len(batch.events))
-            await connection.execute(*QUERIES.seed_enable_user_triggers())
-            bar.status("rebuilding users and statistics…")
-            await connection.execute(*QUERIES.seed_rebuild_users())
-            if rollups:
-                await connection.execute(*QUERIES.seed_rebuild_analytics())
-                await connection.execute(*QUERIES.seed_enable_analytics_triggers())
-            await connection.execute(*QUERIES.seed_analyze())
+            users, bookings, events, registrations = await _bulk_load(connection, plan, bar)
     finally:
         bar.finish()
     return SeedSummary(
@@ -161,6 +143,35 @@ async def seed_school(
         registrations=registrations,
         seconds=time.perf_counter() - started,
     )
+
+
+async def _bulk_load(
+    connection: asyncpg.Connection, plan: Plan, bar: ProgressBar
+) -> tuple[int, int, int, int]:
+    """COPY the plan in batches with our triggers off, then rebuild what they maintain.
+
+    Returns the users, bookings, events and registrations loaded.
+    """
+    rollups = await connection.fetchval(*QUERIES.seed_has_analytics_rollups())
+    await connection.execute(*QUERIES.seed_disable_user_triggers())
+    if rollups:
+        await connection.execute(*QUERIES.seed_disable_analytics_triggers())
+    users = bookings = events = registrations = 0
+    for batch in batches(plan):
+        await _copy(connection, batch)
+        users += batch.users
+        bookings += len(batch.bookings)
+        events += len(batch.events)
+        registrations += len(batch.registrations)
+        bar.advance(len(batch.events))
+    await connection.execute(*QUERIES.seed_enable_user_triggers())
+    bar.status("rebuilding users and statistics…")
+    await connection.execute(*QUERIES.seed_rebuild_users())
+    if rollups:
+        await connection.execute(*QUERIES.seed_rebuild_analytics())
+        await connection.execute(*QUERIES.seed_enable_analytics_triggers())
+    await connection.execute(*QUERIES.seed_analyze())
+    return users, bookings, events, registrations
 
 
 async def _copy(connection: asyncpg.Connection, batch: Batch) -> None:

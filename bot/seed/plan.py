@@ -15,7 +15,7 @@ from datetime import date, datetime
 from operator import itemgetter
 from random import Random
 
-from bot.seed.school import Event, School
+from bot.seed.school import Event, Journey, School
 from bot.seed.timeline import DAY, Window, arrival_times
 
 FIRST_USER_ID = 100_000_000
@@ -112,34 +112,7 @@ def batches(plan: Plan, batch_events: int = BATCH_EVENTS) -> Iterator[Batch]:
             own = [e for k, e in enumerate(own) if position + k not in plan.left_out]
         position += len(journey.events)
         school.fillers(rng, arrival, browsing, own)
-        profile = journey.profile
-        for moment, stream, course, status, code, discount in journey.bookings:
-            batch.bookings.append(
-                (
-                    user_id,
-                    profile.username,
-                    profile.first_name,
-                    course,
-                    stream,
-                    status,
-                    window.at(moment),
-                    code,
-                    discount,
-                )
-            )
-        for moment, reminded, kind, lesson_date in journey.registrations:
-            batch.registrations.append(
-                (
-                    user_id,
-                    profile.username,
-                    profile.first_name,
-                    profile.email,
-                    window.at(moment),
-                    reminded,
-                    kind,
-                    lesson_date,
-                )
-            )
+        _add_rows(batch, user_id, journey, window)
         if own or journey.bookings or journey.registrations:
             batch.users += 1
         pending.extend((moment, user_id, kind, details) for moment, kind, details in own)
@@ -153,6 +126,38 @@ def batches(plan: Plan, batch_events: int = BATCH_EVENTS) -> Iterator[Batch]:
     if written != plan.events:
         raise AssertionError(f"seed plan wrote {written} events, not {plan.events}")
     yield batch
+
+
+def _add_rows(batch: Batch, user_id: int, journey: Journey, window: Window) -> None:
+    """One person's bookings and registrations, as COPY rows."""
+    profile = journey.profile
+    for moment, stream, course, status, code, discount in journey.bookings:
+        batch.bookings.append(
+            (
+                user_id,
+                profile.username,
+                profile.first_name,
+                course,
+                stream,
+                status,
+                window.at(moment),
+                code,
+                discount,
+            )
+        )
+    for moment, reminded, kind, lesson_date in journey.registrations:
+        batch.registrations.append(
+            (
+                user_id,
+                profile.username,
+                profile.first_name,
+                profile.email,
+                window.at(moment),
+                reminded,
+                kind,
+                lesson_date,
+            )
+        )
 
 
 def _event_lines(

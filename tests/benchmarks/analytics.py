@@ -35,7 +35,7 @@ from bot.db.embedded import EmbeddedPostgres  # noqa: E402
 from bot.db.migrations import Migrator  # noqa: E402
 from bot.db.pool import create_pool  # noqa: E402
 from bot.seed import SeedOptions, seed_school  # noqa: E402
-from bot.telegram import analytics_views as views  # noqa: E402
+from bot.telegram.analytics import views  # noqa: E402
 from bot.telegram.texts import Texts  # noqa: E402
 from tests.support import with_database  # noqa: E402
 

@@ -8,6 +8,8 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
 from bot.config import Settings
 from bot.db.records import Records
+from bot.limits import MAX_CALLBACK_DATA_BYTES
+from bot.telegram.core.middlewares import ANSWER_AFTER
 from bot.telegram.texts import Texts, quote
 
 
@@ -51,16 +53,18 @@ async def refuse_admin_command(
 
 
 async def unknown_text(message: Message, texts: Texts) -> None:
+    """Anything else a stranger writes: the same phrase as for an admin command."""
     await message.answer(texts("public_unknown"))
 
 
 async def refuse_button(query: CallbackQuery, records: Records) -> None:
-    """A press no admin router accepted: forged or stale. Say nothing, note it."""
-    await records.audit(query.from_user.id, "denied_callback", data=(query.data or "")[:64])
-    await query.answer()
+    """A press no admin router accepted: forged or stale. Say nothing (the answer is empty)."""
+    data = (query.data or "").encode()[:MAX_CALLBACK_DATA_BYTES].decode(errors="ignore")
+    await records.audit(query.from_user.id, "denied_callback", data=data)
 
 
 async def track_blocking(update: ChatMemberUpdated, records: Records) -> None:
+    """A user blocked or unblocked the bot: remember it for broadcasts."""
     status = update.new_chat_member.status
     if status == "kicked":
         await records.blocked(update.from_user.id, "bot was blocked by the user")
@@ -73,6 +77,7 @@ def build_router() -> Router:
     router.message.register(welcome, CommandStart(), F.chat.type == "private")
     router.message.register(refuse_admin_command, AdminCommandAttempt())
     router.message.register(unknown_text, F.chat.type == "private")
-    router.callback_query.register(refuse_button)
+    # answered after the note is written: the answer is the sign the press was dealt with
+    router.callback_query.register(refuse_button, flags=ANSWER_AFTER)
     router.my_chat_member.register(track_blocking, F.chat.type == "private")
     return router

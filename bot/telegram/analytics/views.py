@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from bot.analytics import STUDENTS_PER_PAGE
 from bot.analytics.models import (
+    DAILY_SERIES,
+    FUNNEL_STEPS,
     Change,
     Daily,
     Funnel,
@@ -13,22 +16,16 @@ from bot.analytics.models import (
     Stats,
     Stream,
     StudentsPage,
+    Table,
     TopEvents,
-    UserSummary,
+    UserCard,
     Window,
 )
 from bot.charts import Labels
+from bot.telegram.core.formatting import excerpt
 from bot.telegram.texts import Texts, quote
 
-TEXT_LIMIT = 4000  # Telegram allows 4096; leave room for entities
-CAPTION_LIMIT = 1000
-PREVIEW = 40
-
-
-def preview(text: str, length: int = PREVIEW) -> str:
-    """A one-line quoted excerpt of user-written text."""
-    flat = " ".join(text.split())
-    return quote(flat if len(flat) <= length else flat[: length - 1] + "…")
+EXCERPT_CHARS = 40  # a broadcast's text in one line of a list
 
 
 def person(texts: Texts, user_id: int, first_name: str | None, username: str | None) -> str:
@@ -95,7 +92,7 @@ def stats_text(texts: Texts, stats: Stats) -> str:
             texts(
                 "stats_last_broadcast",
                 when=texts.when(last.sent_at),
-                text=preview(last.text),
+                text=excerpt(last.text, EXCERPT_CHARS),
                 delivered=texts.number(last.delivered),
                 total=texts.number(last.recipients),
             )
@@ -141,8 +138,7 @@ def daily_table(texts: Texts, daily: Daily) -> str:
 
 def daily_caption(texts: Texts, daily: Daily) -> str:
     totals = {
-        name: texts.number(sum(getattr(r, name) for r in daily.rows))
-        for name in ("new_users", "bookings", "events", "registrations", "confirmations")
+        name: texts.number(sum(getattr(r, name) for r in daily.rows)) for name in DAILY_SERIES
     }
     return "\n".join(
         [
@@ -157,10 +153,7 @@ def daily_labels(texts: Texts) -> Labels:
     return Labels(
         title=texts("daily_chart_title"),
         empty=texts("no_data"),
-        series=tuple(
-            texts(f"series_{name}")
-            for name in ("new_users", "bookings", "events", "registrations", "confirmations")
-        ),
+        series=tuple(texts(f"series_{name}") for name in DAILY_SERIES),
     )
 
 
@@ -219,7 +212,7 @@ def students_text(texts: Texts, page: StudentsPage) -> str:
         lines.append(texts("students_viewers_note"))
     if not page.students:
         lines.append(texts("students_empty"))
-    start = page.page * 10
+    start = page.page * STUDENTS_PER_PAGE
     for n, s in enumerate(page.students, start + 1):
         lines.append(
             texts(
@@ -286,11 +279,10 @@ def funnel_notes(texts: Texts, funnel: Funnel) -> list[str]:
 
 
 def funnel_labels(texts: Texts) -> Labels:
-    steps = ("started", "viewed", "booked", "paid", "confirmed")
     return Labels(
         title=texts("funnel_chart_title"),
         empty=texts("no_data"),
-        series=tuple(texts(f"funnel_{s}") for s in steps),
+        series=tuple(texts(f"funnel_{step}") for step in FUNNEL_STEPS),
     )
 
 
@@ -353,27 +345,118 @@ def leads_text(texts: Texts, leads: Leads) -> str:
     return "\n".join(lines)
 
 
-def user_button_text(user: UserSummary) -> str:
-    """Plain text for a button (no HTML there): name, @username and id."""
-    parts = [user.first_name or ""]
-    if user.username:
-        parts.append("@" + user.username)
-    parts.append(f"· {user.user_id}")
-    return " ".join(p for p in parts if p)[:60]
+def user_card_lines(texts: Texts, card: UserCard) -> list[str]:
+    """A person's card: who, when seen, reachability, bookings, lessons, events, broadcasts."""
+    user = card.user
+    lines = [
+        texts(
+            "user_title",
+            name=person(texts, user.user_id, user.first_name, user.username),
+            user_id=user.user_id,
+        ),
+        texts(
+            "user_seen", first=texts.when(user.first_seen_at), last=texts.when(user.last_seen_at)
+        ),
+        texts("user_blocked", when=texts.when(card.blocked_at), reason=quote(card.blocked_reason))
+        if card.blocked_at
+        else texts("user_not_blocked"),
+    ]
+    sections = [
+        (texts("user_bookings"), _card_bookings(texts, card)),
+        (texts("user_lessons"), _card_lessons(texts, card)),
+        (
+            texts("user_events", shown=len(card.events), total=card.events_total),
+            _card_events(texts, card),
+        ),
+        (texts("user_broadcasts"), _card_broadcasts(texts, card)),
+    ]
+    for title, rows in sections:
+        lines += ["", title, *(rows or [texts("user_none")])]
+    return lines
 
 
-def fit(lines: list[str], limit: int = TEXT_LIMIT) -> list[str]:
-    """Split lines into messages under ``limit`` characters (never inside a line)."""
-    chunks: list[str] = []
-    current: list[str] = []
-    size = 0
-    for line in lines:
-        line = line if len(line) <= limit else line[: limit - 1] + "…"
-        if current and size + len(line) + 1 > limit:
-            chunks.append("\n".join(current))
-            current, size = [], 0
-        current.append(line)
-        size += len(line) + 1
-    if current:
-        chunks.append("\n".join(current))
-    return chunks
+def _card_bookings(texts: Texts, card: UserCard) -> list[str]:
+    return [
+        texts(
+            "user_booking",
+            course=course_name(texts, b.course_id),
+            stream=stream_name(texts, b.stream),
+            status=status_name(texts, b.status),
+            when=texts.when(b.created_at),
+        )
+        for b in card.bookings
+    ]
+
+
+def _card_lessons(texts: Texts, card: UserCard) -> list[str]:
+    return [
+        texts(
+            "user_lesson",
+            lesson=quote(r.lesson_type) or "—",
+            date=texts.day(r.lesson_date),
+            when=texts.when(r.registered_at),
+        )
+        for r in card.registrations
+    ]
+
+
+def _card_events(texts: Texts, card: UserCard) -> list[str]:
+    return [
+        texts("user_event", when=texts.when(e.created_at), event=quote(e.event_type))
+        for e in card.events
+    ]
+
+
+def _card_broadcasts(texts: Texts, card: UserCard) -> list[str]:
+    return [
+        texts(
+            "user_broadcast",
+            when=texts.when(b.sent_at),
+            text=excerpt(b.text, EXCERPT_CHARS),
+            status=texts(f"delivery_{b.status}")
+            if texts.has(f"delivery_{b.status}")
+            else quote(b.status),
+        )
+        for b in card.broadcasts
+    ]
+
+
+def file_size(size: float) -> str:
+    """Bytes as people read them: 512 B, 3.4 MB."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(size)
+
+
+def schema_lines(texts: Texts, tables: tuple[Table, ...]) -> list[str]:
+    """Every table with its row count, size, columns and indexes."""
+    lines = [texts("schema_title", n=len(tables))]
+    for table in tables:
+        rows = texts.number(table.rows)
+        lines += [
+            "",
+            texts(
+                "schema_table",
+                name=quote(table.name),
+                rows=texts("schema_estimate", rows=rows) if table.estimated else rows,
+                size=file_size(table.bytes),
+            ),
+            texts(
+                "schema_columns",
+                columns=", ".join(
+                    f"{quote(c.name)} <i>{quote(c.type)}</i>" for c in table.columns
+                ),
+            ),
+            texts(
+                "schema_indexes",
+                indexes="; ".join(
+                    f"{quote(i.name)} {quote(i.definition)}" + (" UNIQUE" if i.unique else "")
+                    for i in table.indexes
+                ),
+            )
+            if table.indexes
+            else texts("schema_no_indexes"),
+        ]
+    return lines

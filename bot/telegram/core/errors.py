@@ -1,15 +1,12 @@
-"""The dispatcher's error handler and the users-side bookkeeping middleware."""
+"""The dispatcher's error handler: log the failure once, apologise to the admin briefly."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
 
-from aiogram import BaseMiddleware, Bot
-from aiogram.types import CallbackQuery, ErrorEvent, Message, TelegramObject
+from aiogram import Bot
+from aiogram.types import ErrorEvent
 
-from bot.db.records import Records
 from bot.telegram.texts import Texts
 
 logger = logging.getLogger(__name__)
@@ -35,25 +32,3 @@ async def apologise(event: ErrorEvent, bot: Bot, texts: Texts, admin_ids: frozen
         await bot.send_message(origin.chat.id, texts("apology"))
     except Exception:
         logger.warning("could not send the apology to %s", origin.chat.id, exc_info=True)
-
-
-class TrackUsers(BaseMiddleware):
-    """Remember every non-admin who writes to the bot privately (latest names, when)."""
-
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        user = getattr(event, "from_user", None)
-        admin_ids: frozenset[int] = data["admin_ids"]
-        records: Records = data["records"]
-        private = (
-            event.chat.type == "private"
-            if isinstance(event, Message)
-            else isinstance(event, CallbackQuery)
-        )
-        if user is not None and private and not user.is_bot and user.id not in admin_ids:
-            await records.saw_user(user.id, user.username, user.first_name)
-        return await handler(event, data)

@@ -1,16 +1,11 @@
-"""What the admin sees once a broadcast exists: live card, reports, history, schedule list.
-
-Pure functions of data, like the compose flow's views; the delivery engine renders through
-``CardPresenter`` so the domain side never imports Telegram texts.
-"""
+"""Broadcast texts (pure functions of data): the compose flow, the live card, reports,
+history and the schedule list."""
 
 from __future__ import annotations
 
-import re
+from datetime import datetime, timedelta
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-
-from bot.broadcast import Broadcast, HistoryPage, Progress, Report
+from bot.broadcast import Audience, AudienceSize, Broadcast, HistoryPage, Progress, Report
 from bot.broadcast.models import (
     BLOCKED,
     CANCELLED,
@@ -21,10 +16,12 @@ from bot.broadcast.models import (
     SERVER_ERROR,
     TOO_OLD,
 )
-from bot.telegram.broadcast_views import Control, HistoryAt, audience_label, button, duration
+from bot.telegram.core.formatting import excerpt, plain
 from bot.telegram.texts import Texts, quote
 
-PREVIEW_CHARS = 80
+EXCERPT_CHARS = 80  # a broadcast's text in one entry of a list
+PROGRESS_BAR_WIDTH = 12
+TIME_CHOICES = 5  # scheduling buttons offered
 
 
 REASON_KEYS = {
@@ -37,6 +34,92 @@ REASON_KEYS = {
     FLOOD_LIMIT: "bc_reason_flood_limit",
     TOO_OLD: "bc_reason_too_old",
 }
+
+
+# the audience -----------------------------------------------------------------------------
+
+
+def audience_label(texts: Texts, audience: Audience | None) -> str:
+    if audience is None:
+        return texts("bc_aud_unknown")
+    if audience.kind == "stream":
+        return texts("bc_aud_stream", stream=quote(audience.stream))
+    if audience.kind == "booked":
+        return texts("bc_aud_booked", stream=quote(audience.stream))
+    if audience.kind == "lessons":
+        if audience.lesson:
+            return texts("bc_aud_lessons", lesson=quote(audience.lesson))
+        return texts("bc_aud_lessons_all")
+    if audience.kind == "individual":
+        return texts("bc_aud_individual", n=len(set(audience.user_ids)))
+    return texts(f"bc_aud_{audience.kind}")
+
+
+def audience_summary(texts: Texts, audience: Audience, size: AudienceSize) -> str:
+    return texts(
+        "bc_audience_summary",
+        audience=audience_label(texts, audience),
+        recipients=texts.number(size.recipients),
+        blocked=texts.number(size.blocked),
+        duplicates=texts.number(size.duplicates),
+    )
+
+
+def unknown_recipients(texts: Texts, unknown: tuple[str, ...], shown: int = 30) -> str:
+    """The pasted entries that matched nobody (the first ``shown`` of them)."""
+    if not unknown:
+        return ""
+    items = ", ".join(quote(u) for u in unknown[:shown])
+    more = "…" if len(unknown) > shown else ""
+    return texts("bc_unknown_recipients", n=len(unknown), items=items + more)
+
+
+# composing --------------------------------------------------------------------------------
+
+
+def duration(texts: Texts, seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s" if texts.language == "en" else f"{seconds} с"
+    minutes, secs = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs} s" if texts.language == "en" else f"{minutes} мин {secs} с"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if texts.language == "en" else f"{hours} ч {minutes} мин"
+
+
+def review_text(texts: Texts, summary: str, recipients: int, rate: float) -> str:
+    eta = texts("bc_eta", eta=duration(texts, recipients / rate), rate=texts.number(rate))
+    return "\n".join([texts("bc_preview_title"), summary, eta])
+
+
+def started_text(
+    texts: Texts, broadcast_id: int, recipients: int, blocked: int, duplicates: int
+) -> str:
+    return texts(
+        "bc_started",
+        id=broadcast_id,
+        recipients=texts.number(recipients),
+        blocked=texts.number(blocked),
+        duplicates=texts.number(duplicates),
+    )
+
+
+def time_choices(now: datetime) -> list[datetime]:
+    """Common choices in the local zone: in an hour, today/tomorrow 10:00 and 19:00."""
+    local = now.replace(second=0, microsecond=0)
+    choices = [local + timedelta(hours=1)]
+    for days in (0, 1):
+        for hour in (10, 19):
+            at = (local + timedelta(days=days)).replace(hour=hour, minute=0)
+            if at > now + timedelta(minutes=5):
+                choices.append(at)
+    return choices[:TIME_CHOICES]
+
+
+# a broadcast that exists ------------------------------------------------------------------
 
 
 def reason_text(texts: Texts, reason: str) -> str:
@@ -56,29 +139,13 @@ def status_text(texts: Texts, status: str) -> str:
     return texts(key) if texts.has(key) else quote(status)
 
 
-def progress_bar(done: int, total: int, width: int = 12) -> str:
+def progress_bar(done: int, total: int, width: int = PROGRESS_BAR_WIDTH) -> str:
     filled = round(width * done / total) if total else width
     return "▓" * filled + "░" * (width - filled)
 
 
-def card_keyboard(texts: Texts, broadcast: Broadcast) -> InlineKeyboardMarkup:
-    bid = broadcast.id
-    if broadcast.status == "sending":
-        row = [
-            button(texts("bc_btn_pause"), Control(broadcast_id=bid, action="pause")),
-            button(texts("bc_btn_stop"), Control(broadcast_id=bid, action="cancel")),
-        ]
-    elif broadcast.status == "paused":
-        row = [
-            button(texts("bc_btn_resume"), Control(broadcast_id=bid, action="resume")),
-            button(texts("bc_btn_stop"), Control(broadcast_id=bid, action="cancel")),
-        ]
-    else:
-        row = [button(texts("bc_btn_details"), Control(broadcast_id=bid, action="open"))]
-    return InlineKeyboardMarkup(inline_keyboard=[row])
-
-
 def card_text(texts: Texts, progress: Progress) -> str:
+    """The live control card: status, a progress bar, counts, rate and time left."""
     b, c = progress.broadcast, progress.counts
     done = c.sent + c.failed + c.deleted
     total = max(b.total, done + c.pending)
@@ -98,6 +165,7 @@ def card_text(texts: Texts, progress: Progress) -> str:
 
 
 def report_text(texts: Texts, report: Report) -> str:
+    """The final report of a delivery."""
     b, c = report.broadcast, report.counts
     return texts(
         "bc_report",
@@ -120,39 +188,6 @@ def deletion_report_text(texts: Texts, report: Report) -> str:
         failed=texts.number(report.counts.not_deleted),
         reasons=reason_lines(texts, report.delete_errors),
     )
-
-
-def details_keyboard(texts: Texts, bid: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [button(texts("bc_btn_details"), Control(broadcast_id=bid, action="open"))]
-        ]
-    )
-
-
-class CardPresenter:
-    """The Telegram rendering the delivery engine uses for cards and reports."""
-
-    def __init__(self, texts: Texts) -> None:
-        self.texts = texts
-
-    def card(self, progress: Progress) -> tuple[str, InlineKeyboardMarkup | None]:
-        return card_text(self.texts, progress), card_keyboard(self.texts, progress.broadcast)
-
-    def report(self, report: Report) -> tuple[str, InlineKeyboardMarkup | None]:
-        return report_text(self.texts, report), details_keyboard(self.texts, report.broadcast.id)
-
-    def deletion_report(self, report: Report) -> tuple[str, InlineKeyboardMarkup | None]:
-        text = deletion_report_text(self.texts, report)
-        return text, details_keyboard(self.texts, report.broadcast.id)
-
-
-def snippet(text: str) -> str:
-    """A short plain preview of a broadcast's text for lists."""
-    plain = re.sub(r"<[^>]*>", "", text).replace("\n", " ").strip()
-    if len(plain) > PREVIEW_CHARS:
-        plain = plain[: PREVIEW_CHARS - 1] + "…"
-    return quote(plain)
 
 
 def author_label(author_id: int | None) -> str:
@@ -181,23 +216,8 @@ def history_text(texts: Texts, page: HistoryPage) -> str:
     return "\n".join(lines)
 
 
-def history_keyboard(texts: Texts, page: HistoryPage) -> InlineKeyboardMarkup | None:
-    opens = [
-        button(texts("bc_btn_open", id=b.id), Control(broadcast_id=b.id, action="open"))
-        for b in page.items
-    ]
-    rows = [opens[i : i + 4] for i in range(0, len(opens), 4)]
-    nav = []
-    if page.page > 0:
-        nav.append(button(texts("bc_btn_prev"), HistoryAt(page=page.page - 1)))
-    if page.page + 1 < page.pages:
-        nav.append(button(texts("bc_btn_next"), HistoryAt(page=page.page + 1)))
-    if nav:
-        rows.append(nav)
-    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
-
-
 def detail_text(texts: Texts, report: Report) -> str:
+    """Everything about one broadcast, for /history's details."""
     b, c = report.broadcast, report.counts
     reasons = texts("bc_detail_reasons") + reason_lines(texts, report.reasons)
     delete_errors = texts("bc_detail_delete_errors") + reason_lines(texts, report.delete_errors)
@@ -217,34 +237,7 @@ def detail_text(texts: Texts, report: Report) -> str:
         pending=texts.number(c.pending),
         reasons=reasons if report.reasons else "",
         delete_errors=delete_errors if report.delete_errors else "",
-        preview=snippet(b.message_text),
-    )
-
-
-def detail_keyboard(texts: Texts, report: Report) -> InlineKeyboardMarkup:
-    b, c = report.broadcast, report.counts
-    rows: list[list[InlineKeyboardButton]] = []
-    if b.status in ("sending", "paused"):
-        rows.append(card_keyboard(texts, b).inline_keyboard[0])
-    if b.status in ("done", "cancelled"):
-        if c.failed:
-            rows.append(
-                [button(texts("bc_btn_retry"), Control(broadcast_id=b.id, action="retry"))]
-            )
-        if c.sent:
-            rows.append(
-                [button(texts("bc_btn_delete"), Control(broadcast_id=b.id, action="delete"))]
-            )
-    rows.append([button(texts("bc_btn_export"), Control(broadcast_id=b.id, action="export"))])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def delete_confirm_keyboard(texts: Texts, bid: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [button(texts("bc_btn_delete_yes"), Control(broadcast_id=bid, action="delete_yes"))],
-            [button(texts("bc_btn_back"), Control(broadcast_id=bid, action="open"))],
-        ]
+        preview=excerpt(plain(b.message_text), EXCERPT_CHARS),
     )
 
 
@@ -259,22 +252,7 @@ def scheduled_text(texts: Texts, items: list[Broadcast]) -> str:
                 id=b.id,
                 when=texts.when(b.scheduled_at),
                 audience=audience_label(texts, b.audience),
-                preview=snippet(b.message_text),
+                preview=excerpt(plain(b.message_text), EXCERPT_CHARS),
             )
         )
     return "\n\n".join(lines)
-
-
-def scheduled_keyboard(texts: Texts, items: list[Broadcast]) -> InlineKeyboardMarkup | None:
-    if not items:
-        return None
-    rows = [
-        [
-            button(
-                texts("bc_btn_unschedule", id=b.id),
-                Control(broadcast_id=b.id, action="unschedule"),
-            )
-        ]
-        for b in items
-    ]
-    return InlineKeyboardMarkup(inline_keyboard=rows)

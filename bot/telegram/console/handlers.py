@@ -1,4 +1,4 @@
-"""The console skeleton: /start, /help, /cancel for admins."""
+"""/start, /help, /cancel for admins; the fallback for what no feature claimed."""
 
 from __future__ import annotations
 
@@ -7,22 +7,26 @@ from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.telegram.commands import ConsoleMenu, help_lines
-from bot.telegram.filters import IsAdmin
-from bot.telegram.keyboards import console_keyboard
+from bot.telegram.console.callbacks import ConsoleMenu
+from bot.telegram.console.keyboards import console_keyboard
+from bot.telegram.console.views import help_text
+from bot.telegram.core.filters import IsAdmin, admin_router
 from bot.telegram.texts import Texts
 
 
 async def show_console(message: Message, state: FSMContext, texts: Texts) -> None:
+    """Leave any flow and show the console menu."""
     await state.clear()
     await message.answer(texts("console_title"), reply_markup=console_keyboard(texts))
 
 
 async def show_help(message: Message, texts: Texts) -> None:
-    await message.answer("\n".join([texts("help_title"), *help_lines(texts)]))
+    """List every admin command."""
+    await message.answer(help_text(texts))
 
 
 async def cancel_flow(message: Message, state: FSMContext, texts: Texts) -> None:
+    """Leave the current flow (or say there was none) and show the menu again."""
     had_flow = await state.get_state() is not None
     await state.clear()
     await message.answer(
@@ -31,24 +35,22 @@ async def cancel_flow(message: Message, state: FSMContext, texts: Texts) -> None
     )
 
 
-async def show_help_from_menu(query: CallbackQuery, texts: Texts) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer("\n".join([texts("help_title"), *help_lines(texts)]))
+async def show_help_from_menu(query: CallbackQuery, message: Message, texts: Texts) -> None:
+    """The menu's Help button."""
+    await message.answer(help_text(texts))
 
 
 async def admin_unknown(message: Message, texts: Texts) -> None:
+    """An admin's text that no feature understood: say so, point at /help."""
     await message.answer(texts("admin_unknown"))
 
 
 async def admin_stale_button(query: CallbackQuery) -> None:
-    await query.answer()
+    """A press no feature claimed (an old keyboard): answered by the middleware, nothing else."""
 
 
 def build_router() -> Router:
-    router = Router(name="console")
-    router.message.filter(IsAdmin())
-    router.callback_query.filter(IsAdmin())
+    router = admin_router("console")
     router.message.register(show_console, CommandStart())
     router.message.register(show_help, Command("help"))
     router.message.register(cancel_flow, Command("cancel"))

@@ -6,10 +6,6 @@ Listed in the order admins should see them; the description of ``name`` is the t
 
 from __future__ import annotations
 
-from aiogram.filters.callback_data import CallbackData
-
-from bot.telegram.texts import Texts
-
 ADMIN_COMMANDS: list[str] = [
     "start",
     "stats",
@@ -47,13 +43,3 @@ CONSOLE_BUTTONS: list[str] = [
 ]
 
 PUBLIC_COMMANDS: list[str] = ["start"]
-
-
-class ConsoleMenu(CallbackData, prefix="menu"):
-    """A console button: run ``command`` as if typed without arguments."""
-
-    command: str
-
-
-def help_lines(texts: Texts) -> list[str]:
-    return [f"/{name} — {texts(f'cmd_{name}')}" for name in ADMIN_COMMANDS]

@@ -1,18 +1,18 @@
-"""What the analytics handlers share: argument parsing, chart rendering and sending."""
+"""Reading an analytics command's arguments; a wrong one gets the command's usage line."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
+from aiogram.filters import CommandObject
+from aiogram.types import Message
 
-from bot.telegram.analytics_views import CAPTION_LIMIT
 from bot.telegram.texts import Texts
 
 T = TypeVar("T")
 ALL_WORDS = frozenset({"all", "всё", "все", "всего"})
+MAX_NUMBER_DIGITS = 6
 
 
 class BadArguments(Exception):
@@ -25,7 +25,7 @@ def words(args: str | None) -> list[str]:
 
 def positive(word: str) -> int:
     """A positive whole number, or BadArguments."""
-    if not word.isdigit() or int(word) <= 0 or len(word) > 6:
+    if not word.isdigit() or int(word) <= 0 or len(word) > MAX_NUMBER_DIGITS:
         raise BadArguments(word)
     return int(word)
 
@@ -44,25 +44,13 @@ def days_or_all(word: str) -> int | None:
 
 
 async def usage(message: Message, texts: Texts, key: str, **fields: Any) -> None:
+    """Answer the usage line ``key`` of a command."""
     await message.answer(texts("usage", usage=texts(key, **fields)))
 
 
-async def render(draw: Callable[..., bytes], *args: Any) -> bytes:
-    """Draw a chart in a worker thread, so the loop keeps answering other admins."""
-    return await asyncio.to_thread(draw, *args)
-
-
-async def answer_chart(
-    message: Message,
-    png: bytes,
-    name: str,
-    caption: str,
-    reply_markup: InlineKeyboardMarkup | None = None,
-) -> Message:
-    """Send a chart; a caption too long for one goes as a text message before it."""
-    if len(caption) > CAPTION_LIMIT:
-        await message.answer(caption)
-        caption = caption.split("\n", 1)[0]
-    return await message.answer_photo(
-        BufferedInputFile(png, filename=name), caption=caption, reply_markup=reply_markup
-    )
+async def no_arguments(message: Message, command: CommandObject, texts: Texts) -> bool:
+    """Whether a command that takes none got none; otherwise answer its usage line."""
+    if command.args and command.args.strip():
+        await usage(message, texts, "usage_no_args", command=command.command)
+        return False
+    return True

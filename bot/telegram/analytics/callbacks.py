@@ -1,0 +1,36 @@
+"""Callback data of the analytics console (ids and numbers only: 64 bytes is the limit)."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class GrowthWindow(CallbackData, prefix="growth"):
+    """Redraw the growth chart over ``days`` (0: all history)."""
+
+    days: int
+
+
+class StreamOpen(CallbackData, prefix="stream"):
+    """Open the people of the stream whose :attr:`Stream.key` is ``key`` (a new message)."""
+
+    key: str
+
+
+class StreamPage(CallbackData, prefix="streampage"):
+    """Page ``page`` of the people of the stream whose :attr:`Stream.key` is ``key``."""
+
+    key: str
+    page: int
+
+
+class OpenUser(CallbackData, prefix="usercard"):
+    """Open one user's card (from lead lists, search results, stream pages)."""
+
+    user_id: int
+
+
+class MessageUser(CallbackData, prefix="msguser"):
+    """ "Message this user" on a /user card: start a broadcast to that one recipient."""
+
+    user_id: int

@@ -1,0 +1,1 @@
+"""Analytics handlers, one module per area of the console."""

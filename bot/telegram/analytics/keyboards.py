@@ -1,0 +1,106 @@
+"""Analytics keyboards (pure functions of data, built with aiogram's builder)."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.analytics.models import Lead, Stream, StudentsPage, UserSummary
+from bot.telegram.analytics.callbacks import (
+    GrowthWindow,
+    MessageUser,
+    OpenUser,
+    StreamOpen,
+    StreamPage,
+)
+from bot.telegram.analytics.views import course_name
+from bot.telegram.core.formatting import button_label
+from bot.telegram.texts import Texts
+
+GROWTH_CHOICES = (7, 30, 90, 365, 0)  # days; 0: all history
+
+
+def _name_and_id(first_name: str | None, username: str | None, user_id: int) -> str:
+    handle = "@" + username if username else ""
+    return button_label(f"{first_name or ''} {handle} · {user_id}")
+
+
+def growth_keyboard(texts: Texts, current: int) -> InlineKeyboardMarkup:
+    """One row of windows; the one shown is marked."""
+    keyboard = InlineKeyboardBuilder()
+    for days in GROWTH_CHOICES:
+        label = str(days) if days else texts("growth_all")
+        if days == current:
+            label = f"• {label} •"
+        keyboard.button(text=label, callback_data=GrowthWindow(days=days))
+    keyboard.adjust(len(GROWTH_CHOICES))
+    return keyboard.as_markup()
+
+
+def courses_keyboard(texts: Texts, streams: tuple[Stream, ...]) -> InlineKeyboardMarkup | None:
+    """One button per stream, opening its people."""
+    if not streams:
+        return None
+    keyboard = InlineKeyboardBuilder()
+    for stream in streams:
+        label = f"👥 {course_name(texts, stream.course_id)} · {stream.stream or '—'}"
+        keyboard.button(text=button_label(label), callback_data=StreamOpen(key=stream.key))
+    keyboard.adjust(1)
+    return keyboard.as_markup()
+
+
+def students_keyboard(texts: Texts, page: StudentsPage) -> InlineKeyboardMarkup:
+    """One button per person on the page, then ◀ ▶ where there is more."""
+    keyboard = InlineKeyboardBuilder()
+    for s in page.students:
+        keyboard.button(
+            text=_name_and_id(s.first_name, s.username, s.user_id),
+            callback_data=OpenUser(user_id=s.user_id),
+        )
+    key, number = page.stream.key, page.page
+    if number > 0:
+        keyboard.button(
+            text=texts("prev_page"), callback_data=StreamPage(key=key, page=number - 1)
+        )
+    if number + 1 < page.pages:
+        keyboard.button(
+            text=texts("next_page"), callback_data=StreamPage(key=key, page=number + 1)
+        )
+    # people one per row; the ◀ ▶ buttons (whatever remains) share the last row
+    keyboard.adjust(*[1] * len(page.students), 2)
+    return keyboard.as_markup()
+
+
+def leads_keyboard(leads: tuple[Lead, ...]) -> InlineKeyboardMarkup | None:
+    """The hottest leads, numbered as in the text, each opening the person's card."""
+    if not leads:
+        return None
+    keyboard = InlineKeyboardBuilder()
+    for n, lead in enumerate(leads, 1):
+        keyboard.button(
+            text=button_label(
+                f"{n}. " + _name_and_id(lead.first_name, lead.username, lead.user_id)
+            ),
+            callback_data=OpenUser(user_id=lead.user_id),
+        )
+    keyboard.adjust(1)
+    return keyboard.as_markup()
+
+
+def user_card_keyboard(texts: Texts, user_id: int) -> InlineKeyboardMarkup:
+    """Under a person's card: message them."""
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(text=texts("user_message_button"), callback_data=MessageUser(user_id=user_id))
+    return keyboard.as_markup()
+
+
+def matches_keyboard(users: tuple[UserSummary, ...]) -> InlineKeyboardMarkup:
+    """Several people matched a search: one button each."""
+    keyboard = InlineKeyboardBuilder()
+    for user in users:
+        keyboard.button(
+            text=_name_and_id(user.first_name, user.username, user.user_id),
+            callback_data=OpenUser(user_id=user.user_id),
+        )
+    keyboard.adjust(1)
+    return keyboard.as_markup()

@@ -1,0 +1,1 @@
+"""Broadcast handlers: choosing the audience, composing and confirming, managing after."""

@@ -1,0 +1,343 @@
+"""The /broadcast flow after the audience: message → buttons → preview → send or schedule.
+
+Every button of a draft carries the draft's key; ``CurrentDraft`` lets a press through only
+for the draft this admin is composing now, and ``stale_draft`` answers all the others.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.filters import Filter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, MessageEntity
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot.broadcast import Audience, BroadcastService, Content, Draft
+from bot.broadcast.compose import parse_buttons, visible_length
+from bot.config import Settings
+from bot.limits import MAX_CAPTION_CHARS, MAX_TEXT_CHARS
+from bot.telegram.broadcast.callbacks import DraftAction
+from bot.telegram.broadcast.keyboards import no_buttons_keyboard, review_keyboard, time_keyboard
+from bot.telegram.broadcast.states import Compose
+from bot.telegram.broadcast.views import audience_summary, review_text, started_text
+from bot.telegram.core.filters import NOT_A_COMMAND, admin_router
+from bot.telegram.core.middlewares import ANSWER_AFTER
+from bot.telegram.texts import Texts, quote
+
+# Entities Telegram adds by itself; any other entity means the admin formatted the text.
+_AUTOMATIC = {"url", "mention", "hashtag", "cashtag", "bot_command", "email", "phone_number"}
+BAD_LINES_SHOWN = 10
+ERROR_CHARS_SHOWN = 100  # of Telegram's error text, in an alert
+
+
+def _formatted(entities: list[MessageEntity] | None) -> bool:
+    return any(e.type not in _AUTOMATIC for e in entities or [])
+
+
+def content_of(message: Message) -> Content | str:
+    """The broadcast content an admin sent, or the text key of what is wrong with it.
+
+    Formatting applied in the Telegram app becomes HTML; text without it is taken as HTML
+    the admin typed (so <b>…</b> works, and a broken tag surfaces at the preview).
+    """
+    if message.media_group_id:
+        return "bc_album"
+    if message.text is not None:
+        text = message.html_text if _formatted(message.entities) else message.text
+        return Content("text", text)
+    caption = message.caption or ""
+    if caption and _formatted(message.caption_entities):
+        caption = message.html_text
+    if message.photo:
+        return Content("photo", caption, message.photo[-1].file_id)
+    if message.video:
+        return Content("video", caption, message.video.file_id, message.video.file_name)
+    if message.document:
+        doc = message.document
+        return Content("document", caption, doc.file_id, doc.file_name)
+    return "bc_unsupported"
+
+
+def draft_of(data: dict[str, Any], author_id: int) -> Draft:
+    return Draft(
+        key=data["draft"],
+        author_id=author_id,
+        audience=Audience.from_json(data["audience"]),
+        content=Content.from_json(data["content"]),
+    )
+
+
+class CurrentDraft(Filter):
+    """A press on the draft being composed now; its FSM data reaches the handler as ``draft``.
+
+    ``complete``: the draft must also have its audience and content (every action but Cancel).
+    """
+
+    def __init__(self, *, complete: bool = True) -> None:
+        self.complete = complete
+
+    async def __call__(
+        self, query: CallbackQuery, callback_data: DraftAction, state: FSMContext
+    ) -> bool | dict[str, Any]:
+        data = await state.get_data()
+        if data.get("draft") != callback_data.draft:
+            return False
+        if self.complete and not {"content", "audience"} <= data.keys():
+            return False
+        return {"draft": data}
+
+
+# what the admin types ---------------------------------------------------------------------
+
+
+async def write_message(message: Message, state: FSMContext, texts: Texts) -> None:
+    """The message itself: text, or a photo, video or document with a caption."""
+    content = content_of(message)
+    if isinstance(content, str):
+        await message.answer(texts(content))
+        return
+    limit = MAX_TEXT_CHARS if content.kind == "text" else MAX_CAPTION_CHARS
+    length = visible_length(content.text)
+    if length > limit:
+        await message.answer(texts("bc_too_long", length=length, limit=limit))
+        return
+    data = await state.update_data(content=content.to_json())
+    await state.set_state(Compose.adding_buttons)
+    await message.answer(
+        texts("bc_ask_buttons"), reply_markup=no_buttons_keyboard(texts, data["draft"])
+    )
+
+
+async def add_buttons(
+    message: Message,
+    state: FSMContext,
+    broadcasts: BroadcastService,
+    texts: Texts,
+    settings: Settings,
+) -> None:
+    """``Label | https://…`` lines become URL buttons under the message."""
+    parsed = parse_buttons(message.text or "")
+    if parsed.bad_lines or not parsed.buttons:
+        lines = "\n".join(quote(line) for line in parsed.bad_lines[:BAD_LINES_SHOWN]) or "—"
+        await message.answer(texts("bc_bad_buttons", lines=lines))
+        return
+    data = await state.get_data()
+    content = Content.from_json(data["content"])
+    content = Content(
+        content.kind, content.text, content.file_id, content.file_name, parsed.buttons
+    )
+    await state.update_data(content=content.to_json())
+    await preview(message, message.chat.id, state, broadcasts, texts, settings)
+
+
+async def type_time(
+    message: Message,
+    state: FSMContext,
+    broadcasts: BroadcastService,
+    texts: Texts,
+    settings: Settings,
+) -> None:
+    """A time typed as ``YYYY-MM-DD HH:MM`` in TIMEZONE."""
+    try:
+        naive = datetime.strptime((message.text or "").strip(), "%Y-%m-%d %H:%M")
+    except ValueError:
+        await message.answer(texts("bc_bad_time"))
+        return
+    at = naive.replace(tzinfo=settings.tz)
+    await schedule(message, message.chat.id, at, state, broadcasts, texts)
+
+
+async def preview(
+    message: Message,
+    chat_id: int,
+    state: FSMContext,
+    broadcasts: BroadcastService,
+    texts: Texts,
+    settings: Settings,
+) -> None:
+    """Show the exact message, then the review card; Telegram's HTML errors surface here."""
+    data = await state.get_data()
+    content = Content.from_json(data["content"])
+    try:
+        await broadcasts.preview(content, chat_id)
+    except TelegramBadRequest as error:
+        await state.set_state(Compose.writing_message)
+        await message.answer(texts("bc_html_error", error=quote(error.message)))
+        return
+    audience = Audience.from_json(data["audience"])
+    size = await broadcasts.audience_size(audience)
+    await state.set_state(Compose.confirming)
+    text = review_text(
+        texts, audience_summary(texts, audience, size), size.recipients, settings.broadcast_rate
+    )
+    await message.answer(text, reply_markup=review_keyboard(texts, data["draft"]))
+
+
+async def schedule(
+    message: Message,
+    author_id: int,
+    at: datetime,
+    state: FSMContext,
+    broadcasts: BroadcastService,
+    texts: Texts,
+) -> None:
+    """Schedule the draft for ``at`` (a moment in the future)."""
+    if at <= datetime.now(at.tzinfo):
+        await message.answer(texts("bc_time_past", when=texts.when(at)))
+        return
+    created = await broadcasts.schedule(draft_of(await state.get_data(), author_id), at)
+    await state.clear()
+    if not created.created:
+        await message.answer(texts("bc_already", id=created.broadcast_id, status=created.status))
+        return
+    await message.answer(texts("bc_scheduled_ok", id=created.broadcast_id, when=texts.when(at)))
+
+
+# the draft's buttons ----------------------------------------------------------------------
+
+
+async def cancel_draft(
+    query: CallbackQuery, message: Message, state: FSMContext, texts: Texts
+) -> None:
+    """Cancel: drop the draft."""
+    await state.clear()
+    await message.answer(texts("bc_draft_cancelled"))
+
+
+async def skip_buttons(
+    query: CallbackQuery,
+    message: Message,
+    state: FSMContext,
+    broadcasts: BroadcastService,
+    texts: Texts,
+    settings: Settings,
+) -> None:
+    """No buttons: straight to the preview."""
+    await preview(message, query.from_user.id, state, broadcasts, texts, settings)
+
+
+async def edit_draft(
+    query: CallbackQuery, message: Message, state: FSMContext, texts: Texts
+) -> None:
+    """Edit: write the message again (the audience stays)."""
+    await state.set_state(Compose.writing_message)
+    await message.answer(texts("bc_write_message"))
+
+
+async def test_to_me(
+    query: CallbackQuery,
+    draft: dict[str, Any],
+    broadcasts: BroadcastService,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Test to me: the message, exactly as recipients will get it, to this admin only."""
+    try:
+        await broadcasts.test_to(Content.from_json(draft["content"]), query.from_user.id)
+    except TelegramAPIError as error:
+        callback_answer.text = texts("bc_test_failed", error=error.message[:ERROR_CHARS_SHOWN])
+        callback_answer.show_alert = True
+        return
+    callback_answer.text = texts("bc_test_sent")
+
+
+async def ask_time(
+    query: CallbackQuery,
+    callback_data: DraftAction,
+    message: Message,
+    state: FSMContext,
+    texts: Texts,
+    settings: Settings,
+) -> None:
+    """Schedule: offer common times, or take a typed one."""
+    await state.set_state(Compose.choosing_time)
+    await message.answer(
+        texts("bc_ask_time", tz=settings.timezone),
+        reply_markup=time_keyboard(texts, callback_data.draft, datetime.now(settings.tz)),
+    )
+
+
+async def time_picked(
+    query: CallbackQuery,
+    callback_data: DraftAction,
+    message: Message,
+    state: FSMContext,
+    broadcasts: BroadcastService,
+    texts: Texts,
+    settings: Settings,
+) -> None:
+    """One of the offered times."""
+    at = datetime.fromtimestamp(callback_data.at, settings.tz)
+    await schedule(message, query.from_user.id, at, state, broadcasts, texts)
+
+
+async def send_now(
+    query: CallbackQuery,
+    message: Message,
+    draft: dict[str, Any],
+    state: FSMContext,
+    broadcasts: BroadcastService,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Send now: create the broadcast (once, whatever is pressed twice) and start it."""
+    created = await broadcasts.create(draft_of(draft, query.from_user.id))
+    await state.clear()
+    if not created.created:
+        callback_answer.text = texts("bc_already", id=created.broadcast_id, status=created.status)
+        callback_answer.show_alert = True
+        return
+    await message.answer(
+        started_text(
+            texts, created.broadcast_id, created.recipients, created.blocked, created.duplicates
+        )
+    )
+
+
+async def stale_draft(
+    query: CallbackQuery,
+    callback_data: DraftAction,
+    broadcasts: BroadcastService,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """A button of a draft already sent, or closed: say what happened to it."""
+    existing = await broadcasts.id_for_draft(callback_data.draft)
+    if existing is not None:
+        callback_answer.text = texts(
+            "bc_already", id=existing.broadcast_id, status=existing.status
+        )
+    else:
+        callback_answer.text = texts("bc_draft_gone")
+    callback_answer.show_alert = True
+
+
+def build_router() -> Router:
+    router = admin_router("broadcast-compose")
+    router.message.register(write_message, Compose.writing_message, NOT_A_COMMAND)
+    router.message.register(add_buttons, Compose.adding_buttons, F.text, NOT_A_COMMAND)
+    router.message.register(type_time, Compose.choosing_time, F.text, NOT_A_COMMAND)
+
+    def on_draft(
+        handler: Any, action: str, *, complete: bool = True, flags: dict[str, Any] | None = None
+    ) -> None:
+        router.callback_query.register(
+            handler,
+            DraftAction.filter(F.action == action),
+            CurrentDraft(complete=complete),
+            flags=flags,
+        )
+
+    on_draft(cancel_draft, "cancel", complete=False)
+    on_draft(skip_buttons, "no_buttons")
+    on_draft(edit_draft, "edit")
+    on_draft(test_to_me, "test", flags=ANSWER_AFTER)
+    on_draft(ask_time, "schedule")
+    on_draft(time_picked, "at")
+    on_draft(send_now, "send", flags=ANSWER_AFTER)
+    router.callback_query.register(stale_draft, DraftAction.filter(), flags=ANSWER_AFTER)
+    return router

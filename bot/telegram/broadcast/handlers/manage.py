@@ -1,0 +1,235 @@
+"""After sending: live controls, /history with details, retry, delete, export; /scheduled.
+
+One handler per button action. Actions that may be refused (the broadcast moved on) answer
+the press after trying, with what happened; the rest answer at once.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot.broadcast import BroadcastService
+from bot.telegram.broadcast.callbacks import Control, HistoryAt
+from bot.telegram.broadcast.keyboards import (
+    delete_confirm_keyboard,
+    detail_keyboard,
+    history_keyboard,
+    scheduled_keyboard,
+)
+from bot.telegram.broadcast.views import detail_text, history_text, scheduled_text, status_text
+from bot.telegram.console.callbacks import ConsoleMenu
+from bot.telegram.core.filters import admin_router
+from bot.telegram.core.middlewares import ANSWER_AFTER
+from bot.telegram.texts import Texts
+
+
+async def explain_refusal(
+    callback_answer: CallbackAnswer, broadcasts: BroadcastService, texts: Texts, bid: int
+) -> None:
+    """The broadcast is gone, or its status does not allow the action: say which."""
+    broadcast = await broadcasts.get(bid)
+    if broadcast is None:
+        callback_answer.text = texts("bc_not_found")
+    else:
+        callback_answer.text = texts("bc_not_now", status=status_text(texts, broadcast.status))
+    callback_answer.show_alert = True
+
+
+# lists ------------------------------------------------------------------------------------
+
+
+async def show_history(message: Message, broadcasts: BroadcastService, texts: Texts) -> None:
+    """/history: past broadcasts, newest first."""
+    page = await broadcasts.history(0)
+    await message.answer(history_text(texts, page), reply_markup=history_keyboard(texts, page))
+
+
+async def history_from_menu(
+    query: CallbackQuery, message: Message, broadcasts: BroadcastService, texts: Texts
+) -> None:
+    """The menu's History button."""
+    await show_history(message, broadcasts, texts)
+
+
+async def turn_page(
+    query: CallbackQuery,
+    callback_data: HistoryAt,
+    message: Message,
+    broadcasts: BroadcastService,
+    texts: Texts,
+) -> None:
+    """◀ ▶ in /history, in place."""
+    page = await broadcasts.history(callback_data.page)
+    await message.edit_text(history_text(texts, page), reply_markup=history_keyboard(texts, page))
+
+
+async def show_scheduled(message: Message, broadcasts: BroadcastService, texts: Texts) -> None:
+    """/scheduled: broadcasts waiting for their time."""
+    items = await broadcasts.scheduled()
+    await message.answer(
+        scheduled_text(texts, items), reply_markup=scheduled_keyboard(texts, items)
+    )
+
+
+# one broadcast's buttons ------------------------------------------------------------------
+
+
+async def pause(
+    query: CallbackQuery,
+    callback_data: Control,
+    broadcasts: BroadcastService,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Pause: stop handing out sends; nothing pending is lost."""
+    bid = callback_data.broadcast_id
+    if await broadcasts.pause(bid, query.from_user.id):
+        callback_answer.text = texts("bc_paused")
+    else:
+        await explain_refusal(callback_answer, broadcasts, texts, bid)
+
+
+async def resume(
+    query: CallbackQuery,
+    callback_data: Control,
+    broadcasts: BroadcastService,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Resume a paused broadcast."""
+    bid = callback_data.broadcast_id
+    if await broadcasts.resume(bid, query.from_user.id):
+        callback_answer.text = texts("bc_resumed")
+    else:
+        await explain_refusal(callback_answer, broadcasts, texts, bid)
+
+
+async def stop(
+    query: CallbackQuery,
+    callback_data: Control,
+    broadcasts: BroadcastService,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Stop: the pending recipients are cancelled."""
+    bid = callback_data.broadcast_id
+    if await broadcasts.cancel(bid, query.from_user.id):
+        callback_answer.text = texts("bc_cancelled")
+    else:
+        await explain_refusal(callback_answer, broadcasts, texts, bid)
+
+
+async def unschedule(
+    query: CallbackQuery,
+    callback_data: Control,
+    message: Message,
+    broadcasts: BroadcastService,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Cancel a scheduled broadcast, and show the list without it."""
+    bid = callback_data.broadcast_id
+    if not await broadcasts.cancel_scheduled(bid, query.from_user.id):
+        await explain_refusal(callback_answer, broadcasts, texts, bid)
+        return
+    callback_answer.text = texts("bc_cancelled")
+    items = await broadcasts.scheduled()
+    await message.edit_text(
+        scheduled_text(texts, items), reply_markup=scheduled_keyboard(texts, items)
+    )
+
+
+async def retry_failed(
+    query: CallbackQuery,
+    callback_data: Control,
+    broadcasts: BroadcastService,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Retry failed: send again to those it failed for."""
+    retried = await broadcasts.retry_failed(callback_data.broadcast_id, query.from_user.id)
+    callback_answer.text = (
+        texts("bc_retried", n=retried) if retried else texts("bc_nothing_to_retry")
+    )
+    callback_answer.show_alert = True
+
+
+async def ask_to_delete(
+    query: CallbackQuery, callback_data: Control, message: Message, texts: Texts
+) -> None:
+    """Delete for everyone: ask first."""
+    bid = callback_data.broadcast_id
+    await message.answer(
+        texts("bc_delete_confirm", id=bid), reply_markup=delete_confirm_keyboard(texts, bid)
+    )
+
+
+async def delete_for_everyone(
+    query: CallbackQuery,
+    callback_data: Control,
+    message: Message,
+    broadcasts: BroadcastService,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Confirmed: delete every copy; a report follows when done."""
+    bid = callback_data.broadcast_id
+    if not await broadcasts.delete_for_everyone(bid, query.from_user.id):
+        await explain_refusal(callback_answer, broadcasts, texts, bid)
+        return
+    await message.edit_text(texts("bc_deleting", id=bid))
+
+
+async def export_recipients(
+    query: CallbackQuery,
+    callback_data: Control,
+    message: Message,
+    broadcasts: BroadcastService,
+    texts: Texts,
+) -> None:
+    """Every recipient with their status, as CSV."""
+    bid = callback_data.broadcast_id
+    data = await broadcasts.export_csv(bid)
+    await message.answer_document(
+        BufferedInputFile(data, filename=f"broadcast_{bid}.csv"),
+        caption=texts("bc_export_caption", id=bid),
+    )
+
+
+async def open_details(
+    query: CallbackQuery,
+    callback_data: Control,
+    message: Message,
+    broadcasts: BroadcastService,
+    texts: Texts,
+) -> None:
+    """A broadcast's details and what can be done with it."""
+    report = await broadcasts.report(callback_data.broadcast_id)
+    if report is None:
+        await message.answer(texts("bc_not_found"))
+        return
+    await message.answer(detail_text(texts, report), reply_markup=detail_keyboard(texts, report))
+
+
+def build_router() -> Router:
+    router = admin_router("broadcast-manage")
+    router.message.register(show_history, Command("history"))
+    router.message.register(show_scheduled, Command("scheduled"))
+    router.callback_query.register(history_from_menu, ConsoleMenu.filter(F.command == "history"))
+    router.callback_query.register(turn_page, HistoryAt.filter())
+    for handler, action, flags in (
+        (pause, "pause", ANSWER_AFTER),
+        (resume, "resume", ANSWER_AFTER),
+        (stop, "cancel", ANSWER_AFTER),
+        (unschedule, "unschedule", ANSWER_AFTER),
+        (retry_failed, "retry", ANSWER_AFTER),
+        (delete_for_everyone, "delete_yes", ANSWER_AFTER),
+        (ask_to_delete, "delete", None),
+        (export_recipients, "export", None),
+        (open_details, "open", None),
+    ):
+        router.callback_query.register(handler, Control.filter(F.action == action), flags=flags)
+    return router

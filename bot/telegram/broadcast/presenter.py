@@ -1,0 +1,30 @@
+"""What the delivery engine shows admins, rendered with the console's texts.
+
+The engine (``bot.broadcast``) knows only the ``Presenter`` protocol; the app attaches this.
+"""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardMarkup
+
+from bot.broadcast import Progress, Report
+from bot.telegram.broadcast.keyboards import card_keyboard, details_keyboard
+from bot.telegram.broadcast.views import card_text, deletion_report_text, report_text
+from bot.telegram.texts import Texts
+
+
+class CardPresenter:
+    """The live card, the final report and the deletion report of a broadcast."""
+
+    def __init__(self, texts: Texts) -> None:
+        self.texts = texts
+
+    def card(self, progress: Progress) -> tuple[str, InlineKeyboardMarkup | None]:
+        return card_text(self.texts, progress), card_keyboard(self.texts, progress.broadcast)
+
+    def report(self, report: Report) -> tuple[str, InlineKeyboardMarkup | None]:
+        return report_text(self.texts, report), details_keyboard(self.texts, report.broadcast.id)
+
+    def deletion_report(self, report: Report) -> tuple[str, InlineKeyboardMarkup | None]:
+        text = deletion_report_text(self.texts, report)
+        return text, details_keyboard(self.texts, report.broadcast.id)

@@ -1,0 +1,1 @@
+"""What every feature shares: the admin guard, middlewares, FSM storage, errors, formatting."""

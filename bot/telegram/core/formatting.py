@@ -1,0 +1,48 @@
+"""Fitting text into what Telegram and a phone screen allow (pure functions)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from bot.limits import MAX_TEXT_CHARS
+from bot.telegram.texts import quote
+
+BUTTON_LABEL_CHARS = 60  # longer labels are cut: a phone shows about this much
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain(html_text: str) -> str:
+    """What a reader sees of HTML text: tags dropped, entities decoded."""
+    return html.unescape(_TAG.sub("", html_text))
+
+
+def excerpt(text: str, length: int) -> str:
+    """A one-line, HTML-quoted excerpt of ``text``, at most ``length`` characters."""
+    flat = " ".join(text.split())
+    return quote(flat if len(flat) <= length else flat[: length - 1] + "…")
+
+
+def button_label(text: str) -> str:
+    """Plain text for an inline button (no HTML there), cut to fit a phone."""
+    return " ".join(text.split())[:BUTTON_LABEL_CHARS]
+
+
+def fit(lines: list[str], limit: int = MAX_TEXT_CHARS) -> list[str]:
+    """Split lines into messages of at most ``limit`` characters (never inside a line).
+
+    Counting the HTML source is safe: tags and entities only ever shrink when Telegram parses.
+    """
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        line = line if len(line) <= limit else line[: limit - 1] + "…"
+        if current and size + len(line) + 1 > limit:
+            chunks.append("\n".join(current))
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+    if current:
+        chunks.append("\n".join(current))
+    return chunks

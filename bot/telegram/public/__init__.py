@@ -1,0 +1,1 @@
+"""Everyone who is not an admin: a welcome, no hint of the console, and bookkeeping."""

@@ -1,0 +1,233 @@
+"""The code keeps its shape: named queries and text keys exist, imports point one way.
+
+These read the source (``ast``), not a running bot: a query name misspelt in a rarely taken
+branch, a phrase missing in one language or domain code reaching into Telegram fails here,
+before any admin meets it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+
+from bot.analytics.models import DAILY_SERIES, FUNNEL_STEPS
+from bot.broadcast.models import AudienceKind
+from bot.db.queries import QUERIES
+from bot.telegram.console.commands import ADMIN_COMMANDS, CONSOLE_BUTTONS, PUBLIC_COMMANDS
+from bot.telegram.texts import _merged
+
+ROOT = Path(__file__).resolve().parents[1]
+BOT = ROOT / "bot"
+KEY_SHAPE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")
+# Domain code: shows things to people only through a Protocol the app attaches.
+DOMAIN = ("bot.analytics", "bot.broadcast", "bot.digest", "bot.charts", "bot.db", "bot.seed")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def sources() -> dict[str, ast.Module]:
+    return {
+        module_name(path): ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for path in sorted(BOT.rglob("*.py"))
+    }
+
+
+SOURCES = sources()
+
+
+def calls(tree: ast.AST) -> Iterator[ast.Call]:
+    yield from (node for node in ast.walk(tree) if isinstance(node, ast.Call))
+
+
+# named queries ------------------------------------------------------------------------------
+
+
+def query_uses() -> list[tuple[str, str, set[str], bool]]:
+    """(module, query name, keyword names, whether **kwargs are passed too) per call."""
+    uses = []
+    for module, tree in SOURCES.items():
+        for call in calls(tree):
+            func = call.func
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "QUERIES"
+            ):
+                names = {k.arg for k in call.keywords if k.arg is not None}
+                spread = any(k.arg is None for k in call.keywords)
+                uses.append((module, func.attr, names, spread))
+    return uses
+
+
+def test_every_named_query_used_in_bot_exists_with_its_parameters() -> None:
+    uses = query_uses()
+    assert len(uses) > 50, "the scan found too few QUERIES calls to mean anything"
+    for module, name, given, spread in uses:
+        assert name in QUERIES, f"{module}: no query named {name!r} in sql/queries"
+        params = set(getattr(QUERIES, name).params)
+        if spread:
+            assert given <= params, f"{module}: {name} takes no {sorted(given - params)}"
+        else:
+            assert given == params, f"{module}: {name} takes {sorted(params)}, got {sorted(given)}"
+
+
+# text keys ----------------------------------------------------------------------------------
+
+
+def _is_texts(func: ast.expr) -> bool:
+    return (isinstance(func, ast.Name) and func.id == "texts") or (
+        isinstance(func, ast.Attribute) and func.attr == "texts"
+    )
+
+
+def _constant(node: ast.expr) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def used_text_keys() -> tuple[set[str], set[str]]:
+    """Literal keys the Telegram side uses, and the prefixes of keys it builds (f-strings)."""
+    keys: set[str] = set()
+    prefixes: set[str] = set()
+    for module, tree in SOURCES.items():
+        if not module.startswith("bot.telegram") or module.startswith("bot.telegram.texts"):
+            continue
+        for call in calls(tree):
+            if _is_texts(call.func) and call.args:
+                first = call.args[0]
+                if (key := _constant(first)) is not None:
+                    keys.add(key)
+                elif isinstance(first, ast.JoinedStr) and first.values:
+                    prefix = _constant(first.values[0])  # type: ignore[arg-type]
+                    if prefix:
+                        prefixes.add(prefix)
+            elif isinstance(call.func, ast.Name) and call.func.id == "usage":
+                keys.update(k for a in call.args[2:3] if (k := _constant(a)) is not None)
+        for node in ast.walk(tree):
+            # keys that travel as values: `return "bc_album"`, REASON_KEYS = {...: "bc_…"}
+            if isinstance(node, ast.Return) and node.value is not None:
+                key = _constant(node.value)
+                if key and KEY_SHAPE.match(key):
+                    keys.add(key)
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict):
+                names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+                if any(name.endswith("_KEYS") for name in names):
+                    keys.update(k for v in node.value.values if v and (k := _constant(v)))
+    return keys, prefixes
+
+
+def built_text_keys() -> set[str]:
+    """Keys built from a known list: each member of the list needs its phrase."""
+    audience_kinds = set(typing.get_args(AudienceKind))
+    labelled_by_kind = audience_kinds - {"stream", "booked", "lessons", "individual"}
+    return (
+        {f"cmd_{c}" for c in [*ADMIN_COMMANDS, *CONSOLE_BUTTONS, *PUBLIC_COMMANDS]}
+        | {f"series_{s}" for s in DAILY_SERIES}
+        | {f"funnel_{s}" for s in FUNNEL_STEPS}
+        | {f"bc_aud_{k}" for k in labelled_by_kind}
+    )
+
+
+def test_every_text_key_used_exists_in_both_languages() -> None:
+    catalog = _merged()
+    keys, prefixes = used_text_keys()
+    keys |= built_text_keys()
+    assert len(keys) > 200, "the scan found too few text keys to mean anything"
+    missing = sorted(k for k in keys if k not in catalog)
+    assert not missing, f"text keys used but not defined: {missing}"
+    for key in keys:
+        for language in ("ru", "en"):
+            assert catalog[key].get(language, "").strip(), f"{key} has no {language} text"
+    for prefix in prefixes:
+        assert any(k.startswith(prefix) for k in catalog), f"no text key starts with {prefix!r}"
+
+
+# import direction ---------------------------------------------------------------------------
+
+
+def imports(module: str, tree: ast.AST) -> set[str]:
+    """The ``bot`` modules ``module`` imports anywhere: in functions, under TYPE_CHECKING."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            base = node.module
+            if node.level:
+                package = module.split(".")[: -node.level or None]
+                base = ".".join([*package, node.module])
+            for alias in node.names:
+                submodule = f"{base}.{alias.name}"
+                found.add(submodule if submodule in SOURCES else base)
+    return {name for name in found if name == "bot" or name.startswith("bot.")}
+
+
+def test_domain_code_never_imports_telegram_or_sandbox() -> None:
+    domain = [m for m in SOURCES if m.startswith(DOMAIN)]
+    assert len(domain) > 20
+    leaks = {
+        module: sorted(
+            i
+            for i in imports(module, SOURCES[module])
+            if i.startswith(("bot.telegram", "bot.sandbox"))
+        )
+        for module in domain
+    }
+    assert not {m: i for m, i in leaks.items() if i}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycles_among_bot_modules() -> None:
+    """Not at run time, and not in type annotations either: both mean the layers are tangled."""
+    graph = {
+        module: {i for i in imports(module, tree) if i in SOURCES} - {module}
+        for module, tree in SOURCES.items()
+    }
+    assert sum(len(targets) for targets in graph.values()) > 200
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    """The check above can fail: a planted a → b → c → a is reported."""
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
