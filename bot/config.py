@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     language: Literal["ru", "en"] = "ru"
     digest_time: str = "09:00"
     broadcast_rate: float = Field(default=25.0)
+    # How often the leader looks for work nobody announced (a crashed sender's claims); every
+    # broadcast started, resumed or retried wakes it at once, and schedules start on time.
+    broadcast_poll_seconds: float = Field(default=15.0)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0:8080"
@@ -131,12 +134,12 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not HH:MM (or empty to disable)")
         return value
 
-    @field_validator("broadcast_rate")
+    @field_validator("broadcast_rate", "broadcast_poll_seconds")
     @classmethod
     def _check_rate(cls, value: float) -> float:
         # NaN compares false with everything, so `value <= 0` alone would let it through.
         if not math.isfinite(value) or value <= 0:
-            raise ValueError("must be a positive number of messages per second")
+            raise ValueError("must be a positive number")
         return value
 
     @field_validator("telegram_api_url")

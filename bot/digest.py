@@ -251,6 +251,7 @@ class DigestScheduler:
         self.service = service
         self._scheduler: Any = None
         self._catch_up: asyncio.Task[None] | None = None
+        self.ticks = 0  # ticks finished in this process (/healthz shows it: the schedule runs)
 
     async def start(self) -> None:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -282,3 +283,5 @@ class DigestScheduler:
             await self.service.tick()
         except Exception:
             logger.exception("digest tick failed")
+        finally:
+            self.ticks += 1

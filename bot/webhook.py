@@ -67,7 +67,8 @@ def build_web_app(app: App) -> tuple[web.Application, GuardedWebhook]:
             logger.warning("health check failed: %s", exc)
             return web.json_response({"status": "database unavailable"}, status=503)
         role = "leader" if app.leadership.is_leader else "standby"
-        return web.json_response({"status": "ok", "role": role})
+        digest_ticks = app.services.digest_scheduler.ticks
+        return web.json_response({"status": "ok", "role": role, "digest_ticks": digest_ticks})
 
     web_app.router.add_get("/healthz", healthz)
     return web_app, handler

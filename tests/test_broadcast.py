@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import asyncpg
@@ -41,7 +40,9 @@ BLOCKED_ID = 200008  # a school user who is in blocked_users
 
 @pytest.fixture(autouse=True)
 def fast_loop(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Delivery, "poll_interval", 0.3)
+    # The leader never polls during a test: every start, resume, retry and deletion must wake
+    # the sender itself, and a schedule must start at its moment.
+    monkeypatch.setenv("BROADCAST_POLL_SECONDS", "3600")
     monkeypatch.setattr(Delivery, "card_every_s", 0.3)
 
 
@@ -300,17 +301,24 @@ async def test_pause_resume_and_cancel(
     from bot.app import running
 
     await add_plain_users(pool, standin, 430000, 60)
-    async with running(make_settings(broadcast_rate=10), pool):
+    async with running(make_settings(broadcast_rate=10), pool) as app:
+        base = standin.delivered_count()
         review = await compose(standin, "Everyone", "Slowly")
         bid = await send_now(standin, review)
         card = card_of(standin, bid)
-        await asyncio.sleep(0.6)
+        await standin.wait_for(lambda: standin.delivered_count() >= base + 3, timeout=10)
         await press(standin, card, "Pause")
         await standin.wait_for(lambda: "paused" in card.shown_text, timeout=5)
-        await asyncio.sleep(0.5)  # in-flight ones settle
+        # quiescent: the sending task has ended (its in-flight requests settled), no claims
+        delivery = app.services.broadcasts.delivery
+        await standin.wait_for(lambda: not delivery.is_sending(bid), timeout=10)
         frozen = standin.delivered_count()
-        await asyncio.sleep(1.0)
-        assert standin.delivered_count() == frozen, "nothing goes out while paused"
+        claimed = await pool.fetchval(
+            "SELECT count(*) FROM message_recipients WHERE message_id = $1"
+            " AND delivery_status = 'pending' AND claimed_by IS NOT NULL",
+            bid,
+        )
+        assert claimed == 0, "nothing is in flight while paused"
         assert await sent_matches_counter(pool, bid)
         await press(standin, card, "Resume")
         await standin.wait_for(lambda: standin.delivered_count() > frozen + 3, timeout=5)

