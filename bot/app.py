@@ -13,15 +13,17 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramNetworkError, TelegramNotFound, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.leadership import Leadership
 from bot.services import Services, build_services
 from bot.telegram import setup_dispatcher
 from bot.telegram.broadcast.presenter import CardPresenter
 from bot.telegram.console.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
+from bot.telegram.core.session import WaitOutFloods
 from bot.telegram.core.storage import PostgresStorage
 from bot.telegram.digest.presenter import ChatDigestPresenter
 from bot.telegram.texts import Texts
@@ -32,8 +34,10 @@ DRAIN_TIMEOUT_S = 10.0
 
 
 def make_bot(token: str, settings: Settings) -> Bot:
-    """A Bot pointed at TELEGRAM_API_URL, HTML parse mode by default."""
+    """A Bot pointed at TELEGRAM_API_URL, HTML parse mode by default; it waits out 429s
+    (except inside the broadcast engine, which paces itself)."""
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(WaitOutFloods())
     return Bot(
         token,
         session=session,
@@ -121,6 +125,24 @@ def build_app(settings: Settings, pool: asyncpg.Pool) -> App:
     setup_dispatcher(dispatcher)
     leadership = Leadership(pool, services.start, services.stop)
     return App(settings, pool, console_bot, sender_bot, dispatcher, texts, services, leadership)
+
+
+async def check_tokens(app: App) -> None:
+    """Ask Telegram who each bot is: a refused token stops start-up with one line."""
+    bots = [("BOT_TOKEN", app.console_bot)]
+    if app.sender_bot is not app.console_bot:
+        bots.append(("BROADCAST_BOT_TOKEN", app.sender_bot))
+    for variable, bot in bots:
+        try:
+            me = await bot.get_me()
+        except (TelegramUnauthorizedError, TelegramNotFound) as error:
+            raise ConfigError(
+                f"{variable}: Telegram refused this token ({error.message})"
+            ) from None
+        except TelegramNetworkError as error:  # Telegram unreachable: polling will retry
+            logger.warning("could not check %s: %s", variable, error)
+            continue
+        logger.info("%s is @%s", variable, me.username)
 
 
 async def poll(app: App, *, handle_signals: bool) -> None:

@@ -15,16 +15,23 @@ logger = logging.getLogger(__name__)
 
 async def run_command(settings: Settings, args: argparse.Namespace) -> int:
     """`hsl-bot run`: migrate, then poll (or serve the webhook) until SIGTERM/SIGINT."""
-    from bot.app import build_app, poll
+    from bot.app import build_app, check_tokens, poll
     from bot.webhook import serve_webhook
 
     settings.require_admins()
     _ = settings.console_token  # fail on a missing BOT_TOKEN before touching the database
+    if settings.broadcast_bot_token is None:
+        logger.warning(
+            "BROADCAST_BOT_TOKEN is not set: broadcasts go out through the console bot, and "
+            "only people who started the console bot can receive them. Set it to the token "
+            "of the course bot the students use."
+        )
     async with open_pool(settings.dsn, settings.data_dir) as pool:
         async with pool.acquire() as connection:
             await Migrator(connection).upgrade()
         app = build_app(settings, pool)
         try:
+            await check_tokens(app)
             if settings.webhook_url:
                 await serve_webhook(app)
             else:

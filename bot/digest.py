@@ -26,6 +26,7 @@ from bot.analytics import SchoolAnalytics
 from bot.analytics.models import Growth
 from bot.db.queries import QUERIES
 from bot.db.records import Records
+from bot.redact import redact
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -175,7 +176,7 @@ class DigestService:
             logger.warning("digest for admin %s on %s failed: %s", admin_id, day, exc)
             await self.pool.execute(
                 *QUERIES.settle_digest(
-                    admin_id=admin_id, day=day, status="failed", error=str(exc)[:500]
+                    admin_id=admin_id, day=day, status="failed", error=redact(str(exc))[:500]
                 )
             )
             await self.records.audit(

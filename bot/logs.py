@@ -7,6 +7,7 @@ import logging
 from datetime import UTC, datetime
 
 from bot.config import Settings
+from bot.redact import redact
 
 
 class JsonFormatter(logging.Formatter):
@@ -24,12 +25,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class Redacting(logging.Formatter):
+    """Format with ``inner``, then mask bot tokens (also inside tracebacks)."""
+
+    def __init__(self, inner: logging.Formatter) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(self.inner.format(record))
+
+
 def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler()
     if settings.log_format == "json":
-        handler.setFormatter(JsonFormatter())
+        inner: logging.Formatter = JsonFormatter()
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        inner = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler.setFormatter(Redacting(inner))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from bot.analytics import SchoolAnalytics
+from bot.analytics.models import Bots
 from bot.broadcast import BroadcastService
 from bot.db.records import Records
 from bot.digest import DigestScheduler, DigestService
@@ -51,8 +52,8 @@ def build_services(
     settings: Settings, pool: asyncpg.Pool, console_bot: Bot, sender_bot: Bot
 ) -> Services:
     """Every service, not yet running; the app attaches their presenters."""
-    records = Records(pool)
-    school = SchoolAnalytics(pool, settings.tz)
+    records = Records(pool, console_bot.id, sends_broadcasts=sender_bot is console_bot)
+    school = SchoolAnalytics(pool, settings.tz, Bots(console_bot.id, sender_bot.id))
     digest = DigestService(pool, school, settings, records)
     return Services(
         records=records,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
@@ -22,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 HEALTH_TIMEOUT_S = 2.0
 DRAIN_TIMEOUT_S = 10.0
+WEBHOOK_ATTEMPTS = 10  # setWebhook tries, each after the wait a 429 asked for
 
 
 class GuardedWebhook(SimpleRequestHandler):
@@ -74,6 +76,27 @@ def build_web_app(app: App) -> tuple[web.Application, GuardedWebhook]:
     return web_app, handler
 
 
+async def set_webhook(app: App) -> None:
+    """Point Telegram at WEBHOOK_URL with the secret; a 429 is waited out, never fatal."""
+    settings = app.settings
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    for attempt in range(1, WEBHOOK_ATTEMPTS + 1):
+        try:
+            await app.console_bot.set_webhook(
+                settings.webhook_url,
+                secret_token=settings.webhook_secret.get_secret_value(),
+                allowed_updates=app.dispatcher.resolve_used_update_types(),
+                drop_pending_updates=False,
+            )
+            return
+        except TelegramRetryAfter as error:
+            logger.info(
+                "setWebhook: Telegram asks to wait %s s (attempt %s)", error.retry_after, attempt
+            )
+            await asyncio.sleep(error.retry_after)
+    logger.error("could not set the webhook after %s attempts; serving anyway", WEBHOOK_ATTEMPTS)
+
+
 async def serve_webhook(app: App, *, stop: asyncio.Event | None = None) -> None:
     """Register the webhook and serve until SIGTERM/SIGINT (or ``stop``), then drain."""
     settings = app.settings
@@ -90,12 +113,21 @@ async def serve_webhook(app: App, *, stop: asyncio.Event | None = None) -> None:
     site = web.TCPSite(runner, host, port)
     await site.start()
     logger.info("webhook server listening on %s:%s", host, port)
-    await app.console_bot.set_webhook(
-        settings.webhook_url,
-        secret_token=settings.webhook_secret.get_secret_value(),
-        allowed_updates=app.dispatcher.resolve_used_update_types(),
-        drop_pending_updates=False,
-    )
+    # Every instance of a fleet starts here; Telegram answers a second setWebhook within a
+    # second with 429. So only an instance that finds the webhook different sets it, and the
+    # leader sets it once elected (that also carries a rotated secret); a 429 is waited out.
+    info = await app.console_bot.get_webhook_info()
+    if info.url != settings.webhook_url or set(info.allowed_updates or ()) != set(
+        app.dispatcher.resolve_used_update_types()
+    ):
+        await set_webhook(app)
+    elected = app.leadership.on_elected
+
+    async def set_webhook_then_lead() -> None:
+        await set_webhook(app)
+        await elected()
+
+    app.leadership.on_elected = set_webhook_then_lead
     await app.announce_commands()
     await app.start_services()
     try:

@@ -140,7 +140,7 @@ class School:
             ],
         )
         await pool.executemany(
-            "INSERT INTO blocked_users (user_id, blocked_at, reason) VALUES ($1, $2, 'test')",
+            "INSERT INTO blocked_users (user_id, blocked_at, reason) VALUES ($1, $2, 'blocked')",
             self.blocked,
         )
 

@@ -90,10 +90,12 @@ async def test_retry_failed_sends_only_the_failed_ones(
     await add_person(pool, standin, Person(610002), started=False)
     bid = await send_now(standin, await compose(standin, "Everyone", "Second chance"))
     await wait_finished(pool, bid)
-    assert (await statuses(pool, bid))[610002] == ("failed", "chat not found")
-    standin.users[610002].started = True  # they opened the bot meanwhile
+    assert (await statuses(pool, bid))[610002] == ("failed", "never started")
+    await standin.send_message(610002, "/start")  # they open the bot meanwhile
+    await standin.wait_for_message(610002)
     details = await open_details(standin, bid)
     await press(standin, details, "Retry failed")
+    await press(standin, await expect(standin, "Retry broadcast"), "Yes, retry")
     await standin.wait_for(lambda: received(standin, 610002, "Second chance") == 1)
     row = await wait_finished(pool, bid)
     assert row["successful_deliveries"] == 2
@@ -362,6 +364,7 @@ async def test_outcome_unknown_is_sent_again_only_on_retry_failed(
     assert all(received(standin, u, "Maybe delivered") == 1 for u in ids)
     details = await open_details(standin, bid)
     await press(standin, details, "Retry failed")
+    await press(standin, await expect(standin, "Retry broadcast"), "Yes, retry")
     await standin.wait_for(
         lambda: all(received(standin, u, "Maybe delivered") == 2 for u in unknown), timeout=20
     )

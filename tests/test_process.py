@@ -41,6 +41,9 @@ async def test_sigterm_shuts_down_cleanly(standin: Any, db_dsn: str, tmp_path: P
     assert code == 0, output
     assert "Traceback" not in output
     assert "hsl-bot stopped" in output
+    # no BROADCAST_BOT_TOKEN: one clear warning that students must have started this bot
+    warnings = [line for line in output.splitlines() if "BROADCAST_BOT_TOKEN is not set" in line]
+    assert len(warnings) == 1 and "WARNING" in warnings[0]
 
 
 async def test_run_without_admins_stops_with_one_line(tmp_path: Path) -> None:
@@ -172,3 +175,21 @@ async def test_sandbox_replays_lines_from_a_pipe(db_dsn: str, tmp_path: Path) ->
     assert process.returncode == 0, stderr.decode()[-2000:]
     assert "you> /start" in text and "bot> School admin console" in text
     assert "you> 1" in text and "School at a glance" in text.split("you> 1", 1)[1]
+
+
+async def test_a_refused_broadcast_token_stops_start_up_with_one_line(
+    standin: Any, db_dsn: str, tmp_path: Path
+) -> None:
+    """The course bot's token is checked with getMe before anything runs (exit 2)."""
+    revoked = "2000009:course-bot-token-that-was-revoked-in-botfather"
+    standin.add_bot(revoked, "course_bot")
+    standin.revoke_token(revoked)
+    env = bot_env(db_dsn, standin.url, tmp_path, BROADCAST_BOT_TOKEN=revoked)
+    process = await asyncio.create_subprocess_exec(
+        *HSL_BOT, "run", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    lines = stderr.decode().strip().splitlines()
+    assert process.returncode == 2, lines
+    assert len(lines) == 1 and "BROADCAST_BOT_TOKEN" in lines[0] and "refused" in lines[0]
+    assert revoked not in lines[0]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import struct
-import time
 import zlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -17,11 +16,14 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
+    TelegramConflictError,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
+    TelegramUnauthorizedError,
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from aiohttp import web
@@ -84,6 +86,22 @@ async def call(
         return response.status, await response.json()
 
 
+async def open_poll(
+    http: aiohttp.ClientSession, standin: StandIn, token: str = TOKEN
+) -> asyncio.Task[tuple[int, dict[str, Any]]]:
+    """Start a getUpdates that only an event can end (its timeout is an hour) and wait until
+    the stand-in holds it open."""
+    poll = asyncio.create_task(call(http, standin, "getUpdates", token, timeout=3600))
+    await standin.wait_for(lambda: standin.open_polls(token) == 1 or poll.done())
+    assert not poll.done()
+    return poll
+
+
+async def finished(poll: asyncio.Task[Any]) -> Any:
+    """Await a poll an event ended; the bound only turns a stand-in that hangs into a failure."""
+    return await asyncio.wait_for(poll, timeout=30)
+
+
 # --- basics --------------------------------------------------------------------------------
 
 
@@ -133,13 +151,10 @@ async def test_long_poll_returns_as_soon_as_a_user_writes(
     standin: StandIn, http: aiohttp.ClientSession
 ) -> None:
     user = standin.create_user(username="ann")
-    poll = asyncio.create_task(call(http, standin, "getUpdates", timeout=5))
-    await asyncio.sleep(0.05)
-    assert not poll.done()
-    started = time.monotonic()
+    poll = await open_poll(http, standin)
     await standin.send_message(user.user_id, "/start@school_bot now")
-    _, body = await poll
-    assert time.monotonic() - started < 1
+    status, body = await finished(poll)  # an hour-long poll ended: the message woke it
+    assert status == 200
     [update] = body["result"]
     message = update["message"]
     assert message["from"]["username"] == "ann"
@@ -170,18 +185,23 @@ async def test_offset_confirms_earlier_updates(
 async def test_a_second_poll_terminates_the_first(
     standin: StandIn, http: aiohttp.ClientSession
 ) -> None:
-    first = asyncio.create_task(call(http, standin, "getUpdates", timeout=5))
-    await asyncio.sleep(0.05)
-    second = asyncio.create_task(call(http, standin, "getUpdates", timeout=0.1))
-    status, body = await first
+    first = await open_poll(http, standin)
+    status, body = await call(http, standin, "getUpdates")
+    assert (status, body["result"]) == (200, [])
+    status, body = await finished(first)
     assert status == 409
-    assert "terminated by other getUpdates request" in body["description"]
-    assert (await second)[0] == 200
+    assert body["description"] == (
+        "Conflict: terminated by other getUpdates request; "
+        "make sure that only one bot instance is running"
+    )
 
 
 async def test_webhook_receives_updates_with_the_secret_header(
-    standin: StandIn, http: aiohttp.ClientSession
+    http: aiohttp.ClientSession,
 ) -> None:
+    standin = StandIn(allow_insecure_webhooks=True)  # the hook below is plain HTTP on 127.0.0.1
+    standin.add_bot(TOKEN, "school_bot")
+    await standin.start()
     received: list[tuple[str | None, dict[str, Any]]] = []
 
     async def webhook(request: web.Request) -> web.Response:
@@ -215,18 +235,17 @@ async def test_webhook_receives_updates_with_the_secret_header(
         assert info["result"]["url"] == url
         assert info["result"]["pending_update_count"] == 0
     finally:
+        await standin.stop()
         await runner.cleanup()
 
 
-async def test_stop_is_quick_with_a_long_poll_open(http: aiohttp.ClientSession) -> None:
+async def test_stop_releases_an_open_long_poll(http: aiohttp.ClientSession) -> None:
     server = StandIn()
+    server.add_bot(TOKEN)
     await server.start()
-    poll = asyncio.create_task(call(http, server, "getUpdates", timeout=30))
-    await asyncio.sleep(0.05)
-    started = time.monotonic()
+    poll = await open_poll(http, server)
     await server.stop()
-    assert time.monotonic() - started < 1.0
-    await asyncio.wait_for(asyncio.gather(poll, return_exceptions=True), 1)
+    assert await finished(poll) == (200, {"ok": True, "result": []})  # not the hour's end
 
 
 async def test_blocking_queues_my_chat_member(standin: StandIn) -> None:
@@ -320,13 +339,72 @@ async def test_button_press_reaches_the_bot_and_its_answer_is_kept(
         await bot.answer_callback_query(query_id)
 
 
-async def test_callback_data_over_64_bytes_is_refused(standin: StandIn, bot: Bot) -> None:
+def keyboard_of(*buttons: InlineKeyboardButton) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[list(buttons)])
+
+
+@pytest.mark.parametrize("data", ["y" * 65, "я" * 33, ""])  # 65, 66 and 0 bytes of UTF-8
+async def test_callback_data_is_1_to_64_utf8_bytes(
+    standin: StandIn, http: aiohttp.ClientSession, data: str
+) -> None:
     user = standin.create_user()
-    keyboard = InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text="x", callback_data="y" * 65)]]
+    fits = keyboard_of(InlineKeyboardButton(text="x", callback_data="я" * 32)).model_dump(
+        exclude_none=True
     )
-    with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
-        await bot.send_message(user.user_id, "x", reply_markup=keyboard)
+    status, _ = await call(
+        http, standin, "sendMessage", chat_id=user.user_id, text="x", reply_markup=fits
+    )
+    assert status == 200  # 32 Cyrillic letters are 64 bytes
+    refused = {"inline_keyboard": [[{"text": "x", "callback_data": data}]]}
+    status, body = await call(
+        http, standin, "sendMessage", chat_id=user.user_id, text="x", reply_markup=refused
+    )
+    assert (status, body["description"]) == (400, "Bad Request: BUTTON_DATA_INVALID")
+    assert standin.delivered_count() == 1
+
+
+async def test_an_inline_keyboard_has_at_most_100_buttons(standin: StandIn, bot: Bot) -> None:
+    user = standin.create_user()
+
+    def keyboard(buttons: int) -> InlineKeyboardMarkup:
+        rows = [
+            [InlineKeyboardButton(text=str(i), callback_data=str(i)) for i in range(r, r + 10)]
+            for r in range(0, buttons, 10)
+        ]
+        rows[-1] = rows[-1][: buttons - 10 * (len(rows) - 1)]
+        return InlineKeyboardMarkup(inline_keyboard=rows)
+
+    await bot.send_message(user.user_id, "x", reply_markup=keyboard(100))
+    with pytest.raises(TelegramBadRequest) as refused:
+        await bot.send_message(user.user_id, "x", reply_markup=keyboard(101))
+    assert refused.value.message == "Bad Request: reply markup is too long"
+    assert standin.delivered_count() == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://localhost", "Wrong HTTP URL"),
+        ("http://localhost:8080/scheduler", "Wrong HTTP URL"),
+        ("ftp://example.org/file", "Unsupported URL protocol"),
+    ],
+)
+async def test_url_buttons_need_a_host_with_a_dot(
+    standin: StandIn, bot: Bot, url: str, reason: str
+) -> None:
+    user = standin.create_user()
+    for fine in ("https://example.org/docs", "t.me/school_bot", "tg://user?id=1"):
+        await bot.send_message(
+            user.user_id, "x", reply_markup=keyboard_of(InlineKeyboardButton(text="x", url=fine))
+        )
+    with pytest.raises(TelegramBadRequest) as refused:
+        await bot.send_message(
+            user.user_id, "x", reply_markup=keyboard_of(InlineKeyboardButton(text="x", url=url))
+        )
+    assert refused.value.message == (
+        f"Bad Request: inline keyboard button URL '{url}' is invalid: {reason}"
+    )
+    assert standin.delivered_count() == 3
 
 
 async def test_commands_are_stored_per_scope_and_language(standin: StandIn, bot: Bot) -> None:
@@ -355,8 +433,8 @@ async def test_wait_for_message_finds_replies_that_arrived_early(
     await bot.send_message(user.user_id, "reply two")
     assert (await standin.wait_for_message(user.user_id)).plain_text == "reply one"
     assert (await standin.wait_for_message(user.user_id)).plain_text == "reply two"
-    with pytest.raises(TimeoutError):
-        await standin.wait_for_message(user.user_id, timeout=0.05)
+    with pytest.raises(TimeoutError):  # nothing unread: no waiting needed to tell
+        await standin.wait_for_message(user.user_id, timeout=0)
 
 
 # --- files ---------------------------------------------------------------------------------
@@ -460,33 +538,152 @@ async def test_bad_text_is_refused_with_telegrams_reason(
     assert standin.delivered_count() == 0
 
 
-async def test_text_of_exactly_4096_characters_is_fine(standin: StandIn, bot: Bot) -> None:
+async def test_text_is_4096_code_points_after_entity_parsing(standin: StandIn, bot: Bot) -> None:
     user = standin.create_user()
-    await bot.send_message(user.user_id, "<b>" + "я" * 4096 + "</b>")
+    # an emoji is two UTF-16 code units but one code point; tags and &amp; are not counted
+    await bot.send_message(user.user_id, "<b>" + "😀" * 4095 + "</b>&amp;")
+    with pytest.raises(TelegramBadRequest) as refused:
+        await bot.send_message(user.user_id, "😀" * 4097)
+    assert refused.value.message == "Bad Request: message is too long"
+    assert [len(m.plain_text or "") for m in standin.transcript(user.user_id)] == [4096]
 
 
-async def test_caption_over_1024_is_refused(standin: StandIn, bot: Bot) -> None:
+async def test_caption_is_1024_code_points(standin: StandIn, bot: Bot) -> None:
     user = standin.create_user()
-    with pytest.raises(TelegramBadRequest, match="message caption is too long"):
+    await bot.send_photo(user.user_id, BufferedInputFile(png(2, 2), "p.png"), caption="😀" * 1024)
+    with pytest.raises(TelegramBadRequest) as refused:
         await bot.send_photo(
             user.user_id, BufferedInputFile(png(2, 2), "p.png"), caption="c" * 1025
         )
+    assert refused.value.message == "Bad Request: message caption is too long"
+    assert standin.delivered_count() == 1
 
 
-async def test_unreachable_users_give_telegrams_errors(standin: StandIn, bot: Bot) -> None:
-    never_started = standin.create_user(started=False)
-    blocked = standin.create_user(blocked=True)
-    deactivated = standin.create_user(deactivated=True)
-    with pytest.raises(TelegramBadRequest, match="chat not found"):
-        await bot.send_message(never_started.user_id, "hi")
-    with pytest.raises(TelegramBadRequest, match="chat not found"):
-        await bot.send_message(999_999, "hi")
-    with pytest.raises(TelegramForbiddenError, match="bot was blocked by the user"):
-        await bot.send_message(blocked.user_id, "hi")
-    with pytest.raises(TelegramForbiddenError, match="user is deactivated"):
-        await bot.send_message(deactivated.user_id, "hi")
-    await standin.send_message(never_started.user_id, "/start")
-    await bot.send_message(never_started.user_id, "welcome")
+async def test_edits_too_long_get_the_servers_error_code(standin: StandIn, bot: Bot) -> None:
+    user = standin.create_user()
+    text = await bot.send_message(user.user_id, "short")
+    photo = await bot.send_photo(user.user_id, BufferedInputFile(png(2, 2), "p.png"), caption="c")
+    with pytest.raises(TelegramBadRequest) as refused:
+        await bot.edit_message_text(
+            text="x" * 4097, chat_id=user.user_id, message_id=text.message_id
+        )
+    assert refused.value.message == "Bad Request: MESSAGE_TOO_LONG"
+    with pytest.raises(TelegramBadRequest) as refused:
+        await bot.edit_message_caption(
+            caption="x" * 1025, chat_id=user.user_id, message_id=photo.message_id
+        )
+    assert refused.value.message == "Bad Request: MEDIA_CAPTION_TOO_LONG"
+    await bot.edit_message_text(text="😀" * 4096, chat_id=user.user_id, message_id=text.message_id)
+    first, second = standin.transcript(user.user_id)
+    assert (first.plain_text, second.plain_caption) == ("😀" * 4096, "c")
+
+
+@pytest.mark.parametrize(
+    ("flags", "status", "description"),
+    [
+        ({"started": False}, 403, "Forbidden: bot can't initiate conversation with a user"),
+        ({"blocked": True}, 403, "Forbidden: bot was blocked by the user"),
+        ({"deactivated": True}, 403, "Forbidden: user is deactivated"),
+    ],
+)
+async def test_unreachable_users_give_telegrams_errors(
+    standin: StandIn,
+    http: aiohttp.ClientSession,
+    flags: dict[str, Any],
+    status: int,
+    description: str,
+) -> None:
+    user = standin.create_user(**flags)
+    answer = await call(http, standin, "sendMessage", chat_id=user.user_id, text="hi")
+    assert answer == (status, {"ok": False, "error_code": status, "description": description})
+    assert standin.transcript(user.user_id) == []
+
+
+async def test_an_id_telegram_never_saw_is_chat_not_found(
+    standin: StandIn, http: aiohttp.ClientSession
+) -> None:
+    status, body = await call(http, standin, "sendMessage", chat_id=999_999, text="hi")
+    assert (status, body["description"]) == (400, "Bad Request: chat not found")
+
+
+async def test_pressing_start_makes_a_bot_able_to_write(standin: StandIn, bot: Bot) -> None:
+    user = standin.create_user(started=False)
+    with pytest.raises(TelegramForbiddenError, match="bot can't initiate conversation"):
+        await bot.send_message(user.user_id, "hi")
+    await standin.send_message(user.user_id, "/start")
+    assert standin.user_state(user.user_id, TOKEN) == "started"
+    await bot.send_message(user.user_id, "welcome")
+    assert [m.plain_text for m in standin.transcript(user.user_id)] == ["welcome"]
+
+
+async def test_each_user_has_a_state_per_bot(
+    standin: StandIn, http: aiohttp.ClientSession
+) -> None:
+    standin.add_bot(OTHER_TOKEN)
+    user = standin.create_user(started_bots=[TOKEN])
+    assert standin.user_state(user.user_id, TOKEN) == "started"
+    assert standin.user_state(user.user_id, OTHER_TOKEN) == "never_started"
+
+    async def send(token: str) -> tuple[int, str]:
+        status, body = await call(
+            http, standin, "sendMessage", token, chat_id=user.user_id, text="hi"
+        )
+        return status, body.get("description", "")
+
+    assert await send(TOKEN) == (200, "")
+    assert await send(OTHER_TOKEN) == (
+        403,
+        "Forbidden: bot can't initiate conversation with a user",
+    )
+    standin.set_user_state(user.user_id, OTHER_TOKEN, "blocked")
+    assert await send(OTHER_TOKEN) == (403, "Forbidden: bot was blocked by the user")
+    assert await send(TOKEN) == (200, "")
+    standin.set_user_state(user.user_id, TOKEN, "never_started")
+    standin.set_user_state(user.user_id, OTHER_TOKEN, "started")
+    assert await send(TOKEN) == (403, "Forbidden: bot can't initiate conversation with a user")
+    assert await send(OTHER_TOKEN) == (200, "")
+    standin.set_user_state(user.user_id, OTHER_TOKEN, "deactivated")
+    assert await send(TOKEN) == (403, "Forbidden: user is deactivated")
+    # setting a state is how the world already is: no bot heard of it
+    assert list(standin.bot(TOKEN).updates) == list(standin.bot(OTHER_TOKEN).updates) == []
+
+
+async def test_writing_to_one_bot_starts_only_that_bot(
+    standin: StandIn, http: aiohttp.ClientSession
+) -> None:
+    standin.add_bot(OTHER_TOKEN)
+    user = standin.create_user(started=False)
+    await standin.send_message(user.user_id, "hello", token=OTHER_TOKEN)
+    status, _ = await call(
+        http, standin, "sendMessage", OTHER_TOKEN, chat_id=user.user_id, text="hi"
+    )
+    assert status == 200
+    status, body = await call(http, standin, "sendMessage", chat_id=user.user_id, text="hi")
+    assert (status, body["description"]) == (
+        403,
+        "Forbidden: bot can't initiate conversation with a user",
+    )
+
+
+async def test_blocking_and_unblocking_tell_that_bot_only(standin: StandIn) -> None:
+    standin.add_bot(OTHER_TOKEN)
+    user = standin.create_user()
+
+    def statuses(token: str) -> list[tuple[str, str]]:
+        return [
+            (
+                u["my_chat_member"]["old_chat_member"]["status"],
+                u["my_chat_member"]["new_chat_member"]["status"],
+            )
+            for u in standin.bot(token).updates
+        ]
+
+    standin.block_bot(user.user_id, TOKEN)
+    standin.block_bot(user.user_id, TOKEN)  # already blocked: nothing changes, nothing is sent
+    standin.unblock_bot(user.user_id, TOKEN)
+    assert statuses(TOKEN) == [("member", "kicked"), ("kicked", "member")]
+    assert statuses(OTHER_TOKEN) == []
+    assert standin.bot(TOKEN).updates[0]["my_chat_member"]["chat"]["id"] == user.user_id
 
 
 async def test_blocking_one_bot_leaves_the_other_reachable(standin: StandIn, bot: Bot) -> None:
@@ -551,12 +748,16 @@ async def test_lost_response_after_delivery(standin: StandIn, bot: Bot) -> None:
 
 async def test_latency_overlaps_like_a_network(standin: StandIn, bot: Bot) -> None:
     standin.set_limits(rate_limit=None, chat_burst=None)
-    standin.set_faults(latency=0.2)
+    standin.set_faults(latency=3600)  # slow until the test lets them go
     users = [standin.create_user() for _ in range(20)]
-    started = time.monotonic()
-    await asyncio.gather(*(bot.send_message(user.user_id, "hi") for user in users))
-    elapsed = time.monotonic() - started
-    assert 0.2 <= elapsed < 1.0
+    sends = asyncio.gather(*(bot.send_message(user.user_id, "hi") for user in users))
+    await standin.wait_for(lambda: standin.delayed_requests == 20 or sends.done())
+    assert standin.delayed_requests == 20  # all held at once, not one after another
+    assert standin.delivered_count() == 0
+    standin.set_faults()  # the network heals
+    await sends
+    assert standin.faults_served["latency"] == 20
+    assert standin.delivered_count() == 20
 
 
 async def test_duplicate_deliveries_count_repeated_content(standin: StandIn, bot: Bot) -> None:
@@ -627,3 +828,364 @@ async def test_markup_and_caption_edits_and_bulk_delete(standin: StandIn, bot: B
     assert standin.chat_actions == [(TOKEN, user.user_id, "typing")]
     assert await bot.delete_messages(user.user_id, [photo.message_id, text.message_id, 99])
     assert all(message.deleted for message in standin.transcript(user.user_id))
+
+
+# --- setWebhook like Telegram's ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "description"),
+    [
+        (
+            "http://127.0.0.1:8443/hook",
+            "Bad Request: bad webhook: An HTTPS URL must be provided for webhook",
+        ),
+        (
+            "https://127.0.0.1:8080/hook",
+            "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443",
+        ),
+    ],
+)
+async def test_webhooks_take_https_on_telegrams_ports_only(
+    standin: StandIn, http: aiohttp.ClientSession, url: str, description: str
+) -> None:
+    status, body = await call(http, standin, "setWebhook", url=url)
+    assert (status, body["description"]) == (400, description)
+    _, info = await call(http, standin, "getWebhookInfo")
+    assert info["result"]["url"] == ""
+
+
+@pytest.mark.parametrize("url", ["https://127.0.0.1:8443/hook", "127.0.0.1:88/hook"])
+async def test_an_https_webhook_on_an_allowed_port_is_set(
+    standin: StandIn, http: aiohttp.ClientSession, url: str
+) -> None:
+    status, body = await call(http, standin, "setWebhook", url=url)
+    assert (status, body["result"]) == (200, True)
+    _, info = await call(http, standin, "getWebhookInfo")
+    assert info["result"]["url"] == url
+
+
+async def test_plain_http_webhooks_need_the_stand_ins_switch(
+    http: aiohttp.ClientSession,
+) -> None:
+    server = StandIn(allow_insecure_webhooks=True)
+    server.add_bot(TOKEN)
+    await server.start()
+    try:
+        status, _ = await call(http, server, "setWebhook", url="http://127.0.0.1:9/hook")
+        assert status == 200
+    finally:
+        await server.stop()
+
+
+async def test_a_second_set_webhook_within_a_second_gets_429(
+    standin: StandIn, http: aiohttp.ClientSession
+) -> None:
+    url = "https://127.0.0.1:8443/hook"
+    assert (await call(http, standin, "setWebhook", url=url))[0] == 200
+    status, body = await call(http, standin, "setWebhook", url=url)
+    assert (status, body) == (
+        429,
+        {
+            "ok": False,
+            "error_code": 429,
+            "description": "Too Many Requests: retry after 1",
+            "parameters": {"retry_after": 1},
+        },
+    )
+    assert standin.too_many_requests_served == 1
+    assert (await call(http, standin, "deleteWebhook"))[0] == 200  # not limited
+    standin.advance_clock(1)
+    assert (await call(http, standin, "setWebhook", url=url))[0] == 200
+
+
+async def test_set_webhook_ends_an_open_long_poll_with_409(
+    standin: StandIn, http: aiohttp.ClientSession
+) -> None:
+    poll = await open_poll(http, standin)
+    status, _ = await call(http, standin, "setWebhook", url="https://127.0.0.1:8443/hook")
+    assert status == 200
+    assert await finished(poll) == (
+        409,
+        {
+            "ok": False,
+            "error_code": 409,
+            "description": "Conflict: terminated by setWebhook request",
+        },
+    )
+
+
+async def test_aiogram_sees_the_conflict_of_a_poll_ended_by_set_webhook(
+    standin: StandIn, bot: Bot
+) -> None:
+    poll = asyncio.create_task(bot.get_updates(timeout=3600))
+    await standin.wait_for(lambda: standin.open_polls() == 1 or poll.done())
+    other = make_bot(standin)
+    try:
+        await other.set_webhook("https://127.0.0.1:443/hook")
+    finally:
+        await other.session.close()
+    with pytest.raises(TelegramConflictError, match="terminated by setWebhook request"):
+        await finished(poll)
+
+
+# --- callback queries expire ---------------------------------------------------------------
+
+
+async def press_confirm(standin: StandIn, bot: Bot) -> str:
+    user = standin.create_user()
+    keyboard = keyboard_of(InlineKeyboardButton(text="Yes", callback_data="confirm"))
+    sent = await bot.send_message(user.user_id, "Sure?", reply_markup=keyboard)
+    return await standin.press_button(user.user_id, sent.message_id, "confirm")
+
+
+async def test_a_press_answered_after_10_seconds_is_too_old(standin: StandIn, bot: Bot) -> None:
+    query_id = await press_confirm(standin, bot)
+    standin.advance_clock(11)
+    with pytest.raises(TelegramBadRequest) as refused:
+        await bot.answer_callback_query(query_id, text="late")
+    assert refused.value.message == (
+        "Bad Request: query is too old and response timeout expired or query ID is invalid"
+    )
+    assert query_id not in standin.callback_answers
+
+
+async def test_a_press_answered_in_time_is_kept(standin: StandIn, bot: Bot) -> None:
+    query_id = await press_confirm(standin, bot)
+    standin.advance_clock(9)
+    assert await bot.answer_callback_query(query_id, text="in time")
+    assert standin.callback_answers[query_id]["text"] == "in time"
+
+
+# --- injected faults -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [(500, "Internal Server Error"), (502, "Bad Gateway"), (504, "Gateway Timeout")],
+)
+async def test_a_5xx_after_delivery_leaves_the_message_delivered(
+    standin: StandIn, bot: Bot, status: int, reason: str
+) -> None:
+    user = standin.create_user()
+    standin.inject_fault("server_error_after_delivery", status=status)
+    with pytest.raises(TelegramServerError) as failed:
+        await bot.send_message(user.user_id, "did it arrive?")
+    assert failed.value.message == reason
+    assert [m.plain_text for m in standin.transcript(user.user_id)] == ["did it arrive?"]
+    assert standin.faults_served["server_error_after_delivery"] == 1
+    await bot.send_message(user.user_id, "next")  # one fault was planned, one was served
+    assert standin.delivered_count() == 2
+
+
+async def test_a_planned_5xx_before_delivery_delivers_nothing(standin: StandIn, bot: Bot) -> None:
+    user = standin.create_user()
+    standin.inject_fault("server_error", status=500, count=2)
+    for _ in range(2):
+        with pytest.raises(TelegramServerError, match="Internal Server Error"):
+            await bot.send_message(user.user_id, "hi")
+    assert standin.delivered_count() == 0
+    await bot.send_message(user.user_id, "hi")
+    assert standin.faults_served["server_error"] == 2
+
+
+async def test_faults_can_target_one_chat(standin: StandIn, bot: Bot) -> None:
+    spared, hit = standin.create_user(), standin.create_user()
+    standin.inject_fault("server_error", chat_id=hit.user_id)
+    await bot.send_message(spared.user_id, "hi")
+    with pytest.raises(TelegramServerError):
+        await bot.send_message(hit.user_id, "hi")
+    assert standin.faults_served["server_error"] == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "delivered"),
+    [("proxy_error", 502, 0), ("proxy_error", 504, 0), ("proxy_error_after_delivery", 504, 1)],
+)
+async def test_a_proxys_html_error_page_is_not_a_telegram_error(
+    standin: StandIn,
+    http: aiohttp.ClientSession,
+    bot: Bot,
+    kind: Any,
+    status: int,
+    delivered: int,
+) -> None:
+    user = standin.create_user()
+    standin.inject_fault(kind, status=status)
+    with pytest.raises(ClientDecodeError):  # not TelegramServerError: the body is no JSON
+        await bot.send_message(user.user_id, "hi")
+    assert standin.delivered_count() == delivered
+    standin.inject_fault(kind, status=status)
+    url = f"{standin.url}/bot{TOKEN}/sendMessage"
+    async with http.post(url, json={"chat_id": user.user_id, "text": "x"}) as response:
+        assert response.status == status
+        assert response.content_type == "text/html"
+        assert f"<title>{status} " in await response.text()
+    assert standin.faults_served[kind] == 2
+
+
+async def test_a_planned_lost_response_cuts_the_connection_after_delivery(
+    standin: StandIn, bot: Bot
+) -> None:
+    user = standin.create_user()
+    standin.inject_fault("lost_response")
+    with pytest.raises(TelegramNetworkError):
+        await bot.send_message(user.user_id, "did it arrive?")
+    assert [m.plain_text for m in standin.transcript(user.user_id)] == ["did it arrive?"]
+    assert standin.faults_served["lost_response"] == 1
+
+
+async def test_a_file_download_can_fail_with_an_http_error(standin: StandIn, bot: Bot) -> None:
+    user = standin.create_user()
+    update = await standin.send_message(user.user_id, document=("notes.txt", b"lesson notes"))
+    file_id = update["message"]["document"]["file_id"]
+    standin.inject_fault("download_error", status=503)
+    with pytest.raises(aiohttp.ClientResponseError) as failed:
+        await bot.download(file_id)
+    assert failed.value.status == 503
+    assert standin.faults_served["download_error"] == 1
+    downloaded = await bot.download(file_id)
+    assert downloaded is not None and downloaded.read() == b"lesson notes"
+
+
+async def test_a_revoked_token_is_unauthorized(standin: StandIn, bot: Bot) -> None:
+    user = standin.create_user()
+    await bot.send_message(user.user_id, "before")
+    standin.revoke_token(TOKEN)
+    with pytest.raises(TelegramUnauthorizedError) as refused:
+        await bot.send_message(user.user_id, "after")
+    assert refused.value.message == "Unauthorized"
+    with pytest.raises(TelegramUnauthorizedError):
+        await bot.get_me()
+    assert standin.faults_served["unauthorized"] == 2
+    assert [m.plain_text for m in standin.transcript(user.user_id)] == ["before"]
+
+
+async def test_random_5xx_after_delivery_and_html_errors_come_from_set_faults(
+    standin: StandIn, bot: Bot
+) -> None:
+    user = standin.create_user()
+    standin.set_faults(error_after_delivery_rate=1.0, error_status=504)
+    with pytest.raises(TelegramServerError, match="Gateway Timeout"):
+        await bot.send_message(user.user_id, "a")
+    standin.set_faults(proxy_error_rate=1.0)
+    with pytest.raises(ClientDecodeError):
+        await bot.send_message(user.user_id, "b")
+    standin.set_faults()
+    await bot.send_message(user.user_id, "c")
+    assert [m.plain_text for m in standin.transcript(user.user_id)] == ["a", "c"]
+    assert standin.faults_served["server_error_after_delivery"] == 1
+    assert standin.faults_served["proxy_error"] == 1
+
+
+async def test_clear_faults_drops_planned_ones(standin: StandIn, bot: Bot) -> None:
+    user = standin.create_user()
+    standin.inject_fault("server_error", count=5)
+    standin.clear_faults()
+    await bot.send_message(user.user_id, "hi")
+    assert standin.faults_served["server_error"] == 0
+
+
+# --- 429 on any method ---------------------------------------------------------------------
+
+
+async def test_429_can_hit_edits_deletes_answers_and_get_file(standin: StandIn, bot: Bot) -> None:
+    user = standin.create_user()
+    keyboard = keyboard_of(InlineKeyboardButton(text="Yes", callback_data="confirm"))
+    sent = await bot.send_message(user.user_id, "draft", reply_markup=keyboard)
+    query_id = await standin.press_button(user.user_id, sent.message_id, "confirm")
+    update = await standin.send_message(user.user_id, document=("a.txt", b"a"))
+    file_id = update["message"]["document"]["file_id"]
+    calls = {
+        "editMessageText": lambda: bot.edit_message_text(
+            text="final", chat_id=user.user_id, message_id=sent.message_id
+        ),
+        "deleteMessage": lambda: bot.delete_message(user.user_id, sent.message_id),
+        "answerCallbackQuery": lambda: bot.answer_callback_query(query_id, text="ok"),
+        "getFile": lambda: bot.get_file(file_id),
+    }
+    standin.inject_fault("retry_after", methods=list(calls), retry_after=42, count=len(calls))
+    for method, attempt in calls.items():
+        with pytest.raises(TelegramRetryAfter) as refused:
+            await attempt()
+        assert refused.value.retry_after == 42, method
+        assert refused.value.message.endswith("Too Many Requests: retry after 42"), method
+    [message] = standin.transcript(user.user_id)
+    assert (message.plain_text, message.deleted) == ("draft", False)  # nothing was done
+    assert query_id not in standin.callback_answers
+    assert standin.faults_served["retry_after"] == 4
+    assert standin.too_many_requests_served == 4
+    for attempt in calls.values():  # served once each: the retries go through
+        await attempt()
+
+
+async def test_429_for_every_method_but_get_updates(
+    standin: StandIn, http: aiohttp.ClientSession
+) -> None:
+    standin.inject_fault("retry_after", methods="*", count=2)
+    assert (await call(http, standin, "getUpdates"))[0] == 200
+    assert (await call(http, standin, "getMe"))[0] == 429
+    assert (await call(http, standin, "setMyCommands", commands=[]))[0] == 429
+    assert (await call(http, standin, "getMe"))[0] == 200
+
+
+# --- files from users ----------------------------------------------------------------------
+
+
+async def test_users_send_videos_and_documents(standin: StandIn, bot: Bot) -> None:
+    user = standin.create_user()
+    update = await standin.send_message(
+        user.user_id, video=("lesson.mp4", b"\x00mp4"), caption="v"
+    )
+    video = update["message"]["video"]
+    assert (video["file_name"], video["mime_type"], video["file_size"]) == (
+        "lesson.mp4",
+        "video/mp4",
+        4,
+    )
+    assert update["message"]["caption"] == "v"
+    downloaded = await bot.download(video["file_id"])
+    assert downloaded is not None and downloaded.read() == b"\x00mp4"
+    update = await standin.send_message(user.user_id, document=("plan.pdf", b"%PDF"))
+    assert update["message"]["document"]["mime_type"] == "application/pdf"
+
+
+async def test_files_over_20_mb_reach_the_bot_but_get_file_refuses_them(
+    standin: StandIn, bot: Bot
+) -> None:
+    user = standin.create_user()
+    limit = 20 * 1024 * 1024
+    at_limit = await standin.send_message(user.user_id, document=("ok.bin", bytes(limit)))
+    over = await standin.send_message(user.user_id, video=bytes(limit + 1))
+    assert over["message"]["video"]["file_size"] == limit + 1
+    file = await bot.get_file(at_limit["message"]["document"]["file_id"])
+    assert file.file_size == limit
+    with pytest.raises(TelegramBadRequest) as refused:
+        await bot.get_file(over["message"]["video"]["file_id"])
+    assert refused.value.message == "Bad Request: file is too big"
+
+
+async def test_a_users_file_belongs_to_the_bot_it_was_sent_to(standin: StandIn, bot: Bot) -> None:
+    user = standin.create_user()
+    standin.add_bot(OTHER_TOKEN)
+    update = await standin.send_message(user.user_id, video=b"clip", token=OTHER_TOKEN)
+    with pytest.raises(TelegramBadRequest, match="wrong file identifier"):
+        await bot.send_video(user.user_id, update["message"]["video"]["file_id"])
+    sent = await bot.send_video(user.user_id, BufferedInputFile(b"clip", "clip.mp4"))
+    assert sent.video is not None
+    assert standin.transcript(user.user_id)[0].media is not None
+
+
+async def test_delete_messages_fails_whole_when_one_is_older_than_48_hours(
+    standin: StandIn, bot: Bot
+) -> None:
+    user = standin.create_user()
+    old = await bot.send_message(user.user_id, "old")
+    standin.advance_clock(48 * 3600 + 1)
+    new = await bot.send_message(user.user_id, "new")
+    with pytest.raises(TelegramBadRequest) as refused:
+        await bot.delete_messages(user.user_id, [new.message_id, old.message_id])
+    assert refused.value.message == "Bad Request: message can't be deleted for everyone"
+    assert [m.deleted for m in standin.transcript(user.user_id)] == [False, False]
+    assert await bot.delete_messages(user.user_id, [new.message_id, 999])  # missing: skipped
+    assert [m.deleted for m in standin.transcript(user.user_id)] == [False, True]

@@ -19,6 +19,7 @@ import asyncpg
 
 from bot.analytics import export, overview, people, school
 from bot.analytics.models import (
+    Bots,
     Daily,
     ExportFile,
     Funnel,
@@ -54,9 +55,12 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 class SchoolAnalytics:
     """The analytics service: every number the console shows comes from here."""
 
-    def __init__(self, pool: asyncpg.Pool, tz: ZoneInfo) -> None:
+    def __init__(self, pool: asyncpg.Pool, tz: ZoneInfo, bots: Bots | None = None) -> None:
         self.pool = pool
         self.tz = tz
+        # Reachability is about these bots; without them (tests of figures alone) only rows
+        # recorded before reachability was per bot count.
+        self.bots = bots or Bots(console_id=0, sender_id=0)
         self._prepared = False
         self._lock = asyncio.Lock()
 
@@ -110,7 +114,7 @@ class SchoolAnalytics:
 
     async def stats(self) -> Stats:
         async with self._connection() as conn:
-            return await overview.stats(conn, self.today(), self.tz_name)
+            return await overview.stats(conn, self.today(), self.tz_name, self.bots)
 
     async def growth(self, days: int | None) -> Growth:
         """New users per day over the last ``days`` days (None: since the first user)."""
@@ -185,7 +189,7 @@ class SchoolAnalytics:
 
     async def user_card(self, user_id: int) -> UserCard | None:
         async with self._connection() as conn:
-            return await people.user_card(conn, user_id)
+            return await people.user_card(conn, user_id, self.bots)
 
     async def schema(self) -> tuple[Table, ...]:
         async with self._connection() as conn:

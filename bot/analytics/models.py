@@ -57,8 +57,10 @@ class Stats:
     confirmed: Change
     statuses: tuple[tuple[int, Change], ...]
     registrations: Change
-    blocked: Change
+    blocked: Change  # people the broadcast bot cannot reach because they blocked it
     last_broadcast: LastBroadcast | None
+    never_started: int = 0  # ... because they never pressed Start in it
+    deactivated: int = 0  # ... because they deleted their account
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,35 @@ class Received:
 
 
 @dataclass(frozen=True)
+class Bots:
+    """The console bot and the bot broadcasts go out with (the same one when one token)."""
+
+    console_id: int
+    sender_id: int
+
+    @property
+    def two(self) -> bool:
+        return self.console_id != self.sender_id
+
+    def role(self, bot_id: int) -> str:
+        """ "console", "broadcast", "both" (one bot does everything) or "other" (an old one)."""
+        if not self.two and bot_id in (0, self.sender_id):
+            return "both"
+        if bot_id in (0, self.sender_id):  # 0: recorded before reachability was per bot
+            return "broadcast"
+        return "console" if bot_id == self.console_id else "other"
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """A bot that cannot reach a person: why ('blocked', 'never started', 'deactivated')."""
+
+    bot: str  # Bots.role
+    reason: str
+    since: datetime
+
+
+@dataclass(frozen=True)
 class UserCard:
     user: UserSummary
     bookings: tuple[Booking, ...]
@@ -252,8 +283,18 @@ class UserCard:
     events: tuple[Event, ...]
     events_total: int
     broadcasts: tuple[Received, ...]
-    blocked_at: datetime | None
-    blocked_reason: str | None
+    unreachable: tuple[Unreachable, ...] = ()
+    # the broadcast bot may reach them again (they came back to the course bot, or an admin
+    # included them again): the card then says so instead of "blocked"
+    broadcast_reachable: bool = True
+
+    @property
+    def blocked_at(self) -> datetime | None:
+        return self.unreachable[0].since if self.unreachable else None
+
+    @property
+    def blocked_reason(self) -> str | None:
+        return self.unreachable[0].reason if self.unreachable else None
 
 
 @dataclass(frozen=True)

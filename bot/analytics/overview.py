@@ -10,6 +10,7 @@ from bot.analytics.models import (
     CANCELLED,
     CONFIRMED,
     STATUSES,
+    Bots,
     Change,
     Daily,
     DailyRow,
@@ -30,9 +31,11 @@ def _sum(changes: list[Change]) -> Change:
     )
 
 
-async def stats(conn: asyncpg.Connection, today: date, tz: str) -> Stats:
-    """The school at a glance."""
-    counts = await conn.fetchrow(*QUERIES.stats_counts(today=today, tz=tz))
+async def stats(conn: asyncpg.Connection, today: date, tz: str, bots: Bots) -> Stats:
+    """The school at a glance (reachability as the broadcast bot sees it)."""
+    counts = await conn.fetchrow(
+        *QUERIES.stats_counts(today=today, tz=tz, sender=bots.sender_id, revive=bots.two)
+    )
     assert counts is not None
     rows = await conn.fetch(*QUERIES.stats_statuses(today=today))
     by_status = {r["status"]: Change(r["total"], r["today"], r["week"]) for r in rows}
@@ -60,6 +63,8 @@ async def stats(conn: asyncpg.Connection, today: date, tz: str) -> Stats:
             if last
             else None
         ),
+        never_started=counts["never_started"],
+        deactivated=counts["deactivated"],
     )
 
 

@@ -9,12 +9,14 @@ import asyncpg
 
 from bot.analytics.models import (
     Booking,
+    Bots,
     Column,
     Event,
     Index,
     Received,
     Registration,
     Table,
+    Unreachable,
     UserCard,
     UserSummary,
 )
@@ -55,7 +57,7 @@ async def find_users(conn: asyncpg.Connection, query: str, limit: int) -> tuple[
     return tuple(_summary(r) for r in (exact or rows))
 
 
-async def user_card(conn: asyncpg.Connection, user_id: int) -> UserCard | None:
+async def user_card(conn: asyncpg.Connection, user_id: int, bots: Bots) -> UserCard | None:
     """Everything the school knows about one user, or None for an unknown id."""
     row = await conn.fetchrow(*QUERIES.user_by_id(user_id=user_id))
     if row is None:
@@ -64,7 +66,10 @@ async def user_card(conn: asyncpg.Connection, user_id: int) -> UserCard | None:
     registrations = await conn.fetch(*QUERIES.user_registrations(user_id=user_id, limit=CARD_ROWS))
     events = await conn.fetch(*QUERIES.user_events(user_id=user_id, limit=CARD_ROWS))
     broadcasts = await conn.fetch(*QUERIES.user_broadcasts(user_id=user_id, limit=CARD_ROWS))
-    blocked = await conn.fetchrow(*QUERIES.user_blocked(user_id=user_id))
+    unreachable = await conn.fetch(*QUERIES.user_unreachable(user_id=user_id))
+    reachable = await conn.fetchval(
+        *QUERIES.user_reachable_by_sender(user_id=user_id, sender=bots.sender_id, revive=bots.two)
+    )
     return UserCard(
         user=_summary(row),
         bookings=tuple(
@@ -81,8 +86,10 @@ async def user_card(conn: asyncpg.Connection, user_id: int) -> UserCard | None:
             Received(b["id"], b["sent_at"], b["message_text"] or "", b["delivery_status"])
             for b in broadcasts
         ),
-        blocked_at=blocked["blocked_at"] if blocked else None,
-        blocked_reason=blocked["reason"] if blocked else None,
+        unreachable=tuple(
+            Unreachable(bots.role(u["bot_id"]), u["reason"], u["blocked_at"]) for u in unreachable
+        ),
+        broadcast_reachable=bool(reachable),
     )
 
 

@@ -5,18 +5,23 @@ from __future__ import annotations
 import asyncpg
 
 from bot.broadcast.compose import split_recipients
-from bot.broadcast.models import Audience, AudienceSize, Recipients
+from bot.broadcast.models import Audience, AudienceSize, Reach, Recipients
 from bot.db.queries import QUERIES
 
 
-async def audience_size(pool: asyncpg.Pool, audience: Audience) -> AudienceSize:
-    """Recipients after deduplication, and how many the blocked list leaves out."""
-    row = await pool.fetchrow(*QUERIES.broadcast_audience_summary(**audience.query_args()))
+async def audience_size(pool: asyncpg.Pool, audience: Audience, reach: Reach) -> AudienceSize:
+    """Recipients after deduplication, and who the sending bot cannot reach, by reason."""
+    row = await pool.fetchrow(
+        *QUERIES.broadcast_audience_summary(**audience.query_args(), **reach.query_args())
+    )
     assert row is not None
+    left_out = row["blocked"] + row["never_started"] + row["deactivated"]
     return AudienceSize(
-        recipients=row["users"] - row["blocked"],
+        recipients=row["users"] - left_out,
         blocked=row["blocked"],
         duplicates=row["source_rows"] - row["users"],
+        never_started=row["never_started"],
+        deactivated=row["deactivated"],
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 
@@ -11,12 +10,6 @@ _URL = re.compile(r"^(https?://[^\s/$.?#][^\s]*|tg://\S+)$", re.IGNORECASE)
 _USERNAME = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{1,31})$")
 _ID = re.compile(r"^\d{1,19}$")
 BUTTON_LABEL_LIMIT = 64
-
-
-def visible_length(text: str) -> int:
-    """Length of HTML text as Telegram counts it: tags removed, entities decoded, UTF-16."""
-    plain = html.unescape(_TAG.sub("", text))
-    return len(plain.encode("utf-16-le")) // 2
 
 
 @dataclass(frozen=True)

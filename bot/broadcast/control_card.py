@@ -36,6 +36,10 @@ class Presenter(Protocol):
 
     def deletion_report(self, report: Report) -> tuple[str, InlineKeyboardMarkup | None]: ...
 
+    def problem(self, broadcast_id: int, problem: str) -> str:
+        """Why delivery paused a broadcast by itself (TOKEN_REFUSED, DOWNLOAD_FAILED)."""
+        ...
+
 
 class ControlCard:
     """Post, refresh and close the control card of each broadcast; send the final report."""
@@ -130,6 +134,19 @@ class ControlCard:
                 logger.warning("card edit refused: %s", error.message)
         except TelegramAPIError as error:
             logger.warning("card edit failed: %s", error)
+
+    async def notify(self, bid: int, problem: str) -> None:
+        """Tell whoever runs the broadcast why delivery paused it."""
+        if self.presenter is None:
+            return
+        row = await self.pool.fetchrow(*QUERIES.broadcast_get(message_id=bid))
+        chat_id = row["card_chat_id"] or row["author_id"] if row is not None else None
+        if chat_id is None:
+            return
+        try:
+            await self.console_bot.send_message(chat_id, self.presenter.problem(bid, problem))
+        except TelegramAPIError:
+            logger.warning("could not tell about broadcast %s: %s", bid, problem, exc_info=True)
 
     async def report(self, bid: int, *, deletion: bool = False) -> None:
         """Final card state and a report message to whoever runs the broadcast."""

@@ -7,6 +7,7 @@ sender's deletion claims are simply redone.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from typing import Any
 import asyncpg
 from aiogram import Bot
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -23,8 +25,11 @@ from aiogram.exceptions import (
 )
 
 from bot.broadcast.engine import BACKOFF_S, MAX_RETRIES, Pacer, Settler, Window
-from bot.broadcast.models import BLOCKED, DEACTIVATED, SERVER_ERROR, TOO_OLD
+from bot.broadcast.models import BLOCKED, DEACTIVATED, OUTCOME_UNKNOWN, SERVER_ERROR, TOO_OLD
 from bot.db.queries import QUERIES
+from bot.redact import redact
+
+logger = logging.getLogger(__name__)
 
 DELETE_WINDOW = timedelta(hours=48)  # Telegram lets a bot delete its messages this long
 
@@ -46,14 +51,16 @@ async def delete_copy(bot: Bot, chat_id: int, message_id: int, pacer: Pacer) -> 
                 return TOO_OLD
             if "not found" in text and "chat" not in text:
                 return None  # already gone (deleted earlier, or by the user)
-            return text[:200]
+            return redact(text)[:200]
         except TelegramForbiddenError as error:
             return DEACTIVATED if "deactivated" in error.message else BLOCKED
-        except (TelegramServerError, TelegramNetworkError) as error:
-            # Deleting twice is harmless, so even a lost answer can be retried.
+        except (TelegramServerError, TelegramNetworkError, ClientDecodeError) as error:
+            # Deleting twice is harmless, so even a lost or unreadable answer can be retried.
             failures += 1
             if failures > MAX_RETRIES:
-                return SERVER_ERROR if isinstance(error, TelegramServerError) else "network"
+                if isinstance(error, TelegramServerError):
+                    return SERVER_ERROR
+                return "network" if isinstance(error, TelegramNetworkError) else OUTCOME_UNKNOWN
             await asyncio.sleep(BACKOFF_S[min(failures, len(BACKOFF_S)) - 1])
 
 
@@ -75,7 +82,11 @@ async def delete_copies(
 
     async def delete_one(row: Any, started: float) -> None:
         try:
-            error = await delete_copy(bot, row["user_id"], row["telegram_message_id"], pacer)
+            try:
+                error = await delete_copy(bot, row["user_id"], row["telegram_message_id"], pacer)
+            except Exception:  # whatever it was, this copy's deletion ends, recorded
+                logger.exception("deleting copy %s of broadcast %s failed", row["id"], bid)
+                error = OUTCOME_UNKNOWN
             settler.add_deletion(row["id"], error)
         finally:
             window.release(started)

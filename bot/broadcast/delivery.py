@@ -21,11 +21,12 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
+from aiogram.types import InputFile
 
 from bot.broadcast.control_card import ControlCard, Presenter
 from bot.broadcast.deletion import delete_copies
-from bot.broadcast.engine import Pacer, Settler, Window
-from bot.broadcast.models import Audience
+from bot.broadcast.engine import BACKOFF_S, PACED_BY_ENGINE, Pacer, Settler, Window
+from bot.broadcast.models import DOWNLOAD_FAILED, TOKEN_REFUSED, Audience, Content, Reach
 from bot.broadcast.outgoing import media_for_sender
 from bot.broadcast.sending import SendPass
 from bot.broadcast.store import fetch_broadcast
@@ -45,6 +46,13 @@ CLAIM_WINDOW_S = 0.1
 CLAIM_MAX = 500
 DRAIN_TIMEOUT_S = 10.0
 NOTIFY_CHANNEL = "hsl_broadcasts"
+DOWNLOAD_ATTEMPTS = 3  # of the admin's file, before the broadcast pauses with a note
+
+
+class MediaUnavailable(Exception):
+    """The admin's file could not be fetched for the broadcast bot."""
+
+
 SCHEDULE_SLACK_S = 0.05  # look just after a schedule's moment, so now() has passed it
 
 
@@ -54,15 +62,23 @@ class Delivery:
     card_every_s: float = 2.0
     concurrency: int = 200  # at most this many requests in flight (see engine.Window)
 
-    def __init__(self, pool: asyncpg.Pool, settings: Settings, console_bot: Bot, sender_bot: Bot):
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        settings: Settings,
+        console_bot: Bot,
+        sender_bot: Bot,
+        reach: Reach,
+    ) -> None:
         self.pool = pool
+        self.reach = reach
         self.rate = settings.broadcast_rate
         self.poll_interval = settings.broadcast_poll_seconds
         self.console_bot = console_bot
         self.sender_bot = sender_bot
         self.pacer = Pacer(self.rate)
         self.claim_size = max(1, min(CLAIM_MAX, math.ceil(self.rate * CLAIM_WINDOW_S)))
-        self.settler = Settler(pool)
+        self.settler = Settler(pool, reach.sender_id)
         self.card = ControlCard(
             pool, self.rate, console_bot, sender_bot, self.pacer, self.card_every_s
         )
@@ -75,6 +91,7 @@ class Delivery:
         self._tasks: list[asyncio.Task[None]] = []
         self._lock_conn: Any = None
         self._window: Window | None = None
+        self._unreleased: list[int] = []  # claims a failed release left: released on recovery
 
     # lifecycle ------------------------------------------------------------------------------
 
@@ -156,7 +173,14 @@ class Delivery:
             self._halted.add(broadcast_id)
 
     async def recover(self) -> None:
-        """Settle the claims of processes that died mid-request as "outcome unknown"."""
+        """Settle the claims of processes that died mid-request as "outcome unknown".
+
+        This process's own claims that no request holds (a release that failed) are given
+        back first: nothing was sent for them.
+        """
+        if self._unreleased:
+            unreleased, self._unreleased = self._unreleased, []
+            await self._release(unreleased)
         row = await self.pool.fetchrow(
             *QUERIES.broadcast_fail_orphans(owner=self.owner, lock_space=LOCK_SPACE)
         )
@@ -198,7 +222,11 @@ class Delivery:
             if self._stopping or (running is not None and not running.done()):
                 continue
             run = self._run_delete if status == "deleting" else self._run_send
-            self._runners[bid] = asyncio.create_task(run(bid), name=f"broadcast-{bid}")
+            runner = asyncio.create_task(run(bid), name=f"broadcast-{bid}")
+            # Work for this broadcast may arrive while its runner winds down (a deletion asked
+            # for while the report still goes out): look again when it ends, not at the poll.
+            runner.add_done_callback(lambda _: self._wake.set())
+            self._runners[bid] = runner
 
     # starting -------------------------------------------------------------------------------
 
@@ -208,7 +236,11 @@ class Delivery:
             if row is None:
                 return
             audience = Audience.from_json(row["audience"])
-            await conn.fetchrow(*QUERIES.broadcast_freeze(message_id=bid, **audience.query_args()))
+            await conn.fetchrow(
+                *QUERIES.broadcast_freeze(
+                    message_id=bid, **audience.query_args(), **self.reach.query_args()
+                )
+            )
         broadcast = await fetch_broadcast(self.pool, bid)
         if broadcast is not None and broadcast.author_id is not None:
             await self.card.post(bid, broadcast.author_id)
@@ -217,18 +249,25 @@ class Delivery:
     # sending --------------------------------------------------------------------------------
 
     async def _run_send(self, bid: int) -> None:
+        PACED_BY_ENGINE.set(True)  # this task and those it starts: the pacer handles 429s
         card = asyncio.create_task(self.card.keep_fresh(bid))
         finished = False
         try:
             while not self._stopping:
-                await self._send_batches(bid)
+                problem = await self._send_batches(bid)
                 await self.settler.flush()
+                if problem is not None:
+                    await self._pause_for(bid, problem)
+                    break
                 broadcast = await fetch_broadcast(self.pool, bid)
                 status = broadcast.status if broadcast else None
                 if status == "cancelled":
                     await self.pool.execute(*QUERIES.broadcast_sweep_cancelled(message_id=bid))
                 if status not in ("sending", "cancelled"):
                     break
+                # Resumed (or cancelled) while this pass wound down: its halt is spent, or
+                # every later pass would stop at once and this loop would spin.
+                self._halted.discard(bid)
                 if await self.pool.fetchval(*QUERIES.broadcast_finish(message_id=bid)):
                     finished = True
                     break
@@ -243,10 +282,13 @@ class Delivery:
             with contextlib.suppress(asyncio.CancelledError):
                 await card
             self._halted.discard(bid)
-        if finished:
-            await self.card.report(bid)
-        elif not self._stopping:
-            await self.card.update(bid, force=True)
+        try:
+            if finished:
+                await self.card.report(bid)
+            elif not self._stopping:
+                await self.card.update(bid, force=True)
+        except Exception:  # the card is news, not state: a failure here loses nothing
+            logger.warning("broadcast %s: could not update its card", bid, exc_info=True)
 
     async def _claim(self, bid: int, after: int) -> list[Any]:
         rows = await self.pool.fetch(
@@ -259,15 +301,19 @@ class Delivery:
     def _halting(self, bid: int) -> bool:
         return self._stopping or bid in self._halted
 
-    async def _send_batches(self, bid: int) -> None:
-        """One pass over the pending recipients (see ``SendPass``); release what it left."""
+    async def _send_batches(self, bid: int) -> str | None:
+        """One pass over the pending recipients (see ``SendPass``); release what it left.
+
+        Returns why the broadcast must pause by itself (TOKEN_REFUSED, DOWNLOAD_FAILED), if so.
+        """
         broadcast = await fetch_broadcast(self.pool, bid)
-        if broadcast is None or broadcast.content is None:
-            return
+        if broadcast is None or broadcast.content is None or broadcast.status != "sending":
+            return None  # a cancelled one is only wrapped up: no file to fetch for it
         assert self._window is not None
-        media, upload = await media_for_sender(
-            self.pool, bid, broadcast.content, self.console_bot, self.sender_bot
-        )
+        try:
+            media, upload = await self._media(bid, broadcast.content)
+        except MediaUnavailable:
+            return DOWNLOAD_FAILED
         sending = SendPass(
             pool=self.pool,
             bid=bid,
@@ -282,13 +328,60 @@ class Delivery:
             media=media,
             upload=upload,
         )
-        await sending.run()
-        if sending.unsent:
-            await self.pool.execute(*QUERIES.broadcast_release(ids=sending.unsent))
+        try:
+            await sending.run()
+        finally:
+            await self._release(sending.unsent)
+        return TOKEN_REFUSED if sending.token_refused else None
+
+    async def _release(self, ids: list[int]) -> None:
+        """Give back claims no request was made for; kept for recovery if that fails too."""
+        if not ids:
+            return
+        try:
+            await self.pool.execute(*QUERIES.broadcast_release(ids=ids))
+        except Exception:
+            logger.warning("could not release %s claims; retrying on recovery", len(ids))
+            self._unreleased.extend(ids)
+            raise
+
+    async def _media(self, bid: int, content: Content) -> tuple[str | None, InputFile | None]:
+        """The file for the broadcast bot; a failing download is tried a few times only."""
+        for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+            try:
+                return await media_for_sender(
+                    self.pool, bid, content, self.console_bot, self.sender_bot
+                )
+            except Exception as error:
+                logger.warning(
+                    "broadcast %s: fetching the file failed (attempt %s of %s): %r",
+                    bid,
+                    attempt,
+                    DOWNLOAD_ATTEMPTS,
+                    error,
+                )
+                if attempt == DOWNLOAD_ATTEMPTS:
+                    raise MediaUnavailable() from error
+                await asyncio.sleep(BACKOFF_S[attempt - 1])
+        raise AssertionError("unreachable")
+
+    async def _pause_for(self, bid: int, problem: str) -> None:
+        """Pause a broadcast delivery cannot go on with, once, and tell the admin why."""
+        paused = await self.pool.fetchval(
+            *QUERIES.broadcast_set_status(
+                message_id=bid, from_states=["sending"], to_status="paused"
+            )
+        )
+        if paused is None:
+            return
+        logger.error("broadcast %s paused: %s (recipients stay pending)", bid, problem)
+        await self.card.update(bid, force=True)
+        await self.card.notify(bid, problem)
 
     # deleting -------------------------------------------------------------------------------
 
     async def _run_delete(self, bid: int) -> None:
+        PACED_BY_ENGINE.set(True)
         window = self._window
         assert window is not None
         finished = False

@@ -9,17 +9,21 @@ import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import asyncpg
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
+    TelegramNotFound,
     TelegramRetryAfter,
     TelegramServerError,
+    TelegramUnauthorizedError,
 )
 from aiogram.types import Message
 
@@ -28,17 +32,22 @@ from bot.broadcast.models import (
     CHAT_NOT_FOUND,
     DEACTIVATED,
     FLOOD_LIMIT,
+    NEVER_STARTED,
     OUTCOME_UNKNOWN,
-    SERVER_ERROR,
 )
 from bot.db.queries import QUERIES
+from bot.redact import redact
 
 logger = logging.getLogger(__name__)
+
+# Set in the delivery engine's tasks: their requests are paced here, so nothing in between
+# (the console's flood-waiting session middleware) may retry a 429 behind the pacer's back.
+PACED_BY_ENGINE: ContextVar[bool] = ContextVar("paced_by_engine", default=False)
 
 # Pacing aims this much under BROADCAST_RATE: the clocks of our sender and of Telegram's
 # counter differ by request jitter, and a grid exactly at the limit would graze it.
 PACE_MARGIN = 0.97
-MAX_RETRIES = 4  # 5xx and refused connections, per recipient
+MAX_RETRIES = 4  # refused connections (no request went out), per recipient
 MAX_FLOOD_WAITS = 20  # 429s for one recipient before giving up on it
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0)
 SETTLE_EVERY_S = 0.25
@@ -150,7 +159,7 @@ class Window:
 @dataclass(frozen=True)
 class Outcome:
     recipient_id: int
-    status: str  # sent | failed | release
+    status: str  # sent | failed | release | token_refused
     telegram_message_id: int | None = None
     reason: str | None = None
 
@@ -168,13 +177,17 @@ async def deliver(
     *,
     have_slot: bool = False,
 ) -> tuple[Outcome, Message | None]:
-    """Send to one recipient, retrying only what Telegram certainly did not deliver.
+    """Send to one recipient, retrying only what certainly did not reach Telegram.
 
-    ``have_slot``: the caller already waited for the first request's slot. An outcome
-    "release" means no request went out (the broadcast was halted while this one waited for a
-    slot or a retry): the claim can be given back.
+    Retried: 429 (after its retry_after) and a connection refused before the request went
+    out. Anything else after the request left — a 5xx from Telegram or a proxy, a lost or
+    unreadable answer, an unexpected exception — may have been delivered: "outcome unknown",
+    never repeated automatically. ``have_slot``: the caller already waited for the first
+    request's slot. An outcome "release" means no request went out (halted while waiting):
+    the claim can be given back; "token_refused" means the bot's token was refused (401/404):
+    nothing was sent and the broadcast must stop.
     """
-    failures = 0
+    refusals = 0
     floods = 0
     while True:
         if not have_slot and not await pacer.slot(halted):
@@ -188,35 +201,53 @@ async def deliver(
             if floods > MAX_FLOOD_WAITS:
                 return Outcome(recipient_id, "failed", reason=FLOOD_LIMIT), None
             continue
+        except (TelegramUnauthorizedError, TelegramNotFound):
+            return Outcome(recipient_id, "token_refused"), None
         except TelegramForbiddenError as error:
-            reason = DEACTIVATED if "deactivated" in error.message else BLOCKED
-            return Outcome(recipient_id, "failed", reason=reason), None
+            return Outcome(recipient_id, "failed", reason=forbidden_reason(error.message)), None
         except TelegramBadRequest as error:
             if "chat not found" in error.message:
                 return Outcome(recipient_id, "failed", reason=CHAT_NOT_FOUND), None
-            return Outcome(recipient_id, "failed", reason=error.message[:200]), None
-        except (TelegramServerError, TelegramNetworkError) as error:
-            lost = isinstance(error, TelegramNetworkError) and not _refused_connection(error)
-            if lost:  # the request may have been delivered: never repeat it
-                return Outcome(recipient_id, "failed", reason=OUTCOME_UNKNOWN), None
-            failures += 1
-            if failures > MAX_RETRIES:
-                reason = SERVER_ERROR if isinstance(error, TelegramServerError) else "network"
-                return Outcome(recipient_id, "failed", reason=reason), None
-            await asyncio.sleep(BACKOFF_S[min(failures, len(BACKOFF_S)) - 1])
+            return Outcome(recipient_id, "failed", reason=redact(error.message)[:200]), None
+        except TelegramNetworkError as error:
+            if not _refused_connection(error):  # the request may have been delivered
+                return _unknown(recipient_id, error), None
+            refusals += 1
+            if refusals > MAX_RETRIES:
+                return Outcome(recipient_id, "failed", reason="network"), None
+            await asyncio.sleep(BACKOFF_S[min(refusals, len(BACKOFF_S)) - 1])
             continue
-        except Exception as error:  # unexpected: we cannot tell whether it went out
-            logger.exception("broadcast send to recipient %s failed", recipient_id)
-            reason = f"{OUTCOME_UNKNOWN}: {error!r}"[:200]
-            return Outcome(recipient_id, "failed", reason=reason), None
+        except Exception as error:  # 5xx, an HTML page from a proxy, anything unexpected
+            return _unknown(recipient_id, error), None
         return Outcome(recipient_id, "sent", telegram_message_id=message.message_id), message
+
+
+def forbidden_reason(message: str) -> str:
+    """A 403's description as a reachability reason (blocked_users.reason) when it is one."""
+    text = message.lower()
+    if "deactivated" in text:
+        return DEACTIVATED
+    if "initiate" in text:  # "bot can't initiate conversation with a user"
+        return NEVER_STARTED
+    if "blocked" in text:
+        return BLOCKED
+    return redact(message)[:200]
+
+
+def _unknown(recipient_id: int, error: BaseException) -> Outcome:
+    if isinstance(error, TelegramServerError | TelegramNetworkError | ClientDecodeError):
+        logger.warning("broadcast recipient %s: outcome unknown after %r", recipient_id, error)
+    else:
+        logger.exception("broadcast recipient %s: outcome unknown", recipient_id, exc_info=error)
+    return Outcome(recipient_id, "failed", reason=OUTCOME_UNKNOWN)
 
 
 class Settler:
     """Collect outcomes and write them in batches, each batch one statement."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, sender_id: int) -> None:
         self.pool = pool
+        self.sender_id = sender_id  # 403s are recorded against this bot
         self._sends: list[Outcome] = []
         self._deletions: list[tuple[int, str | None]] = []
         self._wake = asyncio.Event()
@@ -250,7 +281,7 @@ class Settler:
             deletions, self._deletions = self._deletions, []
             try:
                 if sends:
-                    await self.pool.execute(*_settle_query(sends))
+                    await self.pool.execute(*_settle_query(sends, self.sender_id))
                 if deletions:
                     await self.pool.execute(
                         *QUERIES.broadcast_settle_deletions(
@@ -264,8 +295,9 @@ class Settler:
                 raise
 
 
-def _settle_query(sends: list[Outcome]) -> tuple[Any, ...]:
+def _settle_query(sends: list[Outcome], sender_id: int) -> tuple[Any, ...]:
     return QUERIES.broadcast_settle(
+        sender=sender_id,
         ids=[o.recipient_id for o in sends],
         statuses=[o.status for o in sends],
         message_ids=[o.telegram_message_id for o in sends],

@@ -15,6 +15,12 @@ OUTCOME_UNKNOWN = "outcome unknown"
 BLOCKED = "blocked"
 DEACTIVATED = "deactivated"
 CHAT_NOT_FOUND = "chat not found"
+NEVER_STARTED = "never started"  # 403 "bot can't initiate conversation with a user"
+# Why delivery paused a broadcast by itself (the admin is told; nobody is marked failed).
+TOKEN_REFUSED = "token refused"  # the broadcast bot's token got 401/404
+DOWNLOAD_FAILED = "download failed"  # the admin's file could not be fetched for the course bot
+# Why a bot cannot reach a person (blocked_users.reason), in the order admins see them.
+UNREACHABLE_REASONS: tuple[str, ...] = ("blocked", "never started", "deactivated")
 CANCELLED = "cancelled"
 SERVER_ERROR = "server error"
 FLOOD_LIMIT = "flood limit"
@@ -76,11 +82,29 @@ class Audience:
 
 @dataclass(frozen=True)
 class AudienceSize:
-    """An audience counted now: recipients, blocked users left out, duplicates merged."""
+    """An audience counted now: recipients, who the sending bot cannot reach (left out, by
+    reason), duplicates merged."""
 
     recipients: int
     blocked: int
     duplicates: int
+    never_started: int = 0
+    deactivated: int = 0
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Which bot sends broadcasts, for the question "who can it reach?" (hsl_unreachable).
+
+    ``revive``: it is a course bot of its own, so a person active in the school's tables after
+    it got a 403 from them talks to it again.
+    """
+
+    sender_id: int
+    revive: bool
+
+    def query_args(self) -> dict[str, Any]:
+        return {"sender": self.sender_id, "revive": self.revive}
 
 
 @dataclass(frozen=True)
@@ -142,6 +166,8 @@ class Created:
     recipients: int = 0
     blocked: int = 0
     duplicates: int = 0
+    never_started: int = 0
+    deactivated: int = 0
 
 
 @dataclass(frozen=True)
@@ -169,6 +195,8 @@ class Broadcast:
     total: int
     successful: int
     excluded_blocked: int = 0
+    excluded_never_started: int = 0
+    excluded_deactivated: int = 0
     duplicates_removed: int = 0
     created_at: datetime | None = None
     scheduled_at: datetime | None = None

@@ -46,20 +46,30 @@ class SendPass:
     upload: InputFile | None = None  # the file to upload with the first copy
     in_flight: set[asyncio.Task[None]] = field(default_factory=set)
     unsent: list[int] = field(default_factory=list)
+    token_refused: bool = False  # Telegram refused the bot's token: stop, send nothing more
 
     async def run(self) -> None:
-        """Claim and send batch after batch; then wait for the requests in flight."""
-        batch = await self.claim(0)
-        while batch:
-            following = await self._send_batch(batch)
-            if following is None:
-                break
-            if self.halted():
-                self.unsent.extend(r["id"] for r in following)
-                break
-            batch = following
-        if self.in_flight:
-            await asyncio.gather(*self.in_flight, return_exceptions=True)
+        """Claim and send batch after batch; whatever happens, wait for requests in flight.
+
+        The caller releases ``unsent`` afterwards, also after an error (a claim that failed,
+        a database that went away): claims no request was made for never end "unknown".
+        """
+        try:
+            batch = await self.claim(0)
+            while batch:
+                following = await self._send_batch(batch)
+                if following is None:
+                    break
+                if self._stop():
+                    self.unsent.extend(r["id"] for r in following)
+                    break
+                batch = following
+        finally:
+            if self.in_flight:
+                await asyncio.gather(*self.in_flight, return_exceptions=True)
+
+    def _stop(self) -> bool:
+        return self.token_refused or self.halted()
 
     async def _send_batch(self, batch: list[Any]) -> list[Any] | None:
         """Send one batch, claiming the next halfway through; None when halted mid-batch."""
@@ -82,7 +92,7 @@ class SendPass:
             return True
         # Wait for the slot before spawning: claimed rows not yet requested stay few.
         await self.window.acquire()
-        if not await self.pacer.slot(self.halted):
+        if not await self.pacer.slot(self._stop):
             self.window.release(None)
             return False
         task = asyncio.create_task(self._send_one(row, time.monotonic()))
@@ -93,7 +103,7 @@ class SendPass:
     async def _send_upload(self, row: Any) -> None:
         """The first copy carries the upload; everyone after gets the file id it returns."""
         call = functools.partial(send_content, self.bot, row["user_id"], self.content, self.upload)
-        outcome, message = await deliver(row["id"], call, self.pacer, self.halted)
+        outcome, message = await deliver(row["id"], call, self.pacer, self._stop)
         self._settle(outcome)
         self.media = await keep_sender_file(self.pool, self.bid, message)
 
@@ -103,7 +113,7 @@ class SendPass:
                 row["id"],
                 lambda: send_content(self.bot, row["user_id"], self.content, self.media),
                 self.pacer,
-                self.halted,
+                self._stop,
                 have_slot=True,
             )
             self._settle(outcome)
@@ -111,7 +121,9 @@ class SendPass:
             self.window.release(started)
 
     def _settle(self, outcome: Outcome) -> None:
-        if outcome.status == "release":
+        if outcome.status == "token_refused":
+            self.token_refused = True
+        if outcome.status in ("release", "token_refused"):
             self.unsent.append(outcome.recipient_id)
         else:
             self.settler.add(outcome)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from bot.broadcast.audiences import audience_size, resolve_recipients
 from bot.broadcast.control_card import Presenter
 from bot.broadcast.delivery import Delivery
 from bot.broadcast.models import (
+    OUTCOME_UNKNOWN,
     Audience,
     AudienceSize,
     Broadcast,
@@ -20,6 +22,7 @@ from bot.broadcast.models import (
     Created,
     Draft,
     HistoryPage,
+    Reach,
     Recipients,
     Report,
 )
@@ -47,7 +50,9 @@ class BroadcastService:
         self.settings = settings
         self.console_bot = console_bot
         self.sender_bot = sender_bot
-        self.delivery = Delivery(pool, settings, console_bot, sender_bot)
+        # Who can be reached is a question about the bot that sends (SPEC §6).
+        self.reach = Reach(sender_id=sender_bot.id, revive=sender_bot is not console_bot)
+        self.delivery = Delivery(pool, settings, console_bot, sender_bot, self.reach)
 
     @property
     def two_bots(self) -> bool:
@@ -77,7 +82,7 @@ class BroadcastService:
         return [r["lesson_type"] for r in rows]
 
     async def audience_size(self, audience: Audience) -> AudienceSize:
-        return await audience_size(self.pool, audience)
+        return await audience_size(self.pool, audience, self.reach)
 
     async def resolve_recipients(self, text: str) -> Recipients:
         """Ids and @usernames pasted by an admin: keep the known ones, list the rest."""
@@ -98,9 +103,15 @@ class BroadcastService:
 
     # creating -------------------------------------------------------------------------------
 
-    async def create(self, draft: Draft) -> Created:
-        """Send now: record the broadcast and freeze its recipients in one transaction."""
+    async def create(
+        self, draft: Draft, *, recorded: Callable[[Created], Awaitable[None]] | None = None
+    ) -> Created:
+        """Send now: record the broadcast and freeze its recipients in one transaction, then
+        post its card and wake the sender. ``recorded`` runs in between (the console answers
+        the press there: posting the card may wait for a flood hold on a shared bot)."""
         created = await self._insert(draft, status="sending", scheduled_at=None)
+        if recorded is not None:
+            await recorded(created)
         if created.created:
             await self.delivery.card.post(created.broadcast_id, draft.author_id)
             await self.delivery.announce()
@@ -108,7 +119,10 @@ class BroadcastService:
 
     async def schedule(self, draft: Draft, at: datetime) -> Created:
         """Record a broadcast to start at ``at``; its recipients are frozen when it starts."""
-        return await self._insert(draft, status="scheduled", scheduled_at=at)
+        created = await self._insert(draft, status="scheduled", scheduled_at=at)
+        if created.created:
+            await self.delivery.announce()  # the sender plans its next look by the schedule
+        return created
 
     async def _insert(
         self, draft: Draft, *, status: str, scheduled_at: datetime | None
@@ -139,7 +153,9 @@ class BroadcastService:
                 await self._audit(conn, draft.author_id, "broadcast_schedule", details)
                 return Created(bid, True, status)
             frozen = await conn.fetchrow(
-                *QUERIES.broadcast_freeze(message_id=bid, **audience.query_args())
+                *QUERIES.broadcast_freeze(
+                    message_id=bid, **audience.query_args(), **self.reach.query_args()
+                )
             )
             assert frozen is not None
             await self._audit(
@@ -152,9 +168,11 @@ class BroadcastService:
             bid,
             True,
             status,
-            frozen["total_recipients"],
-            frozen["excluded_blocked"],
-            frozen["duplicates_removed"],
+            recipients=frozen["total_recipients"],
+            blocked=frozen["excluded_blocked"],
+            duplicates=frozen["duplicates_removed"],
+            never_started=frozen["excluded_never_started"],
+            deactivated=frozen["excluded_deactivated"],
         )
 
     async def id_for_draft(self, key: str) -> Created | None:
@@ -214,13 +232,37 @@ class BroadcastService:
     async def retry_failed(self, bid: int, admin_id: int) -> int:
         """Queue the failed recipients again (admin's explicit choice, incl. unknown ones)."""
         async with self.pool.acquire() as conn, conn.transaction():
-            retried = await conn.fetchval(*QUERIES.broadcast_retry_failed(message_id=bid))
+            retried = await conn.fetchval(
+                *QUERIES.broadcast_retry_failed(message_id=bid, **self.reach.query_args())
+            )
             if retried:
                 details = {"broadcast_id": bid, "recipients": retried}
                 await self._audit(conn, admin_id, "broadcast_retry", details)
         if retried:
             await self.delivery.announce()
         return int(retried or 0)
+
+    async def retry_summary(self, bid: int) -> tuple[int, int]:
+        """What Retry failed would queue again now, and how many of those ended "outcome
+        unknown" (they may already have the message): asked before the admin confirms."""
+        row = await self.pool.fetchrow(
+            *QUERIES.broadcast_retry_summary(
+                message_id=bid, outcome_unknown=OUTCOME_UNKNOWN, **self.reach.query_args()
+            )
+        )
+        assert row is not None
+        return int(row["retriable"]), int(row["outcome_unknown"])
+
+    async def include_again(self, user_id: int, admin_id: int) -> bool:
+        """An admin includes a person in broadcasts again: the broadcast bot's 403s about
+        them are forgotten (the next one is recorded again). False: there were none."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            removed = await conn.fetchval(
+                *QUERIES.broadcast_include_again(user_id=user_id, sender=self.reach.sender_id)
+            )
+            if removed:
+                await self._audit(conn, admin_id, "broadcast_include", {"user_id": user_id})
+        return bool(removed)
 
     async def delete_for_everyone(self, bid: int, admin_id: int) -> bool:
         async with self.pool.acquire() as conn, conn.transaction():

@@ -27,6 +27,8 @@ def to_broadcast(row: Any) -> Broadcast:
         total=row["total_recipients"] or 0,
         successful=row["successful_deliveries"] or 0,
         excluded_blocked=row.get("excluded_blocked", 0),
+        excluded_never_started=row.get("excluded_never_started", 0),
+        excluded_deactivated=row.get("excluded_deactivated", 0),
         duplicates_removed=row.get("duplicates_removed", 0),
         created_at=row["created_at"],
         scheduled_at=row["scheduled_at"],

@@ -208,7 +208,11 @@ async def _say(
         if button.callback_data is None:
             print(f"     (a link: {button.url})")
             return
-        await standin.press_button(admin_id, button.message_id, button.callback_data)
+        try:
+            await standin.press_button(admin_id, button.message_id, button.callback_data)
+        except ValueError:  # the message was edited since: that button is no longer there
+            print("     (that button is gone: the message changed since)")
+            return
     else:
         await standin.send_message(admin_id, text)
     await _settle(printer)

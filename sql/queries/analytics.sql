@@ -34,17 +34,23 @@ WITH new_users AS (
            coalesce(sum(n) FILTER (WHERE day > :today - 7), 0) AS week
     FROM analytics_registrations
 ), blocked AS (
-    SELECT count(*) AS total,
-           count(*) FILTER (WHERE (blocked_at AT TIME ZONE :tz)::date = :today) AS today,
-           count(*) FILTER (WHERE (blocked_at AT TIME ZONE :tz)::date > :today - 7) AS week
-    FROM blocked_users
+    -- who the broadcast bot cannot reach now: blocked (with when), and the other reasons
+    SELECT count(*) FILTER (WHERE reason = 'blocked') AS total,
+           count(*) FILTER (WHERE reason = 'blocked'
+                            AND (since AT TIME ZONE :tz)::date = :today) AS today,
+           count(*) FILTER (WHERE reason = 'blocked'
+                            AND (since AT TIME ZONE :tz)::date > :today - 7) AS week,
+           count(*) FILTER (WHERE reason = 'never started') AS never_started,
+           count(*) FILTER (WHERE reason = 'deactivated') AS deactivated
+    FROM hsl_unreachable(:sender, :revive)
 )
 SELECT new_users.total AS users_total, new_users.today AS users_today,
        new_users.week AS users_week,
        registrations.total AS registrations_total, registrations.today AS registrations_today,
        registrations.week AS registrations_week,
        blocked.total AS blocked_total, blocked.today AS blocked_today,
-       blocked.week AS blocked_week
+       blocked.week AS blocked_week, blocked.never_started AS never_started,
+       blocked.deactivated AS deactivated
 FROM new_users, registrations, blocked;
 
 -- name: stats_statuses

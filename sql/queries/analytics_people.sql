@@ -45,8 +45,18 @@ WHERE r.user_id = :user_id
 ORDER BY h.id DESC
 LIMIT :limit;
 
--- name: user_blocked
-SELECT blocked_at, reason FROM blocked_users WHERE user_id = :user_id;
+-- name: user_unreachable
+-- Which bots cannot reach this person, why and since when (bot 0: the broadcast bot, from
+-- before reachability was recorded per bot).
+SELECT bot_id, reason, blocked_at FROM blocked_users
+WHERE user_id = :user_id
+ORDER BY blocked_at DESC;
+
+-- name: user_reachable_by_sender
+-- Whether broadcasts reach this person now (see hsl_unreachable).
+SELECT NOT EXISTS (
+    SELECT 1 FROM hsl_unreachable(:sender, :revive) AS x WHERE x.user_id = :user_id
+);
 
 -- name: schema_tables
 -- Every table of the public schema: exact row counts for small ones (by size on disk),
@@ -85,8 +95,9 @@ ORDER BY t.relname, i.relname;
 SELECT u.user_id, u.username, u.first_name,
        to_char(u.first_seen_at AT TIME ZONE :tz, 'YYYY-MM-DD HH24:MI:SS') AS first_seen,
        to_char(u.last_seen_at AT TIME ZONE :tz, 'YYYY-MM-DD HH24:MI:SS') AS last_seen,
-       (b.user_id IS NOT NULL) AS blocked
-FROM users AS u LEFT JOIN blocked_users AS b ON b.user_id = u.user_id
+       EXISTS (SELECT 1 FROM blocked_users AS b
+               WHERE b.user_id = u.user_id AND b.reason = 'blocked') AS blocked
+FROM users AS u
 WHERE u.first_seen_at IS NOT NULL AND u.first_seen_at >= :since
 ORDER BY u.first_seen_at, u.user_id;
 

@@ -12,12 +12,14 @@ WHERE lesson_type IS NOT NULL
 ORDER BY lesson_type;
 
 -- name: broadcast_audience_summary
--- Source rows, distinct users and blocked users of an audience (what the preview shows).
+-- Source rows, distinct users, and those the sending bot cannot reach by reason (the preview).
 SELECT count(*) AS source_rows,
        count(DISTINCT a.user_id) AS users,
-       count(DISTINCT a.user_id) FILTER (WHERE bu.user_id IS NOT NULL) AS blocked
+       count(DISTINCT a.user_id) FILTER (WHERE x.reason = 'blocked') AS blocked,
+       count(DISTINCT a.user_id) FILTER (WHERE x.reason = 'never started') AS never_started,
+       count(DISTINCT a.user_id) FILTER (WHERE x.reason = 'deactivated') AS deactivated
 FROM hsl_broadcast_audience(:kind, :stream, :lesson, :ids) AS a
-LEFT JOIN blocked_users bu ON bu.user_id = a.user_id;
+LEFT JOIN hsl_unreachable(:sender, :revive) AS x ON x.user_id = a.user_id;
 
 -- name: broadcast_known_ids
 SELECT user_id FROM users WHERE user_id = ANY(:ids::bigint[]);
@@ -46,31 +48,41 @@ RETURNING id;
 SELECT id, status FROM message_history WHERE draft_key = :draft_key;
 
 -- name: broadcast_freeze
--- Freeze the recipients in one statement: deduplicated, blocked users left out and counted.
--- Usernames are joined before deduplicating: the planner knows the audience's size only
--- before DISTINCT (after it, it guesses 200 rows and looks each username up one by one).
-WITH inserted AS (
+-- Freeze the recipients in one statement: deduplicated; those the sending bot cannot reach
+-- left out and counted by reason. Usernames are joined before deduplicating: the planner
+-- knows the audience's size only before DISTINCT (after it, it guesses 200 rows and looks
+-- each username up one by one).
+WITH unreachable AS MATERIALIZED (
+    SELECT user_id, reason FROM hsl_unreachable(:sender, :revive)
+), inserted AS (
     INSERT INTO message_recipients (message_id, user_id, username)
     SELECT DISTINCT ON (s.user_id) :message_id, s.user_id, u.username
     FROM hsl_broadcast_audience(:kind, :stream, :lesson, :ids) s
     LEFT JOIN users u ON u.user_id = s.user_id
-    WHERE NOT EXISTS (SELECT 1 FROM blocked_users bu WHERE bu.user_id = s.user_id)
+    WHERE NOT EXISTS (SELECT 1 FROM unreachable x WHERE x.user_id = s.user_id)
     RETURNING 1
 ), counts AS (
     SELECT count(*) AS source_rows, count(DISTINCT s.user_id) AS users,
+           count(DISTINCT s.user_id) FILTER (WHERE x.reason = 'blocked') AS blocked,
+           count(DISTINCT s.user_id) FILTER (WHERE x.reason = 'never started') AS never_started,
+           count(DISTINCT s.user_id) FILTER (WHERE x.reason = 'deactivated') AS deactivated,
            (SELECT count(*) FROM inserted) AS frozen
     FROM hsl_broadcast_audience(:kind, :stream, :lesson, :ids) s
+    LEFT JOIN unreachable x ON x.user_id = s.user_id
 )
 UPDATE message_history h
 SET total_recipients = c.frozen,
-    excluded_blocked = c.users - c.frozen,
+    excluded_blocked = c.blocked,
+    excluded_never_started = c.never_started,
+    excluded_deactivated = c.deactivated,
     duplicates_removed = c.source_rows - c.users,
     status = 'sending',
     started_at = now(),
     sent_at = now()
 FROM counts c
 WHERE h.id = :message_id
-RETURNING h.total_recipients, h.excluded_blocked, h.duplicates_removed;
+RETURNING h.total_recipients, h.excluded_blocked, h.excluded_never_started,
+          h.excluded_deactivated, h.duplicates_removed;
 
 -- name: broadcast_lock_scheduled
 -- Take a due scheduled broadcast for starting; another instance starting it skips it.
@@ -119,7 +131,7 @@ WHERE id = ANY(:ids::int[]) AND delivery_status = 'pending';
 
 -- name: broadcast_settle
 -- Write a batch of outcomes; successful_deliveries moves in the same statement, so it always
--- equals the number of 'sent' rows. 403s mark the user blocked.
+-- equals the number of 'sent' rows. 403s mark the user unreachable by the sending bot.
 WITH outcome AS (
     SELECT * FROM unnest(:ids::int[], :statuses::text[], :message_ids::int[], :reasons::text[])
         AS o (id, status, telegram_message_id, reason)
@@ -133,10 +145,11 @@ WITH outcome AS (
     WHERE r.id = o.id AND r.delivery_status = 'pending' AND r.attempted_at IS NOT NULL
     RETURNING r.message_id, r.user_id, o.status, o.reason
 ), blocked AS (
-    INSERT INTO blocked_users (user_id, reason)
-    SELECT DISTINCT ON (user_id) user_id, reason FROM settled
-    WHERE reason IN ('blocked', 'deactivated')
-    ON CONFLICT (user_id) DO UPDATE SET reason = EXCLUDED.reason, blocked_at = now()
+    INSERT INTO blocked_users (bot_id, user_id, reason)
+    SELECT DISTINCT ON (user_id) :sender::bigint, user_id, reason FROM settled
+    WHERE reason IN ('blocked', 'never started', 'deactivated')
+    ORDER BY user_id
+    ON CONFLICT (bot_id, user_id) DO UPDATE SET reason = EXCLUDED.reason, blocked_at = now()
     RETURNING 1
 ), counted AS (
     UPDATE message_history h
@@ -214,7 +227,8 @@ WHERE message_id = :message_id AND delivery_status = 'pending';
 SELECT h.id, h.status, h.author_id, h.audience, h.content, h.message_text,
        h.recipient_type, h.recipient_group, h.total_recipients,
        coalesce(h.successful_deliveries, 0) AS successful_deliveries, h.excluded_blocked,
-       h.duplicates_removed, h.created_at, h.scheduled_at, h.started_at, h.finished_at,
+       h.excluded_never_started, h.excluded_deactivated, h.duplicates_removed, h.created_at,
+       h.scheduled_at, h.started_at, h.finished_at,
        h.sender_file_id, h.card_chat_id, h.card_message_id
 FROM message_history h
 WHERE h.id = :message_id;
@@ -294,14 +308,17 @@ WHERE h.status = 'scheduled'
 ORDER BY h.scheduled_at, h.id;
 
 -- name: broadcast_retry_failed
--- Put failed recipients back in the queue (not the cancelled ones, not those who blocked us).
+-- Put failed recipients back in the queue (not the cancelled ones, not those the sending bot
+-- still cannot reach).
 WITH retried AS (
     UPDATE message_recipients r
     SET delivery_status = 'pending', attempted_at = NULL, claimed_by = NULL,
         settled_at = NULL, failure_reason = NULL
     WHERE r.message_id = :message_id AND r.delivery_status = 'failed'
       AND r.failure_reason IS DISTINCT FROM 'cancelled'
-      AND NOT EXISTS (SELECT 1 FROM blocked_users bu WHERE bu.user_id = r.user_id)
+      AND NOT EXISTS (
+          SELECT 1 FROM hsl_unreachable(:sender, :revive) x WHERE x.user_id = r.user_id
+      )
       AND EXISTS (
           SELECT 1 FROM message_history h
           WHERE h.id = :message_id AND h.status IN ('done', 'cancelled')
@@ -314,6 +331,14 @@ WITH retried AS (
     RETURNING 1
 )
 SELECT count(*) AS retried FROM retried;
+
+-- name: broadcast_include_again
+-- Forget what the broadcast bot (and rows from before bots were told apart) recorded.
+WITH gone AS (
+    DELETE FROM blocked_users WHERE user_id = :user_id AND bot_id IN (0, :sender::bigint)
+    RETURNING 1
+)
+SELECT count(*) FROM gone;
 
 -- name: broadcast_start_delete
 UPDATE message_history

@@ -1,5 +1,11 @@
 -- name: upsert_bot_user
--- Someone wrote to hsl-bot: remember their latest names and when.
+-- Someone wrote to hsl-bot: remember their latest names and when. Writing to the console bot
+-- also makes them reachable by it again (:legacy: the console bot sends broadcasts too, so
+-- rows written before reachability was per bot are its rows).
+WITH reachable AS (
+    DELETE FROM blocked_users
+    WHERE user_id = :user_id AND (bot_id = :bot OR (bot_id = 0 AND :legacy))
+)
 INSERT INTO users AS u (user_id, username, first_name, bot_seen_at)
 VALUES (:user_id, :username, :first_name, now())
 ON CONFLICT (user_id) DO UPDATE SET
@@ -7,12 +13,15 @@ ON CONFLICT (user_id) DO UPDATE SET
     first_name = coalesce(EXCLUDED.first_name, u.first_name),
     bot_seen_at = now();
 
--- name: mark_blocked
-INSERT INTO blocked_users (user_id, reason) VALUES (:user_id, :reason)
-ON CONFLICT (user_id) DO UPDATE SET reason = EXCLUDED.reason, blocked_at = now();
+-- name: mark_unreachable
+-- A bot cannot reach someone (they blocked it, never started it, deleted their account).
+INSERT INTO blocked_users (bot_id, user_id, reason) VALUES (:bot, :user_id, :reason)
+ON CONFLICT (bot_id, user_id) DO UPDATE SET reason = EXCLUDED.reason, blocked_at = now();
 
--- name: unmark_blocked
-DELETE FROM blocked_users WHERE user_id = :user_id;
+-- name: mark_reachable
+-- Someone can be reached by the bot again (:legacy as in upsert_bot_user).
+DELETE FROM blocked_users
+WHERE user_id = :user_id AND (bot_id = :bot OR (bot_id = 0 AND :legacy));
 
 -- name: record_audit
 INSERT INTO audit_log (admin_id, action, details) VALUES (:admin_id, :action, :details);

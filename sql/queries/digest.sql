@@ -56,8 +56,9 @@ SELECT b.day,
     (SELECT count(*) FROM events e
         WHERE e.event_type = 'lesson_link_clicked'
           AND e.created_at >= b.starts AND e.created_at < b.ends) AS attendance,
-    (SELECT count(*) FROM blocked_users u
-        WHERE u.blocked_at >= b.starts AND u.blocked_at < b.ends) AS blocked,
+    (SELECT count(DISTINCT u.user_id) FROM blocked_users u
+        WHERE u.reason = 'blocked' AND u.blocked_at >= b.starts AND u.blocked_at < b.ends)
+        AS blocked,
     (SELECT count(*) FROM message_history m
         WHERE m.sent_at >= b.starts AND m.sent_at < b.ends AND m.total_recipients > 0)
         AS broadcasts,

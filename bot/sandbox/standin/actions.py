@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from .core import Core
 from .files import store_bytes
 from .html import utf16_len
-from .models import SentMessage, User
+from .models import SentMessage, User, UserState
 from .render import message_dict
 
 COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?(?=\s|$)")
@@ -32,15 +33,24 @@ class UserActions(Core):
         last_name: str | None = None,
         username: str | None = None,
         language_code: str | None = "en",
+        started: bool | None = None,
+        started_bots: Iterable[str] = (),
         blocked: bool = False,
+        blocked_bots: Iterable[str] = (),
         deactivated: bool = False,
-        started: bool = True,
     ) -> User:
-        """Create a user; ``started=False`` means they never opened any bot (chat not found)."""
+        """Create a user and their state with each bot.
+
+        ``started`` (the default unless ``started_bots`` is given): they pressed Start in every
+        bot, so any bot may write to them. ``started=False``: no bot may (403 "bot can't initiate
+        conversation with a user") except those in ``started_bots``. ``blocked`` blocks every
+        bot, ``blocked_bots`` single ones; ``deactivated``: the account was deleted.
+        """
         if user_id is None:
             while self._next_user_id in self.users:
                 self._next_user_id += 1
             user_id = self._next_user_id
+        started_bots = set(started_bots)
         user = User(
             user_id,
             first_name,
@@ -48,26 +58,45 @@ class UserActions(Core):
             username,
             language_code,
             deactivated=deactivated,
-            started=started,
+            started=not started_bots if started is None else started,
             blocked=blocked,
+            started_bots=started_bots,
+            blocked_bots=set(blocked_bots),
         )
         self.users[user_id] = user
         return user
 
+    def set_user_state(self, user_id: int, token: str | None, state: UserState) -> User:
+        """Put a user in a state with one bot, silently: the world as it already is.
+
+        ``state`` is "never_started", "started", "blocked" or "deactivated" (the account was
+        deleted: every bot is affected). No update is sent; for the user's own actions use
+        ``send_message`` (they start the bot), ``block_bot`` and ``unblock_bot``.
+        """
+        user = self.user(user_id)
+        user.set_state(self.only_token(token), state)
+        return user
+
+    def user_state(self, user_id: int, token: str | None = None) -> UserState:
+        """Return where a user stands with a bot."""
+        return self.user(user_id).state(self.only_token(token))
+
     def block_bot(self, user_id: int, token: str | None = None) -> None:
-        """The user blocks one bot (or all); each bot gets a my_chat_member update."""
+        """The user blocks one bot (or all); each bot they had not blocked gets my_chat_member."""
         user = self.user(user_id)
         tokens = [token] if token is not None else list(self.bots)
+        changed = [bot_token for bot_token in tokens if not user.is_blocked(bot_token)]
         user.block(token)
-        for bot_token in tokens:
+        for bot_token in changed:
             self._member_update(user, bot_token, "member", "kicked")
 
     def unblock_bot(self, user_id: int, token: str | None = None) -> None:
-        """The user unblocks one bot (or all); each bot gets a my_chat_member update."""
+        """The user unblocks one bot (or all); each bot they had blocked gets my_chat_member."""
         user = self.user(user_id)
         tokens = [token] if token is not None else list(self.bots)
+        changed = [bot_token for bot_token in tokens if user.is_blocked(bot_token)]
         user.unblock(token)
-        for bot_token in tokens:
+        for bot_token in changed:
             self._member_update(user, bot_token, "kicked", "member")
 
     def _member_update(self, user: User, token: str, old: str, new: str) -> None:
@@ -98,9 +127,14 @@ class UserActions(Core):
         token: str | None = None,
         photo: bytes | None = None,
         document: tuple[str, bytes] | None = None,
+        video: bytes | tuple[str, bytes] | None = None,
         caption: str | None = None,
     ) -> dict[str, Any]:
-        """The user writes to a bot (text, photo or document); return the queued Update."""
+        """The user writes to a bot (text, photo, document or video); return the queued Update.
+
+        Writing starts the bot for this user (and unblocks it if they had blocked it). Files
+        of any size can be sent; the bot can fetch those up to 20 MB (``getFile``).
+        """
         token = self.only_token(token)
         user = self.user(user_id)
         if user.deactivated:
@@ -109,7 +143,7 @@ class UserActions(Core):
         if user.is_blocked(token):  # writing to a blocked bot means pressing "Restart"
             user.unblock(token)
             self._member_update(user, token, "kicked", "member")
-        user.started_bots.add(token)
+        user.start(token)
         message = SentMessage(
             self.next_message_id(token, user_id), user_id, token, "text", int(self.now())
         )
@@ -120,6 +154,10 @@ class UserActions(Core):
             name, data = document
             message.kind = "document"
             message.media = store_bytes(self, token, "document", data, file_name=name)
+        elif video is not None:
+            name, data = video if isinstance(video, tuple) else ("video.mp4", video)
+            message.kind = "video"
+            message.media = store_bytes(self, token, "video", data, file_name=name)
         if message.kind == "text":
             if not text:
                 raise ValueError("a text message needs text")
@@ -162,6 +200,7 @@ class UserActions(Core):
         self._read[user_id] = len(self.sent)
         update = self.queue_update(token, {"callback_query": query})
         self.callback_queries[query_id] = {"token": token, "update": update}
+        self.callback_pressed_at[query_id] = self.now()
         await asyncio.sleep(0)
         return query_id
 
@@ -181,6 +220,7 @@ class UserActions(Core):
         }
         update = self.queue_update(token, {"callback_query": query})
         self.callback_queries[query_id] = {"token": token, "update": update}
+        self.callback_pressed_at[query_id] = self.now()
         return query_id
 
     def push_update(self, token: str, update: dict[str, Any]) -> dict[str, Any]:

@@ -10,10 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .limits import Faults, RateLimiter
+from .faults import Faults
+from .limits import RateLimiter
 from .models import TOKEN_RE, ApiError, BotAccount, SentMessage, StoredFile, User, bad_request
 
 ChatKey = tuple[str, int]  # (bot token, chat id): Telegram numbers messages per such pair
+CANT_INITIATE = "Forbidden: bot can't initiate conversation with a user"
+BLOCKED = "Forbidden: bot was blocked by the user"
+DEACTIVATED = "Forbidden: user is deactivated"
 
 
 @dataclass
@@ -31,6 +35,9 @@ class BotState:
     webhook_task: asyncio.Task[None] | None = None
     last_error_date: int | None = None
     last_error_message: str | None = None
+    next_set_webhook_at: float = 0.0  # stand-in clock; an earlier setWebhook gets 429
+    open_polls: int = 0  # getUpdates requests being held open right now
+    poll_end_reason: str = ""  # the 409 an open long poll gets when it is terminated
     commands: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
 
     def wake(self) -> None:
@@ -49,9 +56,13 @@ class Core:
         chat_burst: int | None = 5,
         auto_register: bool = True,
         strict_html: bool = False,
+        allow_insecure_webhooks: bool = False,
     ) -> None:
         self.auto_register = auto_register
         self.strict_html = strict_html
+        # Like telegram-bot-api's --local mode: webhooks on plain HTTP and any port.
+        self.allow_insecure_webhooks = allow_insecure_webhooks
+        self.revoked_tokens: set[str] = set()
         self.bots: dict[str, BotState] = {}
         self.users: dict[int, User] = {}
         self.files: dict[str, StoredFile] = {}
@@ -65,9 +76,11 @@ class Core:
         self.duplicates: list[SentMessage] = []
         self.callback_queries: dict[str, dict[str, Any]] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
+        self.callback_pressed_at: dict[str, float] = {}  # query id -> stand-in clock
         self.chat_actions: list[tuple[str, int, str]] = []
         self.limiter = RateLimiter(rate_limit, chat_burst)
         self.faults = Faults()
+        self.too_many_requests_served = 0  # 429 answers: flood control, setWebhook, injected
         self.clock_offset = 0.0
         self.stopping = False
         self._file_counter = 0
@@ -127,12 +140,13 @@ class Core:
         user = self.users.get(chat_id) if chat_id is not None else None
         if user is None:
             raise bad_request("chat not found")
-        if user.deactivated:
-            raise ApiError(403, "Forbidden: user is deactivated")
-        if not user.has_started(token):
-            raise bad_request("chat not found")
-        if user.is_blocked(token):
-            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        state = user.state(token)
+        if state == "deactivated":
+            raise ApiError(403, DEACTIVATED)
+        if state == "blocked":
+            raise ApiError(403, BLOCKED)
+        if state == "never_started":
+            raise ApiError(403, CANT_INITIATE)
         return user
 
     # messages ------------------------------------------------------------------------------

@@ -1,13 +1,11 @@
-"""Flood limits (429 with retry_after) and injected faults."""
+"""Flood limits: 429 with retry_after above a bot's overall rate or a burst to one chat."""
 
 from __future__ import annotations
 
 import math
-import random
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from .models import ApiError
@@ -28,7 +26,6 @@ class RateLimiter:
     ) -> None:
         self.rate_limit = rate_limit
         self.chat_burst = chat_burst
-        self.too_many_requests_served = 0
         self._clock = clock
         self._per_bot: dict[str, deque[float]] = {}
         self._per_chat: dict[tuple[str, int], deque[float]] = {}
@@ -72,7 +69,6 @@ class RateLimiter:
     def _refuse_if_full(self, window: deque[float], capacity: int, now: float) -> None:
         if len(window) < capacity:
             return
-        self.too_many_requests_served += 1
         retry_after = max(1, math.ceil(window[0] + WINDOW - now))
         raise ApiError(
             429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
@@ -84,23 +80,3 @@ class RateLimiter:
         ]
         for key in idle:
             del self._per_chat[key]
-
-
-@dataclass
-class Faults:
-    """Injected failures of send-type requests."""
-
-    error_rate: float = 0.0  # share of requests answered 502 Bad Gateway, nothing delivered
-    latency: float = 0.0  # seconds before a request is processed
-    drop_after_delivery_rate: float = 0.0  # delivered, then the connection is cut
-    rng: random.Random = field(default_factory=random.Random)
-
-    def fail_now(self) -> bool:
-        """Decide whether this request gets a 5xx."""
-        return self.error_rate > 0 and self.rng.random() < self.error_rate
-
-    def drop_now(self) -> bool:
-        """Decide whether this delivered request loses its response."""
-        return (
-            self.drop_after_delivery_rate > 0 and self.rng.random() < self.drop_after_delivery_rate
-        )

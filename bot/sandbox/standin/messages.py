@@ -157,7 +157,7 @@ async def edit_message_text(core: Core, state: BotState, params: Params) -> Any:
     message = _editable(core, state, params)
     if message.kind != "text":
         raise bad_request("there is no text in the message to edit")
-    text = format_text(core, params, "text", caption=False)
+    text = format_text(core, params, "text", caption=False, edit=True)
     markup = reply_markup(params)
     before = (message.plain_text, message.entities, message.reply_markup)
     after = (text.plain, text.entities, markup)
@@ -173,7 +173,7 @@ async def edit_message_caption(core: Core, state: BotState, params: Params) -> A
     message = _editable(core, state, params)
     if message.kind == "text":
         raise bad_request("there is no caption in the message to edit")
-    caption = format_text(core, params, "caption", caption=True)
+    caption = format_text(core, params, "caption", caption=True, edit=True)
     markup = reply_markup(params)
     before = (message.plain_caption or None, message.caption_entities, message.reply_markup)
     after = (caption.plain or None, caption.entities, markup)
@@ -206,7 +206,7 @@ async def edit_message_media(core: Core, state: BotState, params: Params) -> Any
     kind = media["type"]
     token = state.account.token
     stored = resolve_reference(core, token, params, media.get("media"), kind)
-    caption = format_text(core, Params(media), "caption", caption=True)
+    caption = format_text(core, Params(media), "caption", caption=True, edit=True)
     markup = reply_markup(params)
     old_media = message.media.file_unique_id if message.media else None
     before = (message.kind, old_media, message.plain_caption or None, message.reply_markup)
@@ -218,37 +218,40 @@ async def edit_message_media(core: Core, state: BotState, params: Params) -> Any
     return _commit_edit(core, message, before, after)
 
 
-def _delete(core: Core, token: str, chat_id: int, message_id: int) -> None:
+def _deletable(core: Core, token: str, chat_id: int, message_id: int) -> SentMessage:
     message = core.find_message(token, chat_id, message_id)
     if message is None:
         raise bad_request("message to delete not found")
     if core.now() - message.date > DELETE_WINDOW:
         raise bad_request("message can't be deleted for everyone")
-    message.deleted = True
+    return message
 
 
 async def delete_message(core: Core, state: BotState, params: Params) -> Any:
     """deleteMessage (only within 48 h of sending, by the stand-in clock)."""
     chat_id = chat_id_of(params)
-    _delete(core, state.account.token, chat_id, params.integer("message_id", required=True) or 0)
+    message_id = params.integer("message_id", required=True) or 0
+    _deletable(core, state.account.token, chat_id, message_id).deleted = True
     core.notify()
     return True
 
 
 async def delete_messages(core: Core, state: BotState, params: Params) -> Any:
-    """deleteMessages: messages that can't be deleted are skipped."""
+    """deleteMessages: messages not found are skipped; one that can't be deleted fails it all."""
     chat_id = chat_id_of(params)
     ids = params.nested("message_ids")
     if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
         raise bad_request("message_ids is empty")
-    deleted = 0
+    found: list[SentMessage] = []
     for message_id in ids:
         try:
-            _delete(core, state.account.token, chat_id, int(message_id))
-            deleted += 1
-        except ApiError:  # skipped, like Telegram does
-            continue
-    if not deleted:
+            found.append(_deletable(core, state.account.token, chat_id, int(message_id)))
+        except ApiError as error:
+            if error.description != "Bad Request: message to delete not found":
+                raise  # e.g. older than 48 h: nothing is deleted
+    if not found:
         raise bad_request("message to delete not found")
+    for message in found:
+        message.deleted = True
     core.notify()
     return True

@@ -13,7 +13,9 @@ from .models import bad_request
 from .params import Params
 
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
-MAX_DOWNLOAD = 20 * 1024 * 1024
+MAX_DOWNLOAD = 20 * 1024 * 1024  # telegram-bot-api's MAX_DOWNLOAD_FILE_SIZE (20 << 20 bytes)
+CALLBACK_ANSWER_WINDOW = 10.0  # seconds (stand-in clock) a press can be answered in
+QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 CHAT_ACTIONS = frozenset(
     {
         "typing",
@@ -103,7 +105,10 @@ async def answer_callback_query(core: Core, state: BotState, params: Params) -> 
     query_id = params.string("callback_query_id", required=True) or ""
     query = core.callback_queries.get(query_id)
     if query is None or query["token"] != state.account.token or query_id in core.callback_answers:
-        raise bad_request("query is too old and response timeout expired or query ID is invalid")
+        raise bad_request(QUERY_TOO_OLD)
+    pressed_at = core.callback_pressed_at.get(query_id)  # forged in a test: never expires
+    if pressed_at is not None and core.now() - pressed_at > CALLBACK_ANSWER_WINDOW:
+        raise bad_request(QUERY_TOO_OLD)
     text = params.string("text")
     if text is not None and len(text) > 200:
         raise bad_request("MESSAGE_TOO_LONG")

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 TOKEN_RE = re.compile(r"^(\d+):[\w-]+$")
+
+# Where a user stands with one bot; "deactivated" (the account was deleted) holds for every bot.
+UserState = Literal["never_started", "started", "blocked", "deactivated"]
+USER_STATES: tuple[UserState, ...] = ("never_started", "started", "blocked", "deactivated")
 
 
 class ApiError(Exception):
@@ -56,7 +60,11 @@ class BotAccount:
 
 @dataclass
 class User:
-    """A Telegram user; whether a bot may write to them depends on the flags below."""
+    """A Telegram user; their state with each bot (``state(token)``) comes from the flags below.
+
+    ``started``/``blocked`` are about every bot (also bots added later); the ``*_bots`` sets
+    are about single bots. ``deactivated`` means the account was deleted.
+    """
 
     user_id: int
     first_name: str = "Test"
@@ -68,8 +76,8 @@ class User:
     blocked: bool = False  # blocked every bot; otherwise see blocked_bots
     started_bots: set[str] = field(default_factory=set)
     blocked_bots: set[str] = field(default_factory=set)
-
     unblocked_bots: set[str] = field(default_factory=set)  # exceptions to ``blocked``
+    unstarted_bots: set[str] = field(default_factory=set)  # exceptions to ``started``
 
     def block(self, token: str | None = None) -> None:
         """Block one bot, or every bot when ``token`` is None."""
@@ -99,7 +107,39 @@ class User:
 
     def has_started(self, token: str) -> bool:
         """Tell whether the user ever opened a chat with this bot."""
-        return self.started or token in self.started_bots
+        if token in self.started_bots:
+            return True
+        return self.started and token not in self.unstarted_bots
+
+    def start(self, token: str) -> None:
+        """The user opened a chat with this bot (pressed Start or wrote to it)."""
+        self.started_bots.add(token)
+        self.unstarted_bots.discard(token)
+
+    def state(self, token: str) -> UserState:
+        """Return where the user stands with this bot."""
+        if self.deactivated:
+            return "deactivated"
+        if self.is_blocked(token):
+            return "blocked"
+        return "started" if self.has_started(token) else "never_started"
+
+    def set_state(self, token: str, state: UserState) -> None:
+        """Put the user in ``state`` with this bot ("deactivated" is about every bot)."""
+        if state not in USER_STATES:
+            raise ValueError(f"unknown user state {state!r}; one of {USER_STATES}")
+        self.deactivated = state == "deactivated"
+        if state == "deactivated":
+            return
+        if state == "blocked":
+            self.block(token)
+        else:
+            self.unblock(token)
+        if state == "never_started":
+            self.started_bots.discard(token)
+            self.unstarted_bots.add(token)
+        else:
+            self.start(token)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the user as a Bot API User object."""

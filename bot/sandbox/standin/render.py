@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from .core import Core
 from .files import photo_sizes
-from .html import EntityParseError, parse_html, utf16_len
+from .html import EntityParseError, parse_html
 from .models import SentMessage, bad_request
 from .params import Params
 
+# Lengths are Unicode code points of the text as shown (after entity parsing); callback data
+# is UTF-8 bytes.
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
+MAX_INLINE_BUTTONS = 100
+# Sending checks the length before Telegram's servers see the text; editing does not, so an
+# edit gets the servers' own error code.
+TEXT_TOO_LONG = {False: "message is too long", True: "MESSAGE_TOO_LONG"}
+CAPTION_TOO_LONG = {False: "message caption is too long", True: "MEDIA_CAPTION_TOO_LONG"}
 
 
 @dataclass(frozen=True)
@@ -26,7 +34,9 @@ class Formatted:
     parse_mode: str | None
 
 
-def format_text(core: Core, params: Params, field: str, *, caption: bool) -> Formatted:
+def format_text(
+    core: Core, params: Params, field: str, *, caption: bool, edit: bool = False
+) -> Formatted:
     """Parse a text or caption the way Telegram does, raising its 400 errors."""
     raw = params.string(field)
     mode = params.string("parse_mode")
@@ -46,12 +56,12 @@ def format_text(core: Core, params: Params, field: str, *, caption: bool) -> For
     else:
         raise bad_request("unsupported parse_mode")
     if caption:
-        if utf16_len(plain) > MAX_CAPTION:
-            raise bad_request("message caption is too long")
+        if len(plain) > MAX_CAPTION:
+            raise bad_request(CAPTION_TOO_LONG[edit])
     elif not plain.strip():
         raise bad_request("message text is empty")
-    elif utf16_len(plain) > MAX_TEXT:
-        raise bad_request("message is too long")
+    elif len(plain) > MAX_TEXT:
+        raise bad_request(TEXT_TOO_LONG[edit])
     return Formatted(raw, plain, entities, mode)
 
 
@@ -69,6 +79,8 @@ def reply_markup(params: Params) -> dict[str, Any] | None:
         raise bad_request(
             'can\'t parse inline keyboard button: field "inline_keyboard" must be an Array'
         )
+    if sum(len(row) for row in rows) > MAX_INLINE_BUTTONS:
+        raise bad_request("reply markup is too long")
     for row in rows:
         for button in row:
             _check_button(button)
@@ -84,10 +96,35 @@ def _check_button(button: Any) -> None:
             raise bad_request("BUTTON_DATA_INVALID")
     elif "url" in button:
         url = button["url"]
-        if not isinstance(url, str) or not url.startswith(("http://", "https://", "tg://")):
-            raise bad_request("BUTTON_URL_INVALID")
+        if not isinstance(url, str):
+            raise bad_request(
+                'can\'t parse inline keyboard button: Field "url" must be of type String'
+            )
+        reason = url_problem(url)
+        if reason is not None:
+            raise bad_request(f"inline keyboard button URL '{url}' is invalid: {reason}")
     elif not any(key != "text" for key in button):
         raise bad_request("text buttons are unallowed in the inline keyboard")
+
+
+def url_problem(url: str) -> str | None:
+    """Return why Telegram refuses a button URL (tdlib's check_link), or None if it is fine.
+
+    http(s) and scheme-less links need a host with a dot (``https://localhost`` is refused),
+    tg:// links are taken as they are, other schemes are not supported.
+    """
+    scheme, has_scheme, _ = url.partition("://")
+    if has_scheme and scheme.lower() == "tg":
+        return None
+    if has_scheme and scheme.lower() not in ("http", "https"):
+        return "Unsupported URL protocol"
+    try:
+        host = urlsplit(url if has_scheme else f"http://{url}").hostname or ""
+    except ValueError:
+        return "Wrong HTTP URL"
+    if "." not in host.strip(".") or " " in url:
+        return "Wrong HTTP URL"
+    return None
 
 
 def message_dict(core: Core, message: SentMessage) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -12,6 +11,7 @@ from aiohttp import web
 
 from . import messages, misc, updates
 from .core import BotState, Core
+from .faults import SERVER_ERRORS, PlannedFault, proxy_page
 from .models import ApiError
 from .params import Params, read_params
 
@@ -45,14 +45,35 @@ METHODS: dict[str, Method] = {
     "sendchataction": misc.send_chat_action,
     "getfile": misc.get_file,
 }
-# Methods that deliver a message: flood limits, latency, 5xx and lost responses apply to them.
-SEND_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument", "sendvideo", "copymessage"})
 MAX_BODY = 60 * 1024 * 1024
 _JSON = "application/json"
+UNAUTHORIZED = ApiError(401, "Unauthorized")
 
 
 def _json_response(status: int, body: dict[str, Any]) -> web.Response:
     return web.Response(status=status, body=json.dumps(body).encode(), content_type=_JSON)
+
+
+def _fault_response(fault: PlannedFault) -> web.Response:
+    """Answer like the fault: Telegram's 5xx or 429 JSON, or the proxy's HTML page."""
+    if fault.kind == "retry_after":
+        seconds = fault.retry_after
+        error = ApiError(429, f"Too Many Requests: retry after {seconds}", retry_after=seconds)
+        return _json_response(429, error.body())
+    if fault.kind.startswith("server_error"):
+        return _json_response(
+            fault.status, ApiError(fault.status, SERVER_ERRORS[fault.status]).body()
+        )
+    return web.Response(
+        status=fault.status, text=proxy_page(fault.status), content_type="text/html"
+    )
+
+
+def _chat_of(params: Params) -> int | None:
+    try:
+        return int(params.raw("chat_id"))
+    except (TypeError, ValueError):
+        return None
 
 
 class Server:
@@ -83,6 +104,8 @@ class Server:
 
     async def execute(self, token: str, method: str, params: Params) -> Any:
         """Run one Bot API method for a bot and return its result (or raise ApiError)."""
+        if token in self.core.revoked_tokens:
+            raise UNAUTHORIZED
         handler = METHODS.get(method.lower())
         state = self.core.bot(token)
         if handler is None:
@@ -90,32 +113,44 @@ class Server:
         return await handler(self.core, state, params)
 
     async def handle_method(self, request: web.Request) -> web.StreamResponse:
-        """Answer ``/bot<token>/<method>`` with Telegram's envelope."""
-        core = self.core
+        """Answer ``/bot<token>/<method>`` with Telegram's envelope (or an injected fault)."""
+        response = await self._answer(request)
+        if response is not None and response.status == 429:
+            self.core.too_many_requests_served += 1
+        if response is None:  # a lost response: the client sees a broken connection
+            self._cut(request)
+            return web.Response(status=500)
+        return response
+
+    async def _answer(self, request: web.Request) -> web.Response | None:
+        core, faults = self.core, self.core.faults
         name = request.match_info["method"].lower()
+        token = request.match_info["token"]
         try:
-            state = core.bot(request.match_info["token"])
+            if token in core.revoked_tokens:
+                faults.served["unauthorized"] += 1
+                raise UNAUTHORIZED
+            state = core.bot(token)
             handler = METHODS.get(name)
             if handler is None:
                 raise ApiError(404, "Not Found")
             params = await read_params(request)
-            is_send = name in SEND_METHODS
-            if is_send:
-                faults = core.faults
-                if faults.latency > 0:
-                    await asyncio.sleep(faults.latency)
-                if faults.fail_now():
-                    raise ApiError(502, "Bad Gateway")
+            chat_id = _chat_of(params)
+            await faults.delay(name, core.notify)
+            fault = faults.take("before", name, token, chat_id)
+            if fault is not None:
+                return _fault_response(fault)
             result = await handler(core, state, params)
         except ApiError as error:
             return _json_response(error.code, error.body())
-        if is_send and core.faults.drop_now():
-            self._cut(request)
+        fault = faults.take("after", name, token, chat_id)
+        if fault is not None:
+            return None if fault.kind == "lost_response" else _fault_response(fault)
         return _json_response(200, {"ok": True, "result": result})
 
     @staticmethod
     def _cut(request: web.Request) -> None:
-        """Lose the response: the message is delivered, the client sees a broken connection."""
+        """Lose the response: the work is done, the client sees a broken connection."""
         transport = request.transport
         if transport is not None:
             transport.abort()
@@ -124,10 +159,18 @@ class Server:
         """Serve ``/file/bot<token>/<file_path>`` for files that belong to that bot."""
         token = request.match_info["token"]
         stored = self.core.files_by_path.get(request.match_info["path"])
-        if token not in self.core.bots or stored is None or stored.token != token:
+        if (
+            token not in self.core.bots
+            or token in self.core.revoked_tokens
+            or stored is None
+            or stored.token != token
+        ):
             return _json_response(
                 404, {"ok": False, "error_code": 404, "description": "Not Found"}
             )
+        fault = self.core.faults.take_download(token)
+        if fault is not None:
+            return _fault_response(fault)
         content_type = stored.mime_type or (
             "image/jpeg" if stored.kind == "photo" else "application/octet-stream"
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import Counter
 from collections.abc import Callable
 from types import EllipsisType
 from typing import Any
@@ -12,6 +13,7 @@ import aiohttp
 
 from .actions import UserActions
 from .core import BotState
+from .faults import DEFAULT_RETRY_AFTER, FaultKind, Methods, method_set
 from .misc import commands_key
 from .models import SentMessage
 from .server import Server
@@ -31,12 +33,16 @@ class StandIn(UserActions):
         chat_burst: int | None = 5,
         auto_register: bool = True,
         strict_html: bool = False,
+        allow_insecure_webhooks: bool = False,
     ) -> None:
+        """``allow_insecure_webhooks``: accept webhooks on plain HTTP and any port (like
+        telegram-bot-api's --local mode), for tests whose bots listen on 127.0.0.1."""
         super().__init__(
             rate_limit=rate_limit,
             chat_burst=chat_burst,
             auto_register=auto_register,
             strict_html=strict_html,
+            allow_insecure_webhooks=allow_insecure_webhooks,
         )
         self._server = Server(self)
         self._session: aiohttp.ClientSession | None = None
@@ -60,6 +66,7 @@ class StandIn(UserActions):
     async def stop(self) -> None:
         """Stop quickly: open long polls answer at once, webhook pushes are cancelled."""
         self.stopping = True
+        self.faults.release_delayed()
         for state in self.bots.values():
             state.wake()
         pushers = list(self._pushers.values())
@@ -169,6 +176,16 @@ class StandIn(UserActions):
         state = self.bot(self.only_token(token))
         return list(state.commands.get(commands_key(scope, language_code), []))
 
+    @property
+    def delayed_requests(self) -> int:
+        """Count requests held by ``set_faults(latency=...)`` right now."""
+        return self.faults.delayed_now
+
+    def open_polls(self, token: str | None = None) -> int:
+        """Count getUpdates requests of a bot being held open right now (wait on it with
+        ``wait_for`` rather than sleeping)."""
+        return self.bot(self.only_token(token)).open_polls
+
     def delivered_count(self, token: str | None = None) -> int:
         """Count messages delivered (including ones deleted later)."""
         if token is None:
@@ -182,9 +199,10 @@ class StandIn(UserActions):
         return sum(1 for message in self.duplicates if message.token == token)
 
     @property
-    def too_many_requests_served(self) -> int:
-        """Count 429 answers so far."""
-        return self.limiter.too_many_requests_served
+    def faults_served(self) -> Counter[str]:
+        """Count the faults served so far, by kind (see ``inject_fault``; also "latency" and
+        "unauthorized")."""
+        return self.faults.served
 
     # controls ------------------------------------------------------------------------------
 
@@ -192,15 +210,73 @@ class StandIn(UserActions):
         self,
         *,
         error_rate: float = 0.0,
-        latency: float = 0.0,
+        error_status: int = 502,
+        error_after_delivery_rate: float = 0.0,
+        proxy_error_rate: float = 0.0,
         drop_after_delivery_rate: float = 0.0,
+        latency: float = 0.0,
+        methods: Methods = None,
         seed: int | None = None,
     ) -> None:
-        """Inject faults into send-type requests (all off by default)."""
-        self.faults.error_rate = error_rate
-        self.faults.latency = latency
-        self.faults.drop_after_delivery_rate = drop_after_delivery_rate
-        self.faults.rng = random.Random(seed)
+        """Set random faults; every call starts from all off (planned faults stay).
+
+        Each rate is the share of matching requests that get: a 5xx JSON answer with nothing
+        done (``error_rate``, status ``error_status``), a 5xx after the work was done, the
+        proxy's 502 HTML page, or a cut connection after the work was done. ``latency`` holds
+        every matching request that many seconds (requests held now go on at once when this is
+        called again). ``methods``: method names, "*" for all but getUpdates, None for the
+        methods that send a message.
+        """
+        faults = self.faults
+        faults.release_delayed()
+        faults.error_rate, faults.error_status = error_rate, error_status
+        faults.error_after_delivery_rate = error_after_delivery_rate
+        faults.proxy_error_rate = proxy_error_rate
+        faults.drop_after_delivery_rate = drop_after_delivery_rate
+        faults.latency = latency
+        faults.methods = method_set(methods)
+        faults.rng = random.Random(seed)
+
+    def inject_fault(
+        self,
+        kind: FaultKind,
+        *,
+        count: int = 1,
+        methods: Methods = None,
+        status: int | None = None,
+        retry_after: int = DEFAULT_RETRY_AFTER,
+        token: str | None = None,
+        chat_id: int | None = None,
+    ) -> None:
+        """Make the next ``count`` matching requests fail exactly so.
+
+        Kinds: "server_error" (5xx JSON, nothing done; status 500/502/503/504, default 502),
+        "server_error_after_delivery" (the message is in the transcript, the bot gets a 5xx),
+        "proxy_error" / "proxy_error_after_delivery" (502 or 504 with nginx's HTML page: aiogram
+        raises ClientDecodeError), "lost_response" (done, then the connection is cut),
+        "retry_after" (429 with parameters.retry_after, default 30 s), "download_error" (a file
+        download answers ``status``, default 502). A request matches by method (``methods``:
+        names, "*" for all but getUpdates, None for the sending methods), and optionally by
+        bot ``token`` and ``chat_id``. ``faults_served[kind]`` counts what was served.
+        """
+        self.faults.plan(
+            kind,
+            count=count,
+            methods=methods,
+            status=status,
+            retry_after=retry_after,
+            token=token,
+            chat_id=chat_id,
+        )
+
+    def clear_faults(self) -> None:
+        """Switch every fault off: rates, latency and planned faults not yet served."""
+        self.set_faults()
+        self.faults.planned.clear()
+
+    def revoke_token(self, token: str) -> None:
+        """The bot's token was revoked in @BotFather: every request with it gets 401."""
+        self.revoked_tokens.add(token)
 
     def set_limits(
         self,
@@ -215,5 +291,6 @@ class StandIn(UserActions):
         )
 
     def advance_clock(self, seconds: float) -> None:
-        """Move the stand-in clock (message dates, the 48 h delete rule) forward."""
+        """Move the stand-in clock forward: message dates, the 48 h delete rule, the ~10 s a
+        button press can be answered in, the one setWebhook a second."""
         self.clock_offset += seconds

@@ -9,6 +9,7 @@ import re
 from collections.abc import Awaitable, Callable
 from itertools import islice
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -28,6 +29,13 @@ POLL_CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
 )
+# telegram-bot-api's Client.cpp (abort_long_poll, WebhookActor::start_up, do_set_webhook).
+SET_WEBHOOK_CONFLICT = "Conflict: terminated by setWebhook request"
+WEBHOOK_NEEDS_HTTPS = "bad webhook: An HTTPS URL must be provided for webhook"
+WEBHOOK_PORTS = "bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
+WEBHOOK_URL_INVALID = "invalid webhook URL specified"
+ALLOWED_WEBHOOK_PORTS = frozenset({80, 88, 443, 8443})
+SET_WEBHOOK_INTERVAL = 1.0  # seconds between setWebhook calls with a URL, else 429
 
 
 def _confirm(state: BotState, offset: int | None) -> None:
@@ -43,6 +51,13 @@ def _confirm(state: BotState, offset: int | None) -> None:
         updates.popleft()
 
 
+def _end_open_poll(state: BotState, reason: str) -> None:
+    """Make an open long poll of this bot end with a 409 ``reason``."""
+    state.poll_generation += 1
+    state.poll_end_reason = reason
+    state.wakeup.set()
+
+
 async def get_updates(core: Core, state: BotState, params: Params) -> Any:
     """getUpdates: held open up to ``timeout`` seconds until an update arrives."""
     if state.webhook_url:
@@ -50,41 +65,73 @@ async def get_updates(core: Core, state: BotState, params: Params) -> Any:
     _confirm(state, params.integer("offset"))
     limit = min(max(params.integer("limit") or 100, 1), 100)
     timeout = params.number("timeout", 0.0)
-    state.poll_generation += 1
+    _end_open_poll(state, POLL_CONFLICT)  # an older poll of this bot ends with 409
     generation = state.poll_generation
-    state.wakeup.set()  # an older poll of this bot ends with 409, as on Telegram
     if not state.updates and timeout > 0:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while not state.updates and not core.stopping and generation == state.poll_generation:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                break
-            state.wakeup.clear()
-            try:
-                await asyncio.wait_for(state.wakeup.wait(), remaining)
-            except TimeoutError:
-                break
+        state.open_polls += 1
+        core.notify()  # tests wait for an open poll instead of sleeping
+        try:
+            while not state.updates and not core.stopping and generation == state.poll_generation:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                state.wakeup.clear()
+                try:
+                    await asyncio.wait_for(state.wakeup.wait(), remaining)
+                except TimeoutError:
+                    break
+        finally:
+            state.open_polls -= 1
+            core.notify()
     if generation != state.poll_generation:
-        raise ApiError(409, POLL_CONFLICT)
+        raise ApiError(409, state.poll_end_reason)
     if core.stopping:
         return []
     return list(islice(state.updates, limit))
 
 
+def _check_webhook_url(core: Core, url: str) -> None:
+    """Refuse what Telegram refuses: no HTTPS, or a port other than 80, 88, 443, 8443."""
+    if "://" not in url:
+        url = "https://" + url  # telegram-bot-api assumes HTTPS for a URL without a scheme
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise bad_request(WEBHOOK_URL_INVALID) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise bad_request(WEBHOOK_URL_INVALID)
+    if core.allow_insecure_webhooks:
+        return
+    if parts.scheme != "https":
+        raise bad_request(WEBHOOK_NEEDS_HTTPS)
+    if (port or 443) not in ALLOWED_WEBHOOK_PORTS:
+        raise bad_request(WEBHOOK_PORTS)
+
+
 async def set_webhook(core: Core, state: BotState, params: Params) -> Any:
-    """setWebhook: from now on updates are POSTed to ``url``."""
+    """setWebhook: from now on updates are POSTed to ``url``.
+
+    As in telegram-bot-api: a URL is accepted at most once a second per bot (else 429 with
+    retry_after 1), and setting one ends an open long poll with 409 before the URL is checked.
+    """
     url = params.string("url") or ""
     secret = params.string("secret_token")
+    if url:
+        now = core.now()
+        if now < state.next_set_webhook_at:
+            raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+        state.next_set_webhook_at = now + SET_WEBHOOK_INTERVAL
+        _end_open_poll(state, SET_WEBHOOK_CONFLICT)
+        _check_webhook_url(core, url)
     if secret is not None and not SECRET_RE.match(secret):
         raise bad_request("secret token contains unallowed characters")
-    if url and not url.startswith(("http://", "https://")):
-        raise bad_request("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
     if params.flag("drop_pending_updates"):
         state.updates.clear()
     state.webhook_url, state.webhook_secret = url, secret
     state.last_error_date = state.last_error_message = None
-    state.poll_generation += 1
     state.wake()
     if url:
         core.ensure_pusher(state)

@@ -11,6 +11,12 @@ class GrowthWindow(CallbackData, prefix="growth"):
     days: int
 
 
+class CoursesPage(CallbackData, prefix="courses"):
+    """Page ``page`` of /courses (in place)."""
+
+    page: int
+
+
 class StreamOpen(CallbackData, prefix="stream"):
     """Open the people of the stream whose :attr:`Stream.key` is ``key`` (a new message)."""
 
@@ -32,5 +38,11 @@ class OpenUser(CallbackData, prefix="usercard"):
 
 class MessageUser(CallbackData, prefix="msguser"):
     """ "Message this user" on a /user card: start a broadcast to that one recipient."""
+
+    user_id: int
+
+
+class IncludeUser(CallbackData, prefix="include"):
+    """ "Include in broadcasts again" on a /user card: forget the broadcast bot's 403s."""
 
     user_id: int

@@ -7,7 +7,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.analytics.models import Lead, Stream, StudentsPage, UserSummary
 from bot.telegram.analytics.callbacks import (
+    CoursesPage,
     GrowthWindow,
+    IncludeUser,
     MessageUser,
     OpenUser,
     StreamOpen,
@@ -15,6 +17,7 @@ from bot.telegram.analytics.callbacks import (
 )
 from bot.telegram.analytics.views import course_name
 from bot.telegram.core.formatting import button_label
+from bot.telegram.core.paging import Page
 from bot.telegram.texts import Texts
 
 GROWTH_CHOICES = (7, 30, 90, 365, 0)  # days; 0: all history
@@ -37,15 +40,22 @@ def growth_keyboard(texts: Texts, current: int) -> InlineKeyboardMarkup:
     return keyboard.as_markup()
 
 
-def courses_keyboard(texts: Texts, streams: tuple[Stream, ...]) -> InlineKeyboardMarkup | None:
-    """One button per stream, opening its people."""
-    if not streams:
+def courses_keyboard(texts: Texts, page: Page[Stream]) -> InlineKeyboardMarkup | None:
+    """One button per stream on the page, opening its people; ◀ ▶ where there is more."""
+    if not page.items:
         return None
     keyboard = InlineKeyboardBuilder()
-    for stream in streams:
+    for stream in page.items:
         label = f"👥 {course_name(texts, stream.course_id)} · {stream.stream or '—'}"
         keyboard.button(text=button_label(label), callback_data=StreamOpen(key=stream.key))
-    keyboard.adjust(1)
+    turns = 0
+    if page.has_previous:
+        keyboard.button(text=texts("prev_page"), callback_data=CoursesPage(page=page.number - 1))
+        turns += 1
+    if page.has_next:
+        keyboard.button(text=texts("next_page"), callback_data=CoursesPage(page=page.number + 1))
+        turns += 1
+    keyboard.adjust(*[1] * len(page.items), *([turns] if turns else []))
     return keyboard.as_markup()
 
 
@@ -87,10 +97,18 @@ def leads_keyboard(leads: tuple[Lead, ...]) -> InlineKeyboardMarkup | None:
     return keyboard.as_markup()
 
 
-def user_card_keyboard(texts: Texts, user_id: int) -> InlineKeyboardMarkup:
-    """Under a person's card: message them."""
+def user_card_keyboard(
+    texts: Texts, user_id: int, *, unreachable: bool = False
+) -> InlineKeyboardMarkup:
+    """Under a person's card: message them; include them in broadcasts again when the
+    broadcast bot cannot reach them."""
     keyboard = InlineKeyboardBuilder()
     keyboard.button(text=texts("user_message_button"), callback_data=MessageUser(user_id=user_id))
+    if unreachable:
+        keyboard.button(
+            text=texts("user_include_button"), callback_data=IncludeUser(user_id=user_id)
+        )
+    keyboard.adjust(1)
     return keyboard.as_markup()
 
 

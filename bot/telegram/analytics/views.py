@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.analytics import STUDENTS_PER_PAGE
 from bot.analytics.models import (
     DAILY_SERIES,
@@ -22,10 +24,14 @@ from bot.analytics.models import (
     Window,
 )
 from bot.charts import Labels
+from bot.telegram.core import paging
 from bot.telegram.core.formatting import excerpt
+from bot.telegram.core.paging import Page
 from bot.telegram.texts import Texts, quote
 
 EXCERPT_CHARS = 40  # a broadcast's text in one line of a list
+NAME_CHARS = 100  # a stream's name, wherever it is shown
+COURSES_PER_PAGE = 15  # streams on one page of /courses, each with its button
 
 
 def person(texts: Texts, user_id: int, first_name: str | None, username: str | None) -> str:
@@ -51,7 +57,8 @@ def course_name(texts: Texts, course_id: int | None) -> str:
 
 
 def stream_name(texts: Texts, stream: str | None) -> str:
-    return quote(stream) if stream else texts("stream_none")
+    """A stream's name from the bookings, quoted and cut to a sane length (any is possible)."""
+    return excerpt(stream, NAME_CHARS) if stream else texts("stream_none")
 
 
 def period(texts: Texts, window: Window) -> str:
@@ -82,6 +89,14 @@ def stats_text(texts: Texts, stats: Stats) -> str:
         *(_change(texts, "  • " + status_name(texts, s), c) for s, c in stats.statuses),
         _change(texts, texts("stats_registrations"), stats.registrations),
         _change(texts, texts("stats_blocked"), stats.blocked),
+        *(
+            texts(key, n=texts.number(n))
+            for key, n in (
+                ("stats_never_started", stats.never_started),
+                ("stats_deactivated", stats.deactivated),
+            )
+            if n
+        ),
         "",
     ]
     last = stats.last_broadcast
@@ -171,10 +186,14 @@ def events_text(texts: Texts, top: TopEvents) -> str:
     return "\n".join([*lines, *capped_note(texts, top.window)])
 
 
-def courses_text(texts: Texts, streams: tuple[Stream, ...]) -> str:
+def courses_text(texts: Texts, streams: Sequence[Stream], page: int = 0, pages: int = 1) -> str:
+    """A page of /courses: each stream's bookings by status, under its course's name."""
     if not streams:
         return "\n".join([texts("courses_title"), "", texts("courses_empty")])
-    lines = [texts("courses_title")]
+    title = texts("courses_title")
+    if pages > 1:
+        title += " · " + texts("list_page", page=page + 1, pages=pages)
+    lines = [title]
     course: int | None = -1
     for stream in streams:
         if stream.course_id != course:
@@ -194,6 +213,14 @@ def courses_text(texts: Texts, streams: tuple[Stream, ...]) -> str:
             + " · ".join(f"{status_name(texts, s)} {texts.number(n)}" for s, n in stream.counts)
         )
     return "\n".join([*lines, "", texts("courses_hint")])
+
+
+def courses_page(texts: Texts, streams: Sequence[Stream], number: int) -> Page[Stream]:
+    """Page ``number`` of the streams: as many as one message holds, with their buttons."""
+    widest = paging.WIDEST_PAGE_NUMBER
+    return paging.page(
+        streams, number, COURSES_PER_PAGE, lambda chunk: courses_text(texts, chunk, widest, widest)
+    )
 
 
 def students_text(texts: Texts, page: StudentsPage) -> str:
@@ -357,9 +384,7 @@ def user_card_lines(texts: Texts, card: UserCard) -> list[str]:
         texts(
             "user_seen", first=texts.when(user.first_seen_at), last=texts.when(user.last_seen_at)
         ),
-        texts("user_blocked", when=texts.when(card.blocked_at), reason=quote(card.blocked_reason))
-        if card.blocked_at
-        else texts("user_not_blocked"),
+        *reachability_lines(texts, card),
     ]
     sections = [
         (texts("user_bookings"), _card_bookings(texts, card)),
@@ -372,6 +397,31 @@ def user_card_lines(texts: Texts, card: UserCard) -> list[str]:
     ]
     for title, rows in sections:
         lines += ["", title, *(rows or [texts("user_none")])]
+    return lines
+
+
+UNREACHABLE_KEYS = {
+    "blocked": "user_unreachable_blocked",
+    "never started": "user_unreachable_never_started",
+    "deactivated": "user_unreachable_deactivated",
+}
+
+
+def reachability_lines(texts: Texts, card: UserCard) -> list[str]:
+    """Which bots cannot reach this person and why; whether broadcasts reach them now."""
+    if not card.unreachable:
+        return [texts("user_not_blocked")]
+    lines = [
+        texts(
+            UNREACHABLE_KEYS.get(u.reason, "user_unreachable_blocked"),
+            bot=texts(f"user_bot_{u.bot}"),
+            when=texts.when(u.since),
+        )
+        for u in card.unreachable
+    ]
+    broadcast_rows = [u for u in card.unreachable if u.bot in ("broadcast", "both")]
+    if broadcast_rows and card.broadcast_reachable:
+        lines.append(texts("user_reachable_again"))
     return lines
 
 

@@ -2,79 +2,114 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.broadcast import Broadcast, HistoryPage, Report
-from bot.limits import MAX_CALLBACK_DATA_BYTES
-from bot.telegram.broadcast.callbacks import AudiencePick, Control, DraftAction, HistoryAt
+from bot.telegram.broadcast.callbacks import (
+    AudienceMenu,
+    AudiencePick,
+    Control,
+    DraftAction,
+    HistoryAt,
+    ScheduledAt,
+    short_ref,
+)
 from bot.telegram.broadcast.views import time_choices
+from bot.telegram.core import paging
+from bot.telegram.core.formatting import button_label
 from bot.telegram.texts import Texts
 
 HISTORY_BUTTONS_PER_ROW = 4
-# AudiencePick's prefix, kind and separators leave this much of the 64 bytes for a value.
-_VALUE_BYTES = MAX_CALLBACK_DATA_BYTES - len(AudiencePick(kind="booked", value="").pack())
+AUDIENCE_NAMES_PER_PAGE = 20  # streams or lesson types on one page of an audience menu
+SHORT_NAME_CHARS = 16  # streams named at most this long share a row of buttons
 
 
-def _fits(value: str) -> bool:
-    """Whether a stream or lesson name can ride in callback data (no separator, ≤ 64 bytes)."""
-    return ":" not in value and len(value.encode()) <= _VALUE_BYTES
+def _rows(*sizes: int) -> list[int]:
+    """Row sizes for ``adjust`` without the empty ones (a page with no ◀ ▶, no streams)."""
+    return [size for size in sizes if size]
+
+
+def _name_rows(names: Sequence[str]) -> list[int]:
+    """Short names two a row; a page with a long one, one a row (a phone cuts long labels)."""
+    count = len(names)
+    if any(len(name) > SHORT_NAME_CHARS for name in names):
+        return [1] * count
+    return [2] * (count // 2) + [1] * (count % 2)
+
+
+def page_buttons(
+    keyboard: InlineKeyboardBuilder,
+    texts: Texts,
+    page: paging.Page[Any],
+    at: Callable[[int], CallbackData],
+) -> int:
+    """◀ ▶ where there is more; returns how many were added (for ``adjust``)."""
+    added = 0
+    if page.has_previous:
+        keyboard.button(text=texts("prev_page"), callback_data=at(page.number - 1))
+        added += 1
+    if page.has_next:
+        keyboard.button(text=texts("next_page"), callback_data=at(page.number + 1))
+        added += 1
+    return added
 
 
 # the audience -----------------------------------------------------------------------------
 
 
-def audience_keyboard(texts: Texts, streams: list[str]) -> InlineKeyboardMarkup:
-    """Everyone; each stream's students (two a row); the sub-menus; individual people."""
+def audience_keyboard(texts: Texts, streams: list[str], number: int = 0) -> InlineKeyboardMarkup:
+    """Everyone; a page of streams' students (◀ ▶); the sub-menus; individual people."""
+    page = paging.page(streams, number, AUDIENCE_NAMES_PER_PAGE)
     keyboard = InlineKeyboardBuilder()
     keyboard.button(text=texts("bc_btn_everyone"), callback_data=AudiencePick(kind="everyone"))
-    fitting = [s for s in streams if _fits(s)]
-    for stream in fitting:
+    for stream in page.items:
         keyboard.button(
-            text=texts("bc_btn_stream", stream=stream),
-            callback_data=AudiencePick(kind="stream", value=stream),
+            text=button_label(texts("bc_btn_stream", stream=stream)),
+            callback_data=AudiencePick(kind="stream", ref=short_ref(stream)),
         )
-    keyboard.button(
-        text=texts("bc_btn_booked_menu"), callback_data=AudiencePick(kind="booked_menu")
-    )
+    turns = page_buttons(keyboard, texts, page, lambda n: AudienceMenu(menu="main", page=n))
+    keyboard.button(text=texts("bc_btn_booked_menu"), callback_data=AudienceMenu(menu="booked"))
     keyboard.button(text=texts("bc_btn_unpaid"), callback_data=AudiencePick(kind="unpaid"))
-    keyboard.button(
-        text=texts("bc_btn_lessons_menu"), callback_data=AudiencePick(kind="lessons_menu")
-    )
+    keyboard.button(text=texts("bc_btn_lessons_menu"), callback_data=AudienceMenu(menu="lessons"))
     keyboard.button(text=texts("bc_btn_individual"), callback_data=AudiencePick(kind="individual"))
-    stream_rows = [2] * (len(fitting) // 2) + [1] * (len(fitting) % 2)
-    keyboard.adjust(1, *stream_rows, 1)
+    keyboard.adjust(*_rows(1, *_name_rows(page.items), turns, 1))
     return keyboard.as_markup()
 
 
-def booked_keyboard(texts: Texts, streams: list[str]) -> InlineKeyboardMarkup:
-    """Who booked each stream (two a row), then Back."""
+def booked_keyboard(texts: Texts, streams: list[str], number: int = 0) -> InlineKeyboardMarkup:
+    """Who booked each stream (a page of them, ◀ ▶), then Back."""
+    page = paging.page(streams, number, AUDIENCE_NAMES_PER_PAGE)
     keyboard = InlineKeyboardBuilder()
-    fitting = [s for s in streams if _fits(s)]
-    for stream in fitting:
+    for stream in page.items:
         keyboard.button(
-            text=texts("bc_btn_booked", stream=stream),
-            callback_data=AudiencePick(kind="booked", value=stream),
+            text=button_label(texts("bc_btn_booked", stream=stream)),
+            callback_data=AudiencePick(kind="booked", ref=short_ref(stream)),
         )
-    keyboard.button(text=texts("bc_btn_back"), callback_data=AudiencePick(kind="back"))
-    keyboard.adjust(*[2] * (len(fitting) // 2), *[1] * (len(fitting) % 2), 1)
+    turns = page_buttons(keyboard, texts, page, lambda n: AudienceMenu(menu="booked", page=n))
+    keyboard.button(text=texts("bc_btn_back"), callback_data=AudienceMenu(menu="main"))
+    keyboard.adjust(*_rows(*_name_rows(page.items), turns, 1))
     return keyboard.as_markup()
 
 
-def lessons_keyboard(texts: Texts, lessons: list[str]) -> InlineKeyboardMarkup:
-    """Everyone registered for a free lesson, or for one lesson type; then Back."""
+def lessons_keyboard(texts: Texts, lessons: list[str], number: int = 0) -> InlineKeyboardMarkup:
+    """Everyone registered for a free lesson, or a page of lesson types (◀ ▶); then Back."""
+    page = paging.page(lessons, number, AUDIENCE_NAMES_PER_PAGE)
     keyboard = InlineKeyboardBuilder()
     keyboard.button(text=texts("bc_btn_lessons_all"), callback_data=AudiencePick(kind="lessons"))
-    for lesson in lessons:
-        if _fits(lesson):
-            keyboard.button(
-                text=texts("bc_btn_lesson", lesson=lesson),
-                callback_data=AudiencePick(kind="lessons", value=lesson),
-            )
-    keyboard.button(text=texts("bc_btn_back"), callback_data=AudiencePick(kind="back"))
-    keyboard.adjust(1)
+    for lesson in page.items:
+        keyboard.button(
+            text=button_label(texts("bc_btn_lesson", lesson=lesson)),
+            callback_data=AudiencePick(kind="lessons", ref=short_ref(lesson)),
+        )
+    turns = page_buttons(keyboard, texts, page, lambda n: AudienceMenu(menu="lessons", page=n))
+    keyboard.button(text=texts("bc_btn_back"), callback_data=AudienceMenu(menu="main"))
+    keyboard.adjust(*_rows(*[1] * (1 + len(page.items)), turns, 1))
     return keyboard.as_markup()
 
 
@@ -185,6 +220,14 @@ def delete_confirm_keyboard(texts: Texts, bid: int) -> InlineKeyboardMarkup:
     return keyboard.as_markup()
 
 
+def retry_confirm_keyboard(texts: Texts, bid: int) -> InlineKeyboardMarkup:
+    keyboard = InlineKeyboardBuilder()
+    _control(keyboard, texts, "bc_btn_retry_yes", bid, "retry_yes")
+    _control(keyboard, texts, "bc_btn_back", bid, "open")
+    keyboard.adjust(1)
+    return keyboard.as_markup()
+
+
 def history_keyboard(texts: Texts, page: HistoryPage) -> InlineKeyboardMarkup | None:
     """One button per broadcast on the page (four a row), then ◀ ▶."""
     keyboard = InlineKeyboardBuilder()
@@ -194,9 +237,9 @@ def history_keyboard(texts: Texts, page: HistoryPage) -> InlineKeyboardMarkup | 
             callback_data=Control(broadcast_id=b.id, action="open"),
         )
     if page.page > 0:
-        keyboard.button(text=texts("bc_btn_prev"), callback_data=HistoryAt(page=page.page - 1))
+        keyboard.button(text=texts("prev_page"), callback_data=HistoryAt(page=page.page - 1))
     if page.page + 1 < page.pages:
-        keyboard.button(text=texts("bc_btn_next"), callback_data=HistoryAt(page=page.page + 1))
+        keyboard.button(text=texts("next_page"), callback_data=HistoryAt(page=page.page + 1))
     if not list(keyboard.buttons):
         return None
     full, rest = divmod(len(page.items), HISTORY_BUTTONS_PER_ROW)
@@ -205,15 +248,16 @@ def history_keyboard(texts: Texts, page: HistoryPage) -> InlineKeyboardMarkup | 
     return keyboard.as_markup()
 
 
-def scheduled_keyboard(texts: Texts, items: list[Broadcast]) -> InlineKeyboardMarkup | None:
-    """Cancel each scheduled broadcast."""
-    if not items:
+def scheduled_keyboard(texts: Texts, page: paging.Page[Broadcast]) -> InlineKeyboardMarkup | None:
+    """Cancel each scheduled broadcast on the page; ◀ ▶ where there is more."""
+    if not page.items:
         return None
     keyboard = InlineKeyboardBuilder()
-    for b in items:
+    for b in page.items:
         keyboard.button(
             text=texts("bc_btn_unschedule", id=b.id),
             callback_data=Control(broadcast_id=b.id, action="unschedule"),
         )
-    keyboard.adjust(1)
+    turns = page_buttons(keyboard, texts, page, lambda n: ScheduledAt(page=n))
+    keyboard.adjust(*_rows(*[1] * len(page.items), turns))
     return keyboard.as_markup()

@@ -3,9 +3,18 @@ history and the schedule list."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from bot.broadcast import Audience, AudienceSize, Broadcast, HistoryPage, Progress, Report
+from bot.broadcast import (
+    Audience,
+    AudienceSize,
+    Broadcast,
+    Created,
+    HistoryPage,
+    Progress,
+    Report,
+)
 from bot.broadcast.models import (
     BLOCKED,
     CANCELLED,
@@ -16,10 +25,15 @@ from bot.broadcast.models import (
     SERVER_ERROR,
     TOO_OLD,
 )
+from bot.telegram.core import paging
 from bot.telegram.core.formatting import excerpt, plain
+from bot.telegram.core.paging import Page
 from bot.telegram.texts import Texts, quote
 
 EXCERPT_CHARS = 80  # a broadcast's text in one entry of a list
+NAME_CHARS = 100  # a stream or lesson name, wherever it is shown (the school's data: any length)
+PASTED_CHARS = 40  # of one pasted entry that matched nobody
+SCHEDULED_PER_PAGE = 10  # broadcasts on one page of /scheduled, each with its Cancel button
 PROGRESS_BAR_WIDTH = 12
 TIME_CHOICES = 5  # scheduling buttons offered
 
@@ -39,20 +53,38 @@ REASON_KEYS = {
 # the audience -----------------------------------------------------------------------------
 
 
+def shown_name(value: str | None) -> str:
+    """A stream or lesson name from the school's tables, quoted and cut to a sane length."""
+    return excerpt(value or "", NAME_CHARS)
+
+
 def audience_label(texts: Texts, audience: Audience | None) -> str:
     if audience is None:
         return texts("bc_aud_unknown")
     if audience.kind == "stream":
-        return texts("bc_aud_stream", stream=quote(audience.stream))
+        return texts("bc_aud_stream", stream=shown_name(audience.stream))
     if audience.kind == "booked":
-        return texts("bc_aud_booked", stream=quote(audience.stream))
+        return texts("bc_aud_booked", stream=shown_name(audience.stream))
     if audience.kind == "lessons":
         if audience.lesson:
-            return texts("bc_aud_lessons", lesson=quote(audience.lesson))
+            return texts("bc_aud_lessons", lesson=shown_name(audience.lesson))
         return texts("bc_aud_lessons_all")
     if audience.kind == "individual":
         return texts("bc_aud_individual", n=len(set(audience.user_ids)))
     return texts(f"bc_aud_{audience.kind}")
+
+
+def excluded_others(texts: Texts, never_started: int, deactivated: int) -> str:
+    """Who else the sending bot cannot reach, by reason (nothing when nobody)."""
+    parts = [
+        texts(key, n=texts.number(n))
+        for key, n in (
+            ("bc_excluded_never_started", never_started),
+            ("bc_excluded_deactivated", deactivated),
+        )
+        if n
+    ]
+    return "".join(parts)
 
 
 def audience_summary(texts: Texts, audience: Audience, size: AudienceSize) -> str:
@@ -61,6 +93,7 @@ def audience_summary(texts: Texts, audience: Audience, size: AudienceSize) -> st
         audience=audience_label(texts, audience),
         recipients=texts.number(size.recipients),
         blocked=texts.number(size.blocked),
+        others=excluded_others(texts, size.never_started, size.deactivated),
         duplicates=texts.number(size.duplicates),
     )
 
@@ -69,7 +102,7 @@ def unknown_recipients(texts: Texts, unknown: tuple[str, ...], shown: int = 30) 
     """The pasted entries that matched nobody (the first ``shown`` of them)."""
     if not unknown:
         return ""
-    items = ", ".join(quote(u) for u in unknown[:shown])
+    items = ", ".join(excerpt(u, PASTED_CHARS) for u in unknown[:shown])
     more = "…" if len(unknown) > shown else ""
     return texts("bc_unknown_recipients", n=len(unknown), items=items + more)
 
@@ -95,15 +128,14 @@ def review_text(texts: Texts, summary: str, recipients: int, rate: float) -> str
     return "\n".join([texts("bc_preview_title"), summary, eta])
 
 
-def started_text(
-    texts: Texts, broadcast_id: int, recipients: int, blocked: int, duplicates: int
-) -> str:
+def started_text(texts: Texts, created: Created) -> str:
     return texts(
         "bc_started",
-        id=broadcast_id,
-        recipients=texts.number(recipients),
-        blocked=texts.number(blocked),
-        duplicates=texts.number(duplicates),
+        id=created.broadcast_id,
+        recipients=texts.number(created.recipients),
+        blocked=texts.number(created.blocked),
+        others=excluded_others(texts, created.never_started, created.deactivated),
+        duplicates=texts.number(created.duplicates),
     )
 
 
@@ -207,7 +239,7 @@ def history_text(texts: Texts, page: HistoryPage) -> str:
                 author=author_label(b.author_id),
                 audience=audience_label(texts, b.audience)
                 if b.audience
-                else quote(b.recipient_group or b.recipient_type or "—"),
+                else shown_name(b.recipient_group or b.recipient_type or "—"),
                 sent=texts.number(b.successful),
                 total=texts.number(b.total),
                 status=status_text(texts, b.status),
@@ -230,6 +262,7 @@ def detail_text(texts: Texts, report: Report) -> str:
         audience=audience_label(texts, b.audience),
         total=texts.number(b.total),
         blocked=texts.number(b.excluded_blocked),
+        others=excluded_others(texts, b.excluded_never_started, b.excluded_deactivated),
         duplicates=texts.number(b.duplicates_removed),
         sent=texts.number(c.sent),
         failed=texts.number(c.failed),
@@ -241,10 +274,14 @@ def detail_text(texts: Texts, report: Report) -> str:
     )
 
 
-def scheduled_text(texts: Texts, items: list[Broadcast]) -> str:
+def scheduled_text(texts: Texts, items: Sequence[Broadcast], page: int = 0, pages: int = 1) -> str:
+    """A page of /scheduled: the title (with the page when there are several), the items."""
     if not items:
         return texts("bc_scheduled_none")
-    lines = [texts("bc_scheduled_title")]
+    title = texts("bc_scheduled_title")
+    if pages > 1:
+        title += " · " + texts("list_page", page=page + 1, pages=pages)
+    lines = [title]
     for b in items:
         lines.append(
             texts(
@@ -256,3 +293,19 @@ def scheduled_text(texts: Texts, items: list[Broadcast]) -> str:
             )
         )
     return "\n\n".join(lines)
+
+
+def _measured_scheduled(texts: Texts) -> Callable[[Sequence[Broadcast]], str]:
+    widest = paging.WIDEST_PAGE_NUMBER
+    return lambda items: scheduled_text(texts, items, widest, widest)
+
+
+def scheduled_page(texts: Texts, items: Sequence[Broadcast], number: int) -> Page[Broadcast]:
+    """Page ``number`` of the scheduled broadcasts: as many as one message holds."""
+    return paging.page(items, number, SCHEDULED_PER_PAGE, _measured_scheduled(texts))
+
+
+def scheduled_page_of(texts: Texts, items: Sequence[Broadcast], bid: int) -> int:
+    """The page of /scheduled that shows broadcast ``bid`` (the first, if none does)."""
+    index = next((n for n, b in enumerate(items) if b.id == bid), 0)
+    return paging.page_of(items, index, SCHEDULED_PER_PAGE, _measured_scheduled(texts))

@@ -17,6 +17,12 @@ def plain(html_text: str) -> str:
     return html.unescape(_TAG.sub("", html_text))
 
 
+def shown_length(html_text: str) -> int:
+    """The length Telegram limits (4096 for a text, 1024 for a caption): of the text after
+    entity parsing, in Unicode code points (tdlib's utf8_length), not UTF-16 units."""
+    return len(plain(html_text))
+
+
 def excerpt(text: str, length: int) -> str:
     """A one-line, HTML-quoted excerpt of ``text``, at most ``length`` characters."""
     flat = " ".join(text.split())

@@ -1,4 +1,4 @@
-"""Answers that are more than one plain message: charts with captions."""
+"""Answers that are more than one plain message: charts with captions, pages edited in place."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
 from bot.limits import MAX_CAPTION_CHARS
@@ -30,3 +31,21 @@ async def answer_chart(
     return await message.answer_photo(
         BufferedInputFile(png, filename=name), caption=caption, reply_markup=reply_markup
     )
+
+
+async def edit_in_place(
+    message: Message, text: str | None = None, reply_markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Show another page in the same message (its text and keyboard, or the keyboard alone).
+
+    A second tap on the same ◀ ▶ asks for what is already shown; Telegram refuses that as
+    "message is not modified", which is no error here.
+    """
+    try:
+        if text is None:
+            await message.edit_reply_markup(reply_markup=reply_markup)
+        else:
+            await message.edit_text(text, reply_markup=reply_markup)
+    except TelegramBadRequest as error:
+        if "message is not modified" not in error.message:
+            raise

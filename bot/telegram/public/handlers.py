@@ -6,6 +6,7 @@ from aiogram import F, Router
 from aiogram.filters import CommandStart, Filter
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
+from bot.broadcast.models import BLOCKED
 from bot.config import Settings
 from bot.db.records import Records
 from bot.limits import MAX_CALLBACK_DATA_BYTES
@@ -67,9 +68,9 @@ async def track_blocking(update: ChatMemberUpdated, records: Records) -> None:
     """A user blocked or unblocked the bot: remember it for broadcasts."""
     status = update.new_chat_member.status
     if status == "kicked":
-        await records.blocked(update.from_user.id, "bot was blocked by the user")
+        await records.unreachable(update.from_user.id, BLOCKED)
     elif status == "member":
-        await records.unblocked(update.from_user.id)
+        await records.reachable(update.from_user.id)
 
 
 def build_router() -> Router:

@@ -12,12 +12,13 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.telegram.texts import analytics, broadcast, console, digest
+from bot.telegram.texts import analytics, broadcast, console, delivery, digest
 
 CATALOGS: list[dict[str, dict[str, str]]] = [
     console.CATALOG,
     analytics.CATALOG,
     broadcast.CATALOG,
+    delivery.CATALOG,
     digest.CATALOG,
 ]
 

@@ -59,6 +59,14 @@ CATALOG: dict[str, dict[str, str]] = {
     "stats_statuses": {"ru": "Брони по статусам:", "en": "Bookings by status:"},
     "stats_registrations": {"ru": "Записи на бесплатные уроки", "en": "Free-lesson sign-ups"},
     "stats_blocked": {"ru": "Заблокировали бота", "en": "Blocked the bot"},
+    "stats_never_started": {
+        "ru": "Не запускали бота рассылок: <b>{n}</b>",
+        "en": "Never started the broadcast bot: <b>{n}</b>",
+    },
+    "stats_deactivated": {
+        "ru": "Удалили аккаунт: <b>{n}</b>",
+        "en": "Deleted their account: <b>{n}</b>",
+    },
     "stats_last_broadcast": {
         "ru": "Последняя рассылка: {when} — «{text}» — доставлено {delivered} из {total}",
         "en": "Last broadcast: {when} — “{text}” — delivered {delivered} of {total}",
@@ -132,8 +140,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "ru": "Этого потока больше нет в данных.",
         "en": "This stream is no longer in the data.",
     },
-    "prev_page": {"ru": "◀ Назад", "en": "◀ Back"},
-    "next_page": {"ru": "Вперёд ▶", "en": "Next ▶"},
+    # ◀ ▶ under every paged list (people, /courses, /history, /scheduled, audience menus)
+    "prev_page": {"ru": "◀ Предыдущая", "en": "◀ Previous"},
+    "next_page": {"ru": "Следующая ▶", "en": "Next ▶"},
+    "list_page": {"ru": "стр. {page} из {pages}", "en": "page {page} of {pages}"},
     # /lessons
     "lessons_title": {
         "ru": "<b>Бесплатные уроки</b> (с {first})",
@@ -222,9 +232,33 @@ CATALOG: dict[str, dict[str, str]] = {
         "ru": "Впервые: {first} · последний раз: {last}",
         "en": "First seen: {first} · last seen: {last}",
     },
-    "user_blocked": {
-        "ru": "⛔ Заблокировал бота {when} ({reason})",
-        "en": "⛔ Blocked the bot on {when} ({reason})",
+    "user_unreachable_blocked": {
+        "ru": "⛔ Заблокировал {bot} {when}",
+        "en": "⛔ Blocked the {bot} on {when}",
+    },
+    "user_unreachable_never_started": {
+        "ru": "🚫 Не запускал {bot} (выяснилось {when})",
+        "en": "🚫 Never started the {bot} (found out on {when})",
+    },
+    "user_unreachable_deactivated": {
+        "ru": "🗑 Удалил аккаунт Telegram (выяснилось {when})",
+        "en": "🗑 Deleted their Telegram account (found out on {when})",
+    },
+    "user_reachable_again": {
+        "ru": "✅ С тех пор снова пользуется ботом курса: рассылки до него доходят.",
+        "en": "✅ Active with the course bot since: broadcasts reach them again.",
+    },
+    "user_bot_both": {"ru": "бота", "en": "bot"},
+    "user_bot_broadcast": {"ru": "бота курса", "en": "course bot"},
+    "user_bot_console": {"ru": "бота консоли", "en": "console bot"},
+    "user_bot_other": {"ru": "прежнего бота", "en": "earlier bot"},
+    "user_include_button": {
+        "ru": "↩️ Снова включать в рассылки",
+        "en": "↩️ Include in broadcasts again",
+    },
+    "user_included": {
+        "ru": "Снова в рассылках: {name}.",
+        "en": "Included in broadcasts again: {name}.",
     },
     "user_not_blocked": {"ru": "Бота не блокировал.", "en": "Has not blocked the bot."},
     "user_bookings": {"ru": "<b>Брони</b>:", "en": "<b>Bookings</b>:"},

@@ -35,9 +35,29 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "bc_audience_summary": {
         "ru": "Аудитория: <b>{audience}</b>\nПолучателей: <b>{recipients}</b> · исключено "
-        "заблокировавших: {blocked} · дубликатов убрано: {duplicates}",
+        "заблокировавших: {blocked}{others} · дубликатов убрано: {duplicates}",
         "en": "Audience: <b>{audience}</b>\nRecipients: <b>{recipients}</b> · excluded as "
-        "blocked: {blocked} · duplicates removed: {duplicates}",
+        "blocked: {blocked}{others} · duplicates removed: {duplicates}",
+    },
+    "bc_file_too_big": {
+        "ru": "Файл больше {mb} МБ: бот консоли не может передать его боту курса (Telegram "
+        "отдаёт ботам файлы до {mb} МБ). Пришлите файл поменьше или ссылку на него.",
+        "en": "This file is over {mb} MB: the console bot can't pass it on to the course bot "
+        "(Telegram lets bots fetch files up to {mb} MB). Send a smaller file, or a link to it.",
+    },
+    "bc_excluded_never_started": {
+        "ru": " · не запускали бота: {n}",
+        "en": " · never started the bot: {n}",
+    },
+    "bc_excluded_deactivated": {
+        "ru": " · удалили аккаунт: {n}",
+        "en": " · deleted accounts: {n}",
+    },
+    "bc_one_bot_note": {
+        "ru": "ℹ️ Рассылки уходят через этого бота: получат только те, кто его запускал. "
+        "Чтобы писать студентам, укажите в BROADCAST_BOT_TOKEN токен бота курса.",
+        "en": "ℹ️ Broadcasts go out through this bot: only people who started it can get them. "
+        "To reach your students, set BROADCAST_BOT_TOKEN to the course bot's token.",
     },
     "bc_audience_empty": {
         "ru": "В этой аудитории некому отправить. Выберите другую.",
@@ -110,9 +130,9 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "bc_started": {
         "ru": "Рассылка #{id} запущена: {recipients} получателей (исключено заблокировавших: "
-        "{blocked}, дубликатов: {duplicates}). Ход — в карточке ниже.",
+        "{blocked}{others}, дубликатов: {duplicates}). Ход — в карточке ниже.",
         "en": "Broadcast #{id} started: {recipients} recipients (excluded as blocked: "
-        "{blocked}, duplicates: {duplicates}). Progress is on the card below.",
+        "{blocked}{others}, duplicates: {duplicates}). Progress is on the card below.",
     },
     # schedule
     "bc_ask_time": {
@@ -212,15 +232,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "#{id} · {when} · {author} · {audience} · {sent}/{total} · {status}",
     },
     "bc_btn_open": {"ru": "#{id}", "en": "#{id}"},
-    "bc_btn_prev": {"ru": "‹ Назад", "en": "‹ Newer"},
-    "bc_btn_next": {"ru": "Дальше ›", "en": "Older ›"},
     "bc_detail": {
         "ru": "<b>Рассылка #{id}</b> — {status}\nСоздана: {when} · автор: {author}\n"
-        "Аудитория: {audience}\nПолучателей: {total} (исключено заблокировавших: {blocked}, "
+        "Аудитория: {audience}\nПолучателей: {total} (исключено заблокировавших: {blocked}"
+        "{others}, "
         "дубликатов: {duplicates})\nДоставлено: {sent} · ошибок: {failed} · удалено: {deleted} "
         "· в очереди: {pending}{reasons}{delete_errors}\n\n{preview}",
         "en": "<b>Broadcast #{id}</b> — {status}\nCreated: {when} · author: {author}\n"
-        "Audience: {audience}\nRecipients: {total} (excluded as blocked: {blocked}, "
+        "Audience: {audience}\nRecipients: {total} (excluded as blocked: {blocked}{others}, "
         "duplicates: {duplicates})\nSent: {sent} · failed: {failed} · deleted: {deleted} "
         "· pending: {pending}{reasons}{delete_errors}\n\n{preview}",
     },
@@ -257,4 +276,28 @@ CATALOG: dict[str, dict[str, str]] = {
         "ru": "Получатели рассылки #{id}",
         "en": "Recipients of broadcast #{id}",
     },
+    # issue #13 §5: lists, stale buttons, a confirmed retry
+    "bc_choice_gone": {
+        "ru": "Этого потока или урока больше нет в данных школы — список изменился. "
+        "Выберите снова.",
+        "en": "That stream or lesson is no longer in the school's data — the list has changed. "
+        "Pick again.",
+    },
+    "bc_preview_stale": {
+        "ru": "Этот предпросмотр устарел: сообщение после него изменено. Пользуйтесь последним "
+        "предпросмотром.",
+        "en": "This preview is out of date: the message was edited after it. Use the latest "
+        "preview.",
+    },
+    "bc_retry_confirm": {
+        "ru": "Повторить рассылку #{id}? Получателей, кому она уйдёт снова: {n}.",
+        "en": "Retry broadcast #{id}? Recipients it goes to again: {n}.",
+    },
+    "bc_retry_unknown": {
+        "ru": "\nИз них с неизвестным результатом: {n} — сообщение у них, возможно, уже есть, "
+        "и они получат его второй раз.",
+        "en": "\nOf them, outcome unknown: {n} — they may already have the message and would "
+        "get it a second time.",
+    },
+    "bc_btn_retry_yes": {"ru": "Да, повторить", "en": "Yes, retry"},
 }

@@ -32,7 +32,8 @@ async def show_card(message: Message, school: SchoolAnalytics, texts: Texts, use
     chunks = fit(views.user_card_lines(texts, card))
     for chunk in chunks[:-1]:
         await message.answer(chunk)
-    await message.answer(chunks[-1], reply_markup=user_card_keyboard(texts, user_id))
+    keyboard = user_card_keyboard(texts, user_id, unreachable=not card.broadcast_reachable)
+    await message.answer(chunks[-1], reply_markup=keyboard)
 
 
 async def user_command(

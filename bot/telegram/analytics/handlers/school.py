@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
@@ -16,21 +18,27 @@ from bot.telegram.analytics.arguments import (
     positive,
     usage,
 )
-from bot.telegram.analytics.callbacks import StreamOpen, StreamPage
+from bot.telegram.analytics.callbacks import CoursesPage, StreamOpen, StreamPage
 from bot.telegram.analytics.keyboards import courses_keyboard, leads_keyboard, students_keyboard
 from bot.telegram.console.callbacks import ConsoleMenu
 from bot.telegram.core.filters import admin_router
-from bot.telegram.core.replies import answer_chart, render
+from bot.telegram.core.replies import answer_chart, edit_in_place, render
 from bot.telegram.texts import Texts
 
 FUNNEL_DEFAULT = 30
 
 
+async def courses_screen(school: SchoolAnalytics, texts: Texts, number: int) -> dict[str, Any]:
+    """Page ``number`` of /courses as the bookings are now: the message's text and keyboard."""
+    page = views.courses_page(texts, await school.streams(), number)
+    return {
+        "text": views.courses_text(texts, page.items, page.number, page.count),
+        "reply_markup": courses_keyboard(texts, page),
+    }
+
+
 async def show_courses(message: Message, school: SchoolAnalytics, texts: Texts) -> None:
-    streams = await school.streams()
-    await message.answer(
-        views.courses_text(texts, streams), reply_markup=courses_keyboard(texts, streams)
-    )
+    await message.answer(**await courses_screen(school, texts, 0))
 
 
 async def show_funnel(message: Message, school: SchoolAnalytics, texts: Texts, days: int) -> None:
@@ -101,6 +109,17 @@ async def leads_command(
 # buttons ------------------------------------------------------------------------------------
 
 
+async def turn_courses_page(
+    query: CallbackQuery,
+    callback_data: CoursesPage,
+    message: Message,
+    school: SchoolAnalytics,
+    texts: Texts,
+) -> None:
+    """◀ ▶ in /courses, in place."""
+    await edit_in_place(message, **await courses_screen(school, texts, callback_data.page))
+
+
 async def stream_opened(
     query: CallbackQuery,
     callback_data: StreamOpen,
@@ -161,6 +180,7 @@ def build_router() -> Router:
     router.message.register(funnel_command, Command("funnel"))
     router.message.register(retention_command, Command("retention"))
     router.message.register(leads_command, Command("leads"))
+    router.callback_query.register(turn_courses_page, CoursesPage.filter())
     router.callback_query.register(stream_opened, StreamOpen.filter())
     router.callback_query.register(stream_page_pressed, StreamPage.filter())
     router.callback_query.register(menu_courses, ConsoleMenu.filter(F.command == "courses"))

@@ -6,24 +6,24 @@ and its size, then hands over to ``Compose.writing_message``.
 
 from __future__ import annotations
 
-import secrets
-
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.broadcast import Audience, BroadcastService
-from bot.telegram.analytics.callbacks import MessageUser
-from bot.telegram.broadcast.callbacks import AudiencePick
+from bot.telegram.analytics.callbacks import IncludeUser, MessageUser
+from bot.telegram.analytics.keyboards import user_card_keyboard
+from bot.telegram.broadcast.callbacks import AudienceMenu, AudiencePick, by_ref, new_draft_key
 from bot.telegram.broadcast.keyboards import audience_keyboard, booked_keyboard, lessons_keyboard
 from bot.telegram.broadcast.states import Compose
 from bot.telegram.broadcast.views import audience_summary, unknown_recipients
 from bot.telegram.console.callbacks import ConsoleMenu
 from bot.telegram.core.filters import NOT_A_COMMAND, admin_router
+from bot.telegram.core.middlewares import ANSWER_AFTER
+from bot.telegram.core.replies import edit_in_place
 from bot.telegram.texts import Texts
-
-DRAFT_KEY_BYTES = 6  # a draft's key: 12 hex characters in every button of its flow
 
 
 async def open_flow(
@@ -32,11 +32,12 @@ async def open_flow(
     """A new draft, and the audience buttons."""
     await state.clear()
     await state.set_state(Compose.choosing_audience)
-    await state.update_data(draft=secrets.token_hex(DRAFT_KEY_BYTES))
+    await state.update_data(draft=new_draft_key())
     streams = await broadcasts.streams()
-    await message.answer(
-        texts("bc_choose_audience"), reply_markup=audience_keyboard(texts, streams)
-    )
+    question = texts("bc_choose_audience")
+    if not broadcasts.two_bots:  # no course bot: say who this bot can reach at all
+        question = "\n\n".join([question, texts("bc_one_bot_note")])
+    await message.answer(question, reply_markup=audience_keyboard(texts, streams))
 
 
 async def audience_chosen(
@@ -91,36 +92,45 @@ async def message_user(
 ) -> None:
     """ "Message this user" on a /user card: the flow with that one recipient."""
     await state.clear()
-    await state.update_data(draft=secrets.token_hex(DRAFT_KEY_BYTES))
+    await state.update_data(draft=new_draft_key())
     audience = Audience("individual", user_ids=(callback_data.user_id,))
     await audience_chosen(message, state, broadcasts, texts, audience)
+
+
+async def include_user(
+    query: CallbackQuery,
+    callback_data: IncludeUser,
+    message: Message,
+    broadcasts: BroadcastService,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """ "Include in broadcasts again" on a /user card."""
+    await broadcasts.include_again(callback_data.user_id, query.from_user.id)
+    callback_answer.text = texts("user_included", name=callback_data.user_id)
+    await message.edit_reply_markup(reply_markup=user_card_keyboard(texts, callback_data.user_id))
 
 
 # the audience buttons ---------------------------------------------------------------------
 
 
-async def show_booked_menu(
-    query: CallbackQuery, message: Message, broadcasts: BroadcastService, texts: Texts
+async def show_menu(
+    query: CallbackQuery,
+    callback_data: AudienceMenu,
+    message: Message,
+    broadcasts: BroadcastService,
+    texts: Texts,
 ) -> None:
-    """Who booked which stream."""
-    streams = await broadcasts.streams()
-    await message.edit_reply_markup(reply_markup=booked_keyboard(texts, streams))
-
-
-async def show_lessons_menu(
-    query: CallbackQuery, message: Message, broadcasts: BroadcastService, texts: Texts
-) -> None:
-    """Who registered for which free lesson."""
-    lessons = await broadcasts.lesson_types()
-    await message.edit_reply_markup(reply_markup=lessons_keyboard(texts, lessons))
-
-
-async def back_to_audiences(
-    query: CallbackQuery, message: Message, broadcasts: BroadcastService, texts: Texts
-) -> None:
-    """From a sub-menu back to the first audience buttons."""
-    streams = await broadcasts.streams()
-    await message.edit_reply_markup(reply_markup=audience_keyboard(texts, streams))
+    """A page of the first audience buttons, of who booked which stream, or of free lessons."""
+    number = callback_data.page
+    markup: InlineKeyboardMarkup
+    if callback_data.menu == "lessons":
+        markup = lessons_keyboard(texts, await broadcasts.lesson_types(), number)
+    elif callback_data.menu == "booked":
+        markup = booked_keyboard(texts, await broadcasts.streams(), number)
+    else:
+        markup = audience_keyboard(texts, await broadcasts.streams(), number)
+    await edit_in_place(message, reply_markup=markup)
 
 
 async def ask_for_recipients(
@@ -138,14 +148,24 @@ async def pick_group(
     state: FSMContext,
     broadcasts: BroadcastService,
     texts: Texts,
+    callback_answer: CallbackAnswer,
 ) -> None:
-    """Everyone, the unpaid, a stream's students or its bookings, a lesson's registrants."""
-    value = callback_data.value or None
-    audience = Audience(
-        callback_data.kind,  # type: ignore[arg-type]
-        stream=value if callback_data.kind in ("stream", "booked") else None,
-        lesson=value if callback_data.kind == "lessons" else None,
-    )
+    """Everyone, the unpaid, a stream's students or its bookings, a lesson's registrants.
+
+    The button carries a short ref of the stream or lesson; it is found again among the
+    current ones (the data may have changed since the menu was shown).
+    """
+    kind, ref = callback_data.kind, callback_data.ref
+    stream = lesson = None
+    if kind in ("stream", "booked"):
+        stream = by_ref(await broadcasts.streams(), ref)
+    elif kind == "lessons" and ref:
+        lesson = by_ref(await broadcasts.lesson_types(), ref)
+    if ref and stream is None and lesson is None:
+        callback_answer.text = texts("bc_choice_gone")
+        callback_answer.show_alert = True
+        return
+    audience = Audience(kind, stream=stream, lesson=lesson)
     await audience_chosen(message, state, broadcasts, texts, audience)
 
 
@@ -167,17 +187,16 @@ def build_router() -> Router:
     router.message.register(start_broadcast, Command("broadcast"))
     router.callback_query.register(start_from_menu, ConsoleMenu.filter(F.command == "broadcast"))
     router.callback_query.register(message_user, MessageUser.filter())
+    router.callback_query.register(include_user, IncludeUser.filter(), flags=ANSWER_AFTER)
     choosing = StateFilter(
         Compose.choosing_audience, Compose.pasting_recipients, Compose.writing_message
     )
+    router.callback_query.register(show_menu, AudienceMenu.filter(), choosing)
     pick = AudiencePick.filter
-    router.callback_query.register(show_booked_menu, pick(F.kind == "booked_menu"), choosing)
-    router.callback_query.register(show_lessons_menu, pick(F.kind == "lessons_menu"), choosing)
-    router.callback_query.register(back_to_audiences, pick(F.kind == "back"), choosing)
     router.callback_query.register(ask_for_recipients, pick(F.kind == "individual"), choosing)
     groups = F.kind.in_({"everyone", "unpaid", "lessons"}) | (
-        F.kind.in_({"stream", "booked"}) & F.value
+        F.kind.in_({"stream", "booked"}) & F.ref
     )
-    router.callback_query.register(pick_group, pick(groups), choosing)
+    router.callback_query.register(pick_group, pick(groups), choosing, flags=ANSWER_AFTER)
     router.message.register(paste_recipients, Compose.pasting_recipients, F.text, NOT_A_COMMAND)
     return router

@@ -1,7 +1,10 @@
 """The /broadcast flow after the audience: message → buttons → preview → send or schedule.
 
 Every button of a draft carries the draft's key; ``CurrentDraft`` lets a press through only
-for the draft this admin is composing now, and ``stale_draft`` answers all the others.
+for the draft this admin is composing now, and ``stale_draft`` answers all the others. The key
+is also the idempotency key of the broadcast a preview creates, so each version of the message
+gets a new one: Edit, and every message written, make the buttons shown before stale (their
+keys are kept as ``stale`` to say so), and a preview can only ever send what it showed.
 """
 
 from __future__ import annotations
@@ -16,22 +19,26 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, MessageEntity
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.broadcast import Audience, BroadcastService, Content, Draft
-from bot.broadcast.compose import parse_buttons, visible_length
+from bot.broadcast import Audience, BroadcastService, Content, Created, Draft
+from bot.broadcast.compose import parse_buttons
 from bot.config import Settings
-from bot.limits import MAX_CAPTION_CHARS, MAX_TEXT_CHARS
-from bot.telegram.broadcast.callbacks import DraftAction
+from bot.limits import MAX_CAPTION_CHARS, MAX_DOWNLOAD_BYTES, MAX_TEXT_CHARS
+from bot.redact import redact
+from bot.telegram.broadcast.callbacks import DraftAction, new_draft_key
 from bot.telegram.broadcast.keyboards import no_buttons_keyboard, review_keyboard, time_keyboard
 from bot.telegram.broadcast.states import Compose
 from bot.telegram.broadcast.views import audience_summary, review_text, started_text
 from bot.telegram.core.filters import NOT_A_COMMAND, admin_router
+from bot.telegram.core.formatting import excerpt, shown_length
 from bot.telegram.core.middlewares import ANSWER_AFTER
 from bot.telegram.texts import Texts, quote
 
 # Entities Telegram adds by itself; any other entity means the admin formatted the text.
 _AUTOMATIC = {"url", "mention", "hashtag", "cashtag", "bot_command", "email", "phone_number"}
 BAD_LINES_SHOWN = 10
+BAD_LINE_CHARS = 200  # of each line shown back
 ERROR_CHARS_SHOWN = 100  # of Telegram's error text, in an alert
+STALE_KEYS_KEPT = 20  # earlier versions' keys a press is recognised by as "out of date"
 
 
 def _formatted(entities: list[MessageEntity] | None) -> bool:
@@ -62,6 +69,12 @@ def content_of(message: Message) -> Content | str:
     return "bc_unsupported"
 
 
+def file_size(message: Message) -> int:
+    """The size of the photo, video or document in the message (0 when none or unknown)."""
+    media = message.photo[-1] if message.photo else message.video or message.document
+    return (media.file_size or 0) if media is not None else 0
+
+
 def draft_of(data: dict[str, Any], author_id: int) -> Draft:
     return Draft(
         key=data["draft"],
@@ -69,6 +82,13 @@ def draft_of(data: dict[str, Any], author_id: int) -> Draft:
         audience=Audience.from_json(data["audience"]),
         content=Content.from_json(data["content"]),
     )
+
+
+async def new_version(state: FSMContext) -> dict[str, Any]:
+    """A new key for the draft: every button shown for it so far goes stale."""
+    data = await state.get_data()
+    stale = [*data.get("stale", []), data["draft"]][-STALE_KEYS_KEPT:]
+    return await state.update_data(draft=new_draft_key(), stale=stale)
 
 
 class CurrentDraft(Filter):
@@ -94,18 +114,26 @@ class CurrentDraft(Filter):
 # what the admin types ---------------------------------------------------------------------
 
 
-async def write_message(message: Message, state: FSMContext, texts: Texts) -> None:
+async def write_message(
+    message: Message, state: FSMContext, broadcasts: BroadcastService, texts: Texts
+) -> None:
     """The message itself: text, or a photo, video or document with a caption."""
     content = content_of(message)
     if isinstance(content, str):
         await message.answer(texts(content))
         return
+    size = file_size(message)
+    if broadcasts.two_bots and size > MAX_DOWNLOAD_BYTES:
+        # the course bot gets the file through the console bot, which may fetch only 20 MB
+        await message.answer(texts("bc_file_too_big", mb=MAX_DOWNLOAD_BYTES // (1024 * 1024)))
+        return
     limit = MAX_TEXT_CHARS if content.kind == "text" else MAX_CAPTION_CHARS
-    length = visible_length(content.text)
+    length = shown_length(content.text)
     if length > limit:
         await message.answer(texts("bc_too_long", length=length, limit=limit))
         return
-    data = await state.update_data(content=content.to_json())
+    await state.update_data(content=content.to_json())
+    data = await new_version(state)
     await state.set_state(Compose.adding_buttons)
     await message.answer(
         texts("bc_ask_buttons"), reply_markup=no_buttons_keyboard(texts, data["draft"])
@@ -122,7 +150,8 @@ async def add_buttons(
     """``Label | https://…`` lines become URL buttons under the message."""
     parsed = parse_buttons(message.text or "")
     if parsed.bad_lines or not parsed.buttons:
-        lines = "\n".join(quote(line) for line in parsed.bad_lines[:BAD_LINES_SHOWN]) or "—"
+        shown = parsed.bad_lines[:BAD_LINES_SHOWN]
+        lines = "\n".join(excerpt(line, BAD_LINE_CHARS) for line in shown) or "—"
         await message.answer(texts("bc_bad_buttons", lines=lines))
         return
     data = await state.get_data()
@@ -223,7 +252,8 @@ async def skip_buttons(
 async def edit_draft(
     query: CallbackQuery, message: Message, state: FSMContext, texts: Texts
 ) -> None:
-    """Edit: write the message again (the audience stays)."""
+    """Edit: write the message again (the audience stays); the previews so far go stale."""
+    await new_version(state)
     await state.set_state(Compose.writing_message)
     await message.answer(texts("bc_write_message"))
 
@@ -239,7 +269,8 @@ async def test_to_me(
     try:
         await broadcasts.test_to(Content.from_json(draft["content"]), query.from_user.id)
     except TelegramAPIError as error:
-        callback_answer.text = texts("bc_test_failed", error=error.message[:ERROR_CHARS_SHOWN])
+        error_text = redact(error.message)[:ERROR_CHARS_SHOWN]
+        callback_answer.text = texts("bc_test_failed", error=error_text)
         callback_answer.show_alert = True
         return
     callback_answer.text = texts("bc_test_sent")
@@ -284,28 +315,41 @@ async def send_now(
     texts: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """Send now: create the broadcast (once, whatever is pressed twice) and start it."""
-    created = await broadcasts.create(draft_of(draft, query.from_user.id))
+    """Send now: create the broadcast (once, whatever is pressed twice) and start it.
+
+    The press is answered as soon as the broadcast is recorded, before its card is posted
+    (that may wait for a flood hold on a shared bot, and Telegram refuses late answers).
+    """
+
+    async def answer(created: Created) -> None:
+        if not created.created:  # a double tap or a stale preview: the first one won
+            callback_answer.text = texts(
+                "bc_already", id=created.broadcast_id, status=created.status
+            )
+            callback_answer.show_alert = True
+            return
+        callback_answer.disable()
+        await query.answer()
+
+    created = await broadcasts.create(draft_of(draft, query.from_user.id), recorded=answer)
     await state.clear()
-    if not created.created:
-        callback_answer.text = texts("bc_already", id=created.broadcast_id, status=created.status)
-        callback_answer.show_alert = True
-        return
-    await message.answer(
-        started_text(
-            texts, created.broadcast_id, created.recipients, created.blocked, created.duplicates
-        )
-    )
+    if created.created:
+        await message.answer(started_text(texts, created))
 
 
 async def stale_draft(
     query: CallbackQuery,
     callback_data: DraftAction,
+    state: FSMContext,
     broadcasts: BroadcastService,
     texts: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """A button of a draft already sent, or closed: say what happened to it."""
+    """A button of an earlier version of the draft, or of a draft sent or closed: say which."""
+    callback_answer.show_alert = True
+    if callback_data.draft in (await state.get_data()).get("stale", ()):
+        callback_answer.text = texts("bc_preview_stale")
+        return
     existing = await broadcasts.id_for_draft(callback_data.draft)
     if existing is not None:
         callback_answer.text = texts(
@@ -313,7 +357,6 @@ async def stale_draft(
         )
     else:
         callback_answer.text = texts("bc_draft_gone")
-    callback_answer.show_alert = True
 
 
 def build_router() -> Router:

@@ -6,23 +6,34 @@ the press after trying, with what happened; the rest answer at once.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.broadcast import BroadcastService
-from bot.telegram.broadcast.callbacks import Control, HistoryAt
+from bot.telegram.broadcast.callbacks import Control, HistoryAt, ScheduledAt
 from bot.telegram.broadcast.keyboards import (
     delete_confirm_keyboard,
     detail_keyboard,
     history_keyboard,
+    retry_confirm_keyboard,
     scheduled_keyboard,
 )
-from bot.telegram.broadcast.views import detail_text, history_text, scheduled_text, status_text
+from bot.telegram.broadcast.views import (
+    detail_text,
+    history_text,
+    scheduled_page,
+    scheduled_page_of,
+    scheduled_text,
+    status_text,
+)
 from bot.telegram.console.callbacks import ConsoleMenu
 from bot.telegram.core.filters import admin_router
 from bot.telegram.core.middlewares import ANSWER_AFTER
+from bot.telegram.core.replies import edit_in_place
 from bot.telegram.texts import Texts
 
 
@@ -63,15 +74,35 @@ async def turn_page(
 ) -> None:
     """◀ ▶ in /history, in place."""
     page = await broadcasts.history(callback_data.page)
-    await message.edit_text(history_text(texts, page), reply_markup=history_keyboard(texts, page))
+    await edit_in_place(message, history_text(texts, page), history_keyboard(texts, page))
 
 
 async def show_scheduled(message: Message, broadcasts: BroadcastService, texts: Texts) -> None:
-    """/scheduled: broadcasts waiting for their time."""
+    """/scheduled: broadcasts waiting for their time, a page at a time."""
+    await message.answer(**await scheduled_screen(broadcasts, texts, 0))
+
+
+async def scheduled_screen(
+    broadcasts: BroadcastService, texts: Texts, number: int
+) -> dict[str, Any]:
+    """Page ``number`` of /scheduled as the list is now: text and keyboard of the message."""
     items = await broadcasts.scheduled()
-    await message.answer(
-        scheduled_text(texts, items), reply_markup=scheduled_keyboard(texts, items)
-    )
+    page = scheduled_page(texts, items, number)
+    return {
+        "text": scheduled_text(texts, page.items, page.number, page.count),
+        "reply_markup": scheduled_keyboard(texts, page),
+    }
+
+
+async def turn_scheduled_page(
+    query: CallbackQuery,
+    callback_data: ScheduledAt,
+    message: Message,
+    broadcasts: BroadcastService,
+    texts: Texts,
+) -> None:
+    """◀ ▶ in /scheduled, in place."""
+    await edit_in_place(message, **await scheduled_screen(broadcasts, texts, callback_data.page))
 
 
 # one broadcast's buttons ------------------------------------------------------------------
@@ -130,31 +161,52 @@ async def unschedule(
     texts: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """Cancel a scheduled broadcast, and show the list without it."""
+    """Cancel a scheduled broadcast, and show its page of the list without it."""
     bid = callback_data.broadcast_id
+    number = scheduled_page_of(texts, await broadcasts.scheduled(), bid)
     if not await broadcasts.cancel_scheduled(bid, query.from_user.id):
         await explain_refusal(callback_answer, broadcasts, texts, bid)
         return
     callback_answer.text = texts("bc_cancelled")
-    items = await broadcasts.scheduled()
-    await message.edit_text(
-        scheduled_text(texts, items), reply_markup=scheduled_keyboard(texts, items)
-    )
+    await message.edit_text(**await scheduled_screen(broadcasts, texts, number))
+
+
+async def ask_to_retry(
+    query: CallbackQuery,
+    callback_data: Control,
+    message: Message,
+    broadcasts: BroadcastService,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Retry failed: ask first, saying how many may already have the message."""
+    bid = callback_data.broadcast_id
+    retriable, unknown = await broadcasts.retry_summary(bid)
+    if not retriable:
+        callback_answer.text = texts("bc_nothing_to_retry")
+        callback_answer.show_alert = True
+        return
+    question = texts("bc_retry_confirm", id=bid, n=texts.number(retriable))
+    if unknown:
+        question += texts("bc_retry_unknown", n=texts.number(unknown))
+    await message.answer(question, reply_markup=retry_confirm_keyboard(texts, bid))
 
 
 async def retry_failed(
     query: CallbackQuery,
     callback_data: Control,
+    message: Message,
     broadcasts: BroadcastService,
     texts: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """Retry failed: send again to those it failed for."""
+    """Confirmed: send again to those it failed for; the question becomes the outcome."""
     retried = await broadcasts.retry_failed(callback_data.broadcast_id, query.from_user.id)
-    callback_answer.text = (
-        texts("bc_retried", n=retried) if retried else texts("bc_nothing_to_retry")
-    )
-    callback_answer.show_alert = True
+    if not retried:
+        callback_answer.text = texts("bc_nothing_to_retry")
+        callback_answer.show_alert = True
+        return
+    await message.edit_text(texts("bc_retried", n=texts.number(retried)))
 
 
 async def ask_to_delete(
@@ -220,12 +272,14 @@ def build_router() -> Router:
     router.message.register(show_scheduled, Command("scheduled"))
     router.callback_query.register(history_from_menu, ConsoleMenu.filter(F.command == "history"))
     router.callback_query.register(turn_page, HistoryAt.filter())
+    router.callback_query.register(turn_scheduled_page, ScheduledAt.filter())
     for handler, action, flags in (
         (pause, "pause", ANSWER_AFTER),
         (resume, "resume", ANSWER_AFTER),
         (stop, "cancel", ANSWER_AFTER),
         (unschedule, "unschedule", ANSWER_AFTER),
-        (retry_failed, "retry", ANSWER_AFTER),
+        (ask_to_retry, "retry", ANSWER_AFTER),
+        (retry_failed, "retry_yes", ANSWER_AFTER),
         (delete_for_everyone, "delete_yes", ANSWER_AFTER),
         (ask_to_delete, "delete", None),
         (export_recipients, "export", None),
