@@ -124,6 +124,7 @@ def build_app(settings: Settings, pool: asyncpg.Pool) -> App:
     )
     setup_dispatcher(dispatcher)
     leadership = Leadership(pool, services.start, services.stop)
+    services.follow(leadership)
     return App(settings, pool, console_bot, sender_bot, dispatcher, texts, services, leadership)
 
 

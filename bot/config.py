@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     welcome_text: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    # Delete message_recipients and audit_log rows older than this many days, nightly.
+    retention_days: int | None = None
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -106,6 +108,18 @@ class Settings(BaseSettings):
         if not str(value).startswith(("https://", "http://")):
             raise ValueError("expected an http(s):// URL")
         return value
+
+    @field_validator("retention_days", mode="before")
+    @classmethod
+    def _check_retention_days(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = str(value).strip()
+        if isinstance(value, bool) or not re.fullmatch(r"\d{1,5}", text) or int(text) == 0:
+            raise ValueError(
+                f"{text!r} is not a number of days from 1 to 99999 (unset: keep everything)"
+            )
+        return int(text)
 
     @field_validator("log_level", mode="before")
     @classmethod

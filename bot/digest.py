@@ -26,6 +26,7 @@ from bot.analytics import SchoolAnalytics
 from bot.analytics.models import Growth
 from bot.db.queries import QUERIES
 from bot.db.records import Records
+from bot.leadership import NoTerm, Term
 from bot.redact import redact
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 LATE_LIMIT = timedelta(hours=6)  # later than this, a missed digest is skipped, not sent
 ON_TIME = timedelta(minutes=2)  # within this, a digest is not called late
+STOP_WAIT_S = 10.0  # how long a stopping leader waits for a digest being sent
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class Digest:
     growth: Growth
     late_by: timedelta | None = None
     skipped_days: tuple[date, ...] = ()
+    # days whose digest may not have arrived: a process died while sending it (never re-sent)
+    unknown_days: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,7 @@ class DigestService:
         self.records = records
         self.tz = settings.tz
         self.presenter: DigestPresenter | None = None
+        self.term: Term = NoTerm()  # claims carry its epoch: only the leader's are taken
 
     def attach(self, presenter: DigestPresenter) -> None:
         """Give the service its way to show a digest (the app does this at build time)."""
@@ -154,7 +159,9 @@ class DigestService:
         late_by = now - due_at
         status = "skipped" if late_by > LATE_LIMIT else "sending"
         claimed = await self.pool.fetchval(
-            *QUERIES.claim_digest(admin_id=admin_id, day=day, status=status, due_at=due_at)
+            *QUERIES.claim_digest(
+                admin_id=admin_id, day=day, status=status, due_at=due_at, epoch=self.term.epoch
+            )
         )
         if claimed is None:
             return None  # someone already sent, is sending, or skipped it
@@ -168,7 +175,8 @@ class DigestService:
             digest = await self.build(
                 day,
                 late_by=late_by if late_by > ON_TIME else None,
-                skipped_days=tuple(row["day"] for row in skipped),
+                skipped_days=tuple(r["day"] for r in skipped if r["status"] == "skipped"),
+                unknown_days=tuple(r["day"] for r in skipped if r["status"] == "sending"),
             )
             await self.send(admin_id, digest)
         except Exception as exc:
@@ -196,6 +204,7 @@ class DigestService:
         *,
         late_by: timedelta | None = None,
         skipped_days: tuple[date, ...] = (),
+        unknown_days: tuple[date, ...] = (),
     ) -> Digest:
         """The digest due on ``day``: it reports on the day before."""
         yesterday = day - timedelta(days=1)
@@ -215,6 +224,7 @@ class DigestService:
             growth=growth,
             late_by=late_by,
             skipped_days=skipped_days,
+            unknown_days=unknown_days,
         )
 
     async def send(self, admin_id: int, digest: Digest) -> None:
@@ -251,7 +261,7 @@ class DigestScheduler:
     def __init__(self, service: DigestService) -> None:
         self.service = service
         self._scheduler: Any = None
-        self._catch_up: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[Any]] = set()  # ticks under way (stop waits for them)
         self.ticks = 0  # ticks finished in this process (/healthz shows it: the schedule runs)
 
     async def start(self) -> None:
@@ -269,20 +279,28 @@ class DigestScheduler:
         )
         self._scheduler.start()
         # Catch up at once: a leader that starts late sends what is due (late, with a note).
-        self._catch_up = asyncio.create_task(self._run())
+        asyncio.create_task(self._run())  # noqa: RUF006 (kept in self._running while it runs)
 
     async def stop(self) -> None:
-        if self._catch_up is not None:
-            await asyncio.wait([self._catch_up], timeout=10)
-            self._catch_up = None
+        """Stop firing; a digest being sent now is finished first (SIGTERM at the digest
+        minute must not lose the day), for at most STOP_WAIT_S."""
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+        if self._running:
+            _, late = await asyncio.wait(set(self._running), timeout=STOP_WAIT_S)
+            if late:
+                logger.warning("a digest was still being sent at shutdown: its outcome is unknown")
 
     async def _run(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
         try:
             await self.service.tick()
         except Exception:
             logger.exception("digest tick failed")
         finally:
             self.ticks += 1
+            if task is not None:
+                self._running.discard(task)

@@ -12,6 +12,8 @@ from bot.analytics.models import Bots
 from bot.broadcast import BroadcastService
 from bot.db.records import Records
 from bot.digest import DigestScheduler, DigestService
+from bot.leadership import Term
+from bot.privacy import PrivacyService, RetentionScheduler, RetentionService
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -28,6 +30,8 @@ class Services:
     broadcasts: BroadcastService
     digest: DigestService
     digest_scheduler: DigestScheduler
+    privacy: PrivacyService
+    retention_scheduler: RetentionScheduler
 
     def as_data(self) -> dict[str, Any]:
         """Dispatcher data entries, keyed by the parameter names handlers use."""
@@ -36,14 +40,22 @@ class Services:
             "school": self.school,
             "broadcasts": self.broadcasts,
             "digest": self.digest,
+            "privacy": self.privacy,
         }
 
+    def follow(self, term: Term) -> None:
+        """Leader work writes under this term of leadership (its epoch fences the writes)."""
+        self.broadcasts.delivery.term = term
+        self.digest.term = term
+
     async def start(self) -> None:
-        """Leader work: deliver broadcasts, run the digest schedule."""
+        """Leader work: deliver broadcasts, run the digest and retention schedules."""
         await self.broadcasts.start()
         await self.digest_scheduler.start()
+        await self.retention_scheduler.start()
 
     async def stop(self) -> None:
+        await self.retention_scheduler.stop()
         await self.digest_scheduler.stop()
         await self.broadcasts.stop()
 
@@ -61,4 +73,8 @@ def build_services(
         broadcasts=BroadcastService(pool, settings, console_bot, sender_bot),
         digest=digest,
         digest_scheduler=DigestScheduler(digest),
+        privacy=PrivacyService(pool),
+        retention_scheduler=RetentionScheduler(
+            RetentionService(pool, settings.retention_days, settings.tz)
+        ),
     )

@@ -64,13 +64,24 @@ def build_web_app(app: App) -> tuple[web.Application, GuardedWebhook]:
 
     async def healthz(request: web.Request) -> web.Response:
         try:
-            await app.pool.fetchval(*QUERIES.leader_heartbeat(), timeout=HEALTH_TIMEOUT_S)
+            await app.pool.fetchval(*QUERIES.database_alive(), timeout=HEALTH_TIMEOUT_S)
         except Exception as exc:
             logger.warning("health check failed: %s", exc)
             return web.json_response({"status": "database unavailable"}, status=503)
-        role = "leader" if app.leadership.is_leader else "standby"
-        digest_ticks = app.services.digest_scheduler.ticks
-        return web.json_response({"status": "ok", "role": role, "digest_ticks": digest_ticks})
+        leadership = app.leadership
+        age = leadership.heartbeat_age_s()
+        report = {
+            "status": "ok",
+            "role": "leader" if leadership.elected else "standby",
+            "term": leadership.epoch if leadership.elected else None,
+            "heartbeat_age_s": round(age, 1) if leadership.elected else None,
+            "digest_ticks": app.services.digest_scheduler.ticks,
+        }
+        if leadership.elected and not leadership.is_leader:
+            # leading a term it cannot renew: the balancer should know before a standby does
+            report["status"] = "leader heartbeat late"
+            return web.json_response(report, status=503)
+        return web.json_response(report)
 
     web_app.router.add_get("/healthz", healthz)
     return web_app, handler

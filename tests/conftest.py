@@ -104,7 +104,7 @@ async def pool(db_dsn: str) -> AsyncIterator[asyncpg.Pool]:
 
 # --- end-to-end: the real bot polling the stand-in over HTTP --------------------------------
 
-from tests.support import ADMIN_ID, CONSOLE_TOKEN, SECOND_ADMIN_ID  # noqa: E402
+from tests.support import ADMIN_ID, CONSOLE_TOKEN, SECOND_ADMIN_ID, until_leading  # noqa: E402
 
 
 @pytest.fixture
@@ -151,4 +151,5 @@ async def bot_app(make_settings: Any, pool: asyncpg.Pool) -> AsyncIterator[Any]:
     from bot.app import running
 
     async with running(make_settings(), pool) as app:
+        await until_leading(app)
         yield app

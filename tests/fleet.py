@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import signal
 import socket
@@ -10,6 +11,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 from aiohttp import web
@@ -32,6 +34,8 @@ class LoadBalancer:
     backends: list[str]
     port: int = field(default_factory=free_port)
     forwarded: dict[str, int] = field(default_factory=dict)
+    handled_by: list[tuple[str, bytes]] = field(default_factory=list)  # (backend, update body)
+    pinned: str | None = None  # when set, every update goes to this backend
     _runner: web.AppRunner | None = None
     _session: aiohttp.ClientSession | None = None
 
@@ -53,12 +57,13 @@ class LoadBalancer:
             }
             last_error: Exception | None = None
             for _ in range(len(self.backends)):
-                backend = self.backends[next(turn)]
+                backend = self.pinned or self.backends[next(turn)]
                 try:
                     assert self._session is not None
                     async with self._session.post(backend, data=body, headers=headers) as reply:
                         payload = await reply.read()
                         self.forwarded[backend] = self.forwarded.get(backend, 0) + 1
+                        self.handled_by.append((backend, body))
                         return web.Response(
                             body=payload,
                             status=reply.status,
@@ -98,6 +103,11 @@ class Instance:
 
     port: int
     process: asyncio.subprocess.Process
+    log_path: Path | None = None
+
+    def log(self) -> str:
+        """What the instance has logged so far (JSON lines, LOG_FORMAT=json)."""
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
 
     @property
     def webhook(self) -> str:
@@ -127,6 +137,8 @@ class Instance:
 
 
 async def start_instance(env: dict[str, str], port: int, cwd: Path) -> Instance:
+    log_path = cwd / f"instance-{port}.log"
+    log = log_path.open("ab")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -134,10 +146,10 @@ async def start_instance(env: dict[str, str], port: int, cwd: Path) -> Instance:
         "run",
         env=env,
         cwd=cwd,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+        stdout=log,
+        stderr=asyncio.subprocess.STDOUT,
     )
-    return Instance(port, process)
+    return Instance(port, process, log_path)
 
 
 async def wait_healthy(instance: Instance, timeout: float = 60) -> dict[str, Any]:
@@ -149,3 +161,54 @@ async def wait_healthy(instance: Instance, timeout: float = 60) -> dict[str, Any
                 return health
             await asyncio.sleep(0.2)
     raise TimeoutError(f"instance on port {instance.port} never became healthy")
+
+
+@dataclass
+class TcpProxy:
+    """Forwards TCP to ``upstream``; ``cut()`` drops every byte both ways until ``restore()``."""
+
+    upstream: tuple[str, int]
+    port: int = 0
+    cut_off: bool = False
+    _server: asyncio.Server | None = None
+    _writers: list[asyncio.StreamWriter] = field(default_factory=list)
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._client, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+        self._writers += [writer, up_writer]
+        await asyncio.gather(
+            self._pump(reader, up_writer), self._pump(up_reader, writer), return_exceptions=True
+        )
+
+    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                if not self.cut_off:  # cut off: the bytes vanish, nobody is told
+                    writer.write(data)
+                    await writer.drain()
+        finally:
+            with contextlib.suppress(Exception):
+                writer.close()
+
+    def cut(self) -> None:
+        self.cut_off = True
+
+    def restore(self) -> None:
+        self.cut_off = False
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for writer in self._writers:
+            with contextlib.suppress(Exception):
+                writer.close()
+
+
+def through(dsn: str, proxy: TcpProxy) -> str:
+    parts = urlsplit(dsn)
+    auth = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
+    return urlunsplit(parts._replace(netloc=f"{auth}127.0.0.1:{proxy.port}"))

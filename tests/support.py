@@ -1,7 +1,9 @@
 """Constants and small helpers shared by the tests."""
 
+import asyncio
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 CONSOLE_TOKEN = "1000001:console-secret"
@@ -35,3 +37,13 @@ def bot_env(db_dsn: str, api_url: str, data_dir: Path, **overrides: str) -> dict
 def with_database(dsn: str, database: str) -> str:
     """The same server's DSN, pointing at another database."""
     return urlunsplit(urlsplit(dsn)._replace(path=f"/{database}"))
+
+
+async def until_leading(*apps: Any) -> Any:
+    """Wait until one of these running apps leads (leader work is fenced by its term)."""
+    for _ in range(400):
+        for app in apps:
+            if app.leadership.is_leader:
+                return app
+        await asyncio.sleep(0.025)
+    raise AssertionError("no instance became leader")

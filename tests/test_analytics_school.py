@@ -270,3 +270,19 @@ async def test_export_streams_csv_with_bom(standin: Any, school: School, bot_app
     first = school.today - timedelta(days=6)
     assert len(rows) == sum(1 for e in school.events if local_day(e.created_at) >= first)
     assert f"{len(rows)} rows" in reply.plain_caption
+
+
+async def test_an_export_over_the_limit_stops_while_streaming(
+    school: School, bot_app: Any
+) -> None:
+    """Past the upload limit the export stops at once and leaves no file behind."""
+    service = bot_app.services.school
+    whole = await service.export("events", None)
+    try:
+        assert whole.size > 10_000 and not whole.too_big
+    finally:
+        whole.discard()
+    capped = await service.export("events", None, max_bytes=whole.size // 4)
+    assert capped.too_big
+    assert capped.rows < len(school.events)  # it stopped early, not after writing it all
+    assert not capped.path.exists()

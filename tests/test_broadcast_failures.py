@@ -278,3 +278,19 @@ class Flow:
         return await self.standin.press_button(
             ADMIN_ID, message.message_id, data, token=self.token
         )
+
+
+async def test_the_recovery_query_reads_claims_through_indexes_only(pool: asyncpg.Pool) -> None:
+    """It runs on every tick: no scan of every recipient row, whatever the table's size."""
+    from bot.broadcast.delivery import LOCK_SPACE
+    from bot.db.queries import QUERIES
+
+    sql, *args = QUERIES.broadcast_fail_orphans(owner=1, lock_space=LOCK_SPACE)
+    async with pool.acquire() as connection, connection.transaction():
+        # with sequential scans priced out, a plan can still show one only if no index serves
+        await connection.execute("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(r[0] for r in await connection.fetch(f"EXPLAIN {sql}", *args))
+    assert "Seq Scan on message_recipients" not in plan, plan
+    # the small partial indexes of open claims, not a walk through a whole index
+    assert "hsl_message_recipients_in_flight" in plan, plan
+    assert "hsl_message_recipients_deleting" in plan, plan

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta
+import signal
+import sys
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,7 +14,7 @@ import asyncpg
 import pytest
 
 from bot.digest import DigestService
-from tests.support import ADMIN_ID, CONSOLE_TOKEN, SECOND_ADMIN_ID
+from tests.support import ADMIN_ID, CONSOLE_TOKEN, SECOND_ADMIN_ID, bot_env, until_leading
 
 MSK = ZoneInfo("Europe/Moscow")
 TODAY = date(2026, 11, 20)
@@ -105,6 +108,7 @@ def digest_service(app: Any) -> DigestService:
         services.records,
     )
     service.attach(services.digest.presenter)
+    service.term = app.leadership  # its claims are fenced by the app's term of leadership
     return service
 
 
@@ -174,6 +178,7 @@ async def test_two_schedulers_on_one_database_send_one_digest_per_admin(
     try:
         async with running(make_settings(), pool) as first:
             async with running(make_settings(), other_pool) as second:
+                await until_leading(first, second)
                 results = await asyncio.gather(
                     digest_service(first).tick(NINE), digest_service(second).tick(NINE)
                 )
@@ -267,3 +272,80 @@ async def test_leader_catches_up_at_start(
         photo = await standin.wait_for_message(ADMIN_ID, timeout=20)
     assert photo.kind == "photo"
     assert "late" in photo.plain_caption
+
+
+def digest_a_minute_ago() -> str:
+    return (datetime.now(ZoneInfo("Europe/Moscow")) - timedelta(minutes=1)).strftime("%H:%M")
+
+
+async def start_run(standin: Any, db_dsn: str, tmp_path: Path) -> asyncio.subprocess.Process:
+    """`hsl-bot run` whose digest was due a minute ago: it sends it as soon as it leads."""
+    env = bot_env(db_dsn, standin.url, tmp_path, DIGEST_TIME=digest_a_minute_ago())
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
+async def test_sigterm_while_the_digest_is_being_sent_waits_for_it(
+    standin: Any, db_dsn: str, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    standin.set_faults(latency=2.0, methods=["sendPhoto"])  # the chart takes a while
+    process = await start_run(standin, db_dsn, tmp_path)
+    try:
+        await standin.wait_for(lambda: standin.delayed_requests > 0, timeout=60)
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), timeout=60)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert code == 0
+    rows = await pool.fetch("SELECT admin_id, status FROM digest_deliveries ORDER BY admin_id")
+    assert [(r["admin_id"], r["status"]) for r in rows] == [
+        (ADMIN_ID, "sent"),
+        (SECOND_ADMIN_ID, "sent"),
+    ]
+    for admin in (ADMIN_ID, SECOND_ADMIN_ID):
+        assert len(await photos_to(standin, admin)) == 1
+
+
+async def test_a_digest_cut_short_by_kill_9_is_not_resent_but_the_next_one_says_so(
+    standin: Any, db_dsn: str, pool: asyncpg.Pool, tmp_path: Path, make_settings: Any
+) -> None:
+    standin.set_faults(latency=30.0, methods=["sendPhoto"])  # it never gets through
+    process = await start_run(standin, db_dsn, tmp_path)
+    try:
+        await standin.wait_for(lambda: standin.delayed_requests > 0, timeout=60)
+    finally:
+        process.kill()
+        await process.wait()
+    standin.set_faults()
+    stuck = await pool.fetch("SELECT day, status FROM digest_deliveries")
+    assert stuck and all(r["status"] == "sending" for r in stuck)
+    day = stuck[0]["day"]
+    from bot.app import running
+
+    async with running(make_settings(), pool) as app:
+        await until_leading(app)
+        service = digest_service(app)
+        next_morning = datetime.combine(day + timedelta(days=1), time(9, 0), MSK)
+        outcomes = await service.tick(next_morning)
+        assert (ADMIN_ID, day, "sent") not in outcomes  # that day is not sent again
+        note = f"digest of {day.strftime('%d.%m.%Y')} may not have arrived"
+        photo = await standin.wait_for_message(
+            ADMIN_ID, predicate=lambda m: is_photo(m) and note in (m.plain_caption or "")
+        )
+    assert f"Daily digest for {day.strftime('%d.%m.%Y')}" in photo.plain_caption
+    statuses = {r["day"]: r["status"] for r in await pool.fetch("SELECT * FROM digest_deliveries")}
+    assert statuses[day] == "sending"  # still unknown, never re-sent
+
+
+def is_photo(message: Any) -> bool:
+    return bool(message.kind == "photo")

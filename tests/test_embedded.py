@@ -1,5 +1,6 @@
 """The embedded server: initialised once, reused across restarts and crashes, stopped by the last
-process that uses it, and never loosening permissions of directories it does not own."""
+process that uses it, never loosening permissions of directories it does not own, private to
+its own user (and root), and never following a symbolic link planted where its files go."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import pwd
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -17,11 +19,17 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.db.embedded import ROOT_FALLBACK, SYSTEM_USER, EmbeddedPostgres
+from bot.db.embedded import (
+    MAX_SOCKET_DIR,
+    ROOT_FALLBACK,
+    SYSTEM_USER,
+    EmbeddedPostgres,
+    EmbeddedServerError,
+)
 from bot.db.migrations import load_migrations
 
-# Distinct from the session fixture's 55432. The server listens only on a socket inside its own
-# data dir, so ports matter little, but distinct ones keep any clash out of the question.
+# Distinct from the session fixture's 55432. The server listens only on a socket in a directory
+# of its own, so ports matter little, but distinct ones keep any clash out of the question.
 PORTS = iter(range(55501, 55600))
 
 HOLDER = """
@@ -105,14 +113,34 @@ def data_dir() -> Iterator[Path]:
     shutil.rmtree(base, ignore_errors=True)
 
 
+@pytest.fixture
+def deep_data_dir(data_dir: Path) -> Iterator[Path]:
+    """A DATA_DIR so deep that a socket inside its cluster would not fit a Unix socket path."""
+    directory = data_dir.parent / ("deep-" + "d" * 60) / "data"
+    assert len(str(directory / "pg" / "run")) > MAX_SOCKET_DIR
+    yield directory
+    cleanup(directory)
+
+
 def cleanup(directory: Path) -> None:
     """Stop any server this test left behind and remove a cluster kept outside DATA_DIR."""
     server = EmbeddedPostgres(directory)
+    socket_dir = socket_dir_of(server.pgdata)
     for pid in postmasters(server.pgdata):
         os.kill(pid, signal.SIGQUIT)  # immediate shutdown of a server this test started
         wait_until(lambda pid=pid: not Path(f"/proc/{pid}").exists())
-    if server.pgdata.is_relative_to(ROOT_FALLBACK):
+    if socket_dir is not None and socket_dir.name.startswith("hsl-pg-"):
+        shutil.rmtree(socket_dir, ignore_errors=True)
+    if server.pgdata.is_relative_to(ROOT_FALLBACK) and not server.pgdata.is_symlink():
         shutil.rmtree(server.pgdata, ignore_errors=True)
+
+
+def socket_dir_of(pgdata: Path) -> Path | None:
+    """The socket directory a running server recorded in its postmaster.pid."""
+    try:
+        return Path((pgdata / "postmaster.pid").read_text().splitlines()[4])
+    except (OSError, IndexError):
+        return None
 
 
 async def select_one(dsn: str) -> int:
@@ -213,6 +241,14 @@ async def test_second_process_leaving_keeps_the_server_for_the_first(data_dir: P
     assert postmasters(first.pgdata) == []
 
 
+def process_groups(pid: int) -> set[int]:
+    """Every group id a process holds: real, effective, saved, filesystem and supplementary."""
+    status = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return {int(gid) for gid in status["Gid"].split() + status["Groups"].split()}
+
+
 def modes(paths: list[Path]) -> dict[Path, int]:
     return {path: path.stat().st_mode for path in paths if path.exists()}
 
@@ -233,7 +269,10 @@ async def test_as_root_server_runs_as_system_user_and_parent_permissions_are_unt
         try:
             assert await select_one(dsn) == 1
             (postmaster,) = postmasters(server.pgdata)
-            assert os.stat(f"/proc/{postmaster}").st_uid == pwd.getpwnam(SYSTEM_USER).pw_uid
+            account = pwd.getpwnam(SYSTEM_USER)
+            assert os.stat(f"/proc/{postmaster}").st_uid == account.pw_uid
+            # Its own group only: not root's group 0 nor root's supplementary groups.
+            assert process_groups(postmaster) == {account.pw_gid}
             after = modes(ancestors)
             assert {p: m for p, m in after.items() if p in before} == before
         finally:
@@ -243,33 +282,188 @@ async def test_as_root_server_runs_as_system_user_and_parent_permissions_are_unt
         shutil.rmtree(parent, ignore_errors=True)
 
 
+def hsl_bot(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `hsl-bot ARGS` without DATABASE_URL, on the embedded server in ``data_dir``."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=data_dir.parent,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATA_DIR": str(data_dir)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def test_db_upgrade_without_database_url_uses_embedded_server_and_leaves_none_running(
     data_dir: Path,
 ) -> None:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATA_DIR": str(data_dir)}
-    cwd = data_dir.parent
-
-    def hsl_bot(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bot", *args],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-
     pgdata = EmbeddedPostgres(data_dir).pgdata
-    upgrade = hsl_bot("db", "upgrade")
+    upgrade = hsl_bot(data_dir, "db", "upgrade")
     assert upgrade.returncode == 0, upgrade.stderr
     versions = [m.version for m in load_migrations()]
     assert upgrade.stdout.count("applied") == len(versions)
     assert postmasters(pgdata) == []
     assert not (pgdata / "postmaster.pid").exists()
 
-    status = hsl_bot("db", "status")
+    status = hsl_bot(data_dir, "db", "status")
     assert status.returncode == 0, status.stderr
     lines = status.stdout.splitlines()
     assert len(lines) == len(versions)
     assert all(line.startswith("applied") for line in lines)
     assert postmasters(pgdata) == []
+
+
+# --- private: other local users cannot connect -----------------------------------------------
+
+
+def psql_select_one(
+    server: EmbeddedPostgres, host: str, port: int, user: pwd.struct_passwd | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Try `SELECT 1` with the server's own psql as ``user`` (default: this process's user)."""
+    switch: dict[str, object] = {}
+    if user is not None:
+        switch = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+    command = ["-X", "-w", "-At", "-h", host, "-p", str(port), "-U", "postgres", "-d", "postgres"]
+    return subprocess.run(
+        [str(server.bin_dir / "psql"), *command, "-c", "SELECT 1"],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        env={"PATH": os.defpath, "LC_ALL": "C", "PGCONNECT_TIMEOUT": "10"},
+        timeout=60,
+        **switch,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="acting as another local user needs root")
+@pytest.mark.parametrize("where", ["socket-in-cluster", "socket-in-temp-dir"])
+def test_another_local_user_cannot_connect(
+    data_dir: Path, deep_data_dir: Path, where: str
+) -> None:
+    directory = data_dir if where == "socket-in-cluster" else deep_data_dir
+    port = next(PORTS)
+    server = EmbeddedPostgres(directory, port=port)
+    running = server.start()
+    try:
+        assert running.socket_dir.is_relative_to(server.pgdata) == (where == "socket-in-cluster")
+        own = psql_select_one(server, str(running.socket_dir), running.port)
+        assert (own.returncode, own.stdout.strip()) == (0, "1"), own.stderr  # the probe works
+
+        nobody = pwd.getpwnam("nobody")
+        for host in (str(running.socket_dir), "localhost"):  # the socket, and TCP if it is open
+            other = psql_select_one(server, host, running.port, user=nobody)
+            assert other.stdout.strip() != "1", f"nobody connected through {host}"
+            # psql ran and libpq failed to connect (exit 2), not a loader or usage error.
+            assert other.returncode == 2, other.stderr
+            assert "connection to server" in other.stderr, other.stderr
+    finally:
+        server.stop()
+
+
+async def test_holders_of_a_deep_data_dir_share_a_private_socket_dir_the_last_removes(
+    deep_data_dir: Path,
+) -> None:
+    port = next(PORTS)
+    first = Holder(deep_data_dir, port)
+    second = EmbeddedPostgres(deep_data_dir, port=port)
+    running = second.start()
+    socket_dir = running.socket_dir
+    try:
+        assert socket_dir.parent == Path(tempfile.gettempdir())
+        assert socket_dir.name.startswith("hsl-pg-")
+        assert stat.S_IMODE(socket_dir.lstat().st_mode) == 0o700
+        assert socket_dir.lstat().st_uid == second.pgdata.stat().st_uid  # the server's user
+        assert await select_one(running.dsn()) == 1  # found through the first's server
+        first.leave()
+        assert await select_one(running.dsn()) == 1
+    finally:
+        second.stop()
+    assert postmasters(second.pgdata) == []
+    assert not socket_dir.exists(), "the last holder removes the socket directory"
+
+
+# --- planted symbolic links are refused ------------------------------------------------------
+
+
+def plant_symlink(link: Path, victim: Path, *, directory: bool) -> None:
+    """Make ``victim`` (a file, or a directory with a file) and point ``link`` at it."""
+    if directory:
+        victim.mkdir(parents=True)
+        (victim / "keep").write_text("precious\n")
+    else:
+        victim.parent.mkdir(parents=True, exist_ok=True)
+        victim.write_text("precious\n")
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(victim)
+
+
+def snapshot(victim: Path) -> tuple[int, int, int, object]:
+    """Owner, group, mode and content (or listing) of ``victim``."""
+    info = victim.lstat()
+    content = (
+        sorted((p.name, p.read_text()) for p in victim.iterdir())
+        if victim.is_dir()
+        else victim.read_text()
+    )
+    return info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode), content
+
+
+@pytest.mark.parametrize("entry", ["pg", "pg.holders", "pg.lock"])
+def test_symlink_planted_in_data_dir_is_refused_and_its_target_untouched(
+    data_dir: Path, entry: str
+) -> None:
+    victim = data_dir.parent / "victims" / entry
+    plant_symlink(data_dir / entry, victim, directory=entry == "pg")
+    before = snapshot(victim)
+    server = EmbeddedPostgres(data_dir, port=next(PORTS))
+    with pytest.raises(EmbeddedServerError, match=f"{data_dir / entry} is a symbolic link"):
+        server.start()
+    assert snapshot(victim) == before
+    assert postmasters(server.pgdata) == []
+
+
+def test_symlink_planted_as_socket_directory_is_refused_and_its_target_untouched(
+    data_dir: Path,
+) -> None:
+    server = EmbeddedPostgres(data_dir, port=next(PORTS))
+    socket_dir = server.start().socket_dir
+    server.stop()
+    assert socket_dir == server.pgdata / "run"
+    socket_dir.rmdir()
+    victim = data_dir.parent / "victims" / "run"
+    plant_symlink(socket_dir, victim, directory=True)
+    before = snapshot(victim)
+    with pytest.raises(EmbeddedServerError, match=f"{socket_dir} is a symbolic link"):
+        server.start()
+    assert snapshot(victim) == before
+    assert postmasters(server.pgdata) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the run-as-root behaviour needs root")
+def test_as_root_symlink_planted_where_the_kept_aside_cluster_goes_is_refused() -> None:
+    parent = Path(tempfile.mkdtemp(prefix="hsl-emb-closed-"))  # 0700: cluster goes aside
+    server = EmbeddedPostgres(parent / "data", port=next(PORTS))
+    assert server.pgdata.parent == ROOT_FALLBACK
+    victim = parent / "victim"
+    ROOT_FALLBACK.mkdir(parents=True, exist_ok=True)
+    plant_symlink(server.pgdata, victim, directory=True)
+    try:
+        before = snapshot(victim)
+        with pytest.raises(EmbeddedServerError, match=f"{server.pgdata} is a symbolic link"):
+            server.start()
+        assert snapshot(victim) == before
+        assert postmasters(server.pgdata) == []
+    finally:
+        server.pgdata.unlink()
+        cleanup(parent / "data")
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+def test_cli_reports_a_planted_symlink_in_one_line(data_dir: Path) -> None:
+    victim = data_dir.parent / "victims" / "pg.holders"
+    plant_symlink(data_dir / "pg.holders", victim, directory=False)
+    status = hsl_bot(data_dir, "db", "status")
+    assert status.returncode == 1
+    (line,) = status.stderr.strip().splitlines()
+    assert line.startswith(f"hsl-bot: {data_dir / 'pg.holders'} is a symbolic link"), line
+    assert victim.read_text() == "precious\n"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import signal
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -90,14 +92,16 @@ async def kill_leader(instances: list[Instance]) -> float | None:
     killed_at = time.monotonic()
     leader.kill()
     await leader.process.wait()
-    while time.monotonic() - killed_at < 20:
+    # a bound only so a takeover that never comes fails (how fast: tests/benchmarks/fleet.py)
+    while time.monotonic() - killed_at < 45:
         if (await roles([survivor]))[0] == "leader":
             return time.monotonic() - killed_at
         await asyncio.sleep(0.1)
+    print("the survivor's log:", survivor.log()[-4000:])
     return None
 
 
-async def test_wrong_secret_is_refused_with_401(fleet: Any) -> None:
+async def test_wrong_secret_is_refused_with_401_and_logged(fleet: Any) -> None:
     _, instances = fleet
     update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "/stats"}}
     async with aiohttp.ClientSession() as session:
@@ -107,6 +111,9 @@ async def test_wrong_secret_is_refused_with_401(fleet: Any) -> None:
         good = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
         async with session.post(instances[0].webhook, json={"update_id": 2}, headers=good) as r:
             assert r.status == 200
+    refused = [line for line in instances[0].log().splitlines() if "wrong secret" in line]
+    assert len(refused) == 2, instances[0].log()[-2000:]
+    assert all(json.loads(line)["level"] == "WARNING" for line in refused)
 
 
 async def test_updates_spread_over_both_instances_and_one_leads(standin: Any, fleet: Any) -> None:
@@ -149,7 +156,7 @@ async def test_a_flow_started_on_one_instance_continues_on_the_other(
 async def test_killed_leader_is_replaced_within_15_seconds(fleet: Any) -> None:
     _, instances = fleet
     takeover = await kill_leader(instances)
-    # how fast is measured by tests/benchmarks/fleet.py; here: it happens (within 20 s)
+    # how fast is measured by tests/benchmarks/fleet.py; here: it happens (within 45 s)
     print(f"takeover after kill -9: {takeover:.2f} s" if takeover else "no takeover")
     assert takeover is not None
 
@@ -257,9 +264,90 @@ async def test_send_now_on_either_instance_starts_delivery_at_once(
 
     The leader never polls during this test (once an hour), so a broadcast that finishes at
     all was started by a wake-up."""
+    lb, instances = fleet
     await add_plain_users(pool, standin, 630000, 20)
-    # A flow is five updates and the balancer alternates, so the two "Send now" presses
-    # reach different instances: one of them is the standby.
-    for text in ("First of two", "Second of two"):
-        bid = await send_now(standin, await compose(standin, "Everyone", text))
+    leader = (await roles(instances)).index("leader")
+    # "Send now" pressed on the leader, then on the standby (the balancer pinned to it)
+    for text, target in (("First of two", leader), ("Second of two", 1 - leader)):
+        review = await compose(standin, "Everyone", text)
+        lb.pinned = instances[target].webhook
+        try:
+            bid = await send_now(standin, review)
+        finally:
+            lb.pinned = None
+        presses = [b for b, body in lb.handled_by if b'"bcd:' in body and b":send:" in body]
+        assert presses and presses[-1] == instances[target].webhook
         await wait_finished(pool, bid, timeout=30)
+
+
+@pytest.mark.parametrize("fleet_env", [{"BROADCAST_RATE": "15"}])
+async def test_broadcast_rate_holds_across_the_fleet(
+    standin: Any, fleet: Any, pool: asyncpg.Pool, fleet_env: dict[str, str]
+) -> None:
+    """README: with one sender at a time, BROADCAST_RATE holds for the whole fleet: a
+    Telegram that allows 25 msg/s overall (room for the card's edits) never answers 429;
+    two senders would make 30."""
+    ids = await add_plain_users(pool, standin, 640000, 90)
+    review = await compose(standin, "Everyone", "At the fleet's pace")
+    standin.set_limits(rate_limit=25, chat_burst=None)
+    bid = await send_now(standin, review)
+    await wait_finished(pool, bid, timeout=60)
+    # (a rolling start may meet setWebhook's own 429, which is waited out: not a send)
+    refused = standin.too_many_requests_by_method
+    assert refused["sendmessage"] == 0 and refused["editmessagetext"] == 0, refused
+    assert all(received(standin, i, "At the fleet's pace") == 1 for i in ids)
+
+
+@pytest.mark.parametrize("fleet_env", [{"DIGEST_TIME": "05:00"}])
+async def test_digest_preferences_apply_from_either_instance_and_only_the_leader_ticks(
+    standin: Any, fleet: Any, pool: asyncpg.Pool, fleet_env: dict[str, str]
+) -> None:
+    """README: changes made on any instance apply; the scheduler runs on the leader only."""
+    lb, instances = fleet
+    for target, command in ((0, "/digest 08:30"), (1, "/digest off")):
+        lb.pinned = instances[target].webhook
+        try:
+            await standin.send_message(ADMIN_ID, command)
+            await standin.wait_for_message(ADMIN_ID, timeout=15)
+        finally:
+            lb.pinned = None
+    row = await pool.fetchrow(
+        "SELECT enabled, send_at FROM digest_preferences WHERE admin_id = $1", ADMIN_ID
+    )
+    assert row["enabled"] is False and row["send_at"].strftime("%H:%M") == "08:30"
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session:
+        for _ in range(300):  # the leader's catch-up tick at election has run
+            healths = [await instance.health(session) or {} for instance in instances]
+            by_role = {h.get("role"): h for h in healths}
+            if by_role.get("leader", {}).get("digest_ticks", 0) >= 1:
+                break
+            await asyncio.sleep(0.1)
+    assert by_role["leader"]["digest_ticks"] >= 1
+    assert by_role["standby"]["digest_ticks"] == 0
+
+
+async def test_sigterm_mid_broadcast_drains_and_settles_its_sends(
+    standin: Any, fleet: Any, pool: asyncpg.Pool
+) -> None:
+    """README: on SIGTERM an instance finishes requests in flight, settles its sends and
+    releases leadership: nothing ends "outcome unknown", the other instance finishes."""
+    _, instances = fleet
+    ids = await add_plain_users(pool, standin, 650000, 150)
+    standin.set_faults(latency=0.05)
+    text = "Through a rolling restart"
+    base = standin.delivered_count()
+    bid = await send_now(standin, await compose(standin, "Everyone", text))
+    await standin.wait_for(lambda: standin.delivered_count() >= base + 20, timeout=30)
+    leader = instances[(await roles(instances)).index("leader")]
+    leader.process.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(leader.process.wait(), timeout=60) == 0
+    await wait_finished(pool, bid, timeout=60)
+    unknown = await pool.fetchval(
+        "SELECT count(*) FROM message_recipients WHERE message_id = $1"
+        " AND failure_reason = 'outcome unknown'",
+        bid,
+    )
+    assert unknown == 0
+    await assert_exactly_once(pool, standin, bid, text)
+    assert all(received(standin, i, text) == 1 for i in ids)
+    assert "Traceback" not in leader.log()

@@ -23,7 +23,15 @@ ROOT = Path(__file__).resolve().parents[1]
 BOT = ROOT / "bot"
 KEY_SHAPE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")
 # Domain code: shows things to people only through a Protocol the app attaches.
-DOMAIN = ("bot.analytics", "bot.broadcast", "bot.digest", "bot.charts", "bot.db", "bot.seed")
+DOMAIN = (
+    "bot.analytics",
+    "bot.broadcast",
+    "bot.digest",
+    "bot.charts",
+    "bot.db",
+    "bot.seed",
+    "bot.privacy",
+)
 
 
 def module_name(path: Path) -> str:

@@ -195,10 +195,13 @@ class SchoolAnalytics:
         async with self._connection() as conn:
             return await people.schema(conn, EXACT_COUNT_BELOW_BYTES)
 
-    async def export(self, kind: str, days: int | None) -> ExportFile:
-        """Write a CSV of one table (rows of the last ``days`` days; None: all)."""
+    async def export(
+        self, kind: str, days: int | None, max_bytes: int | None = None
+    ) -> ExportFile:
+        """Write a CSV of one table (rows of the last ``days`` days; None: all), stopping
+        past ``max_bytes``."""
         window = self.window(days, cap=10 * MAX_DAYS)
         since = EPOCH if window.first_day is None else self.midnight(window.first_day)
         stamp = self.now().strftime("%Y%m%d-%H%M")
         async with self._connection() as conn:
-            return await export.export_csv(conn, kind, since, self.tz_name, stamp)
+            return await export.export_csv(conn, kind, since, self.tz_name, stamp, max_bytes)

@@ -17,6 +17,7 @@ from bot.db.queries import QUERIES
 
 EXPORT_KINDS: tuple[str, ...] = ("users", "bookings", "registrations", "events")
 PREFETCH = 2000
+SIZE_CHECK_ROWS = 256  # with a size limit, the file is measured this often
 BOM = "\ufeff"
 # A cell starting with one of these is a formula to a spreadsheet; user-written names must
 # stay text (CSV injection), so such cells get a leading apostrophe.
@@ -55,6 +56,10 @@ class _Sink:
         if batch:
             await asyncio.to_thread(self.writer.writerows, batch)
 
+    def written(self) -> int:
+        """Bytes in the file so far (batches already flushed)."""
+        return self.handle.tell()
+
     def finish(self) -> int:
         """Close the file; return its size."""
         self.handle.close()
@@ -66,9 +71,18 @@ class _Sink:
 
 
 async def export_csv(
-    conn: asyncpg.Connection, kind: str, since: datetime, tz: str, stamp: str
+    conn: asyncpg.Connection,
+    kind: str,
+    since: datetime,
+    tz: str,
+    stamp: str,
+    max_bytes: int | None = None,
 ) -> ExportFile:
-    """Write one table (rows since ``since``) as UTF-8 CSV with a BOM; return the file."""
+    """Write one table (rows since ``since``) as UTF-8 CSV with a BOM; return the file.
+
+    Past ``max_bytes`` (what Telegram lets a bot upload) it stops at once, drops the file and
+    returns ``too_big``: a school of millions of events is not written out to be refused.
+    """
     if kind not in EXPORT_KINDS:
         raise ValueError(f"unknown export {kind!r}")
     sql, *args = getattr(QUERIES, f"export_{kind}")(since=since, tz=tz)
@@ -81,9 +95,16 @@ async def export_csv(
             async for record in statement.cursor(*args, prefetch=PREFETCH):
                 await sink.add([_cell(v) for v in record.values()])
                 rows += 1
+                if max_bytes is not None and rows % SIZE_CHECK_ROWS == 0:
+                    await sink.flush()
+                    if sink.written() > max_bytes:
+                        break
         await sink.flush()
     except BaseException:
         await asyncio.to_thread(sink.abandon)
         raise
     size = await asyncio.to_thread(sink.finish)
+    if max_bytes is not None and size > max_bytes:
+        await asyncio.to_thread(sink.abandon)
+        return ExportFile(sink.path, f"{kind}-{stamp}.csv", rows, size, too_big=True)
     return ExportFile(sink.path, f"{kind}-{stamp}.csv", rows, size)

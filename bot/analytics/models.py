@@ -329,6 +329,7 @@ class ExportFile:
     file_name: str
     rows: int
     size: int
+    too_big: bool = False  # stopped at the size limit: the file was dropped, nothing to send
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)

@@ -73,6 +73,7 @@ async def delete_copies(
     settler: Settler,
     window: Window,
     owner: int,
+    epoch: int,
     claim_size: int,
     stopping: Callable[[], bool],
     recover: Callable[[], Awaitable[None]],
@@ -94,7 +95,9 @@ async def delete_copies(
     try:
         while not stopping():
             rows = await pool.fetch(
-                *QUERIES.broadcast_claim_deletions(message_id=bid, owner=owner, limit=claim_size)
+                *QUERIES.broadcast_claim_deletions(
+                    message_id=bid, owner=owner, limit=claim_size, epoch=epoch
+                )
             )
             if not rows:
                 if in_flight:

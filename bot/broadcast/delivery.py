@@ -31,6 +31,7 @@ from bot.broadcast.outgoing import media_for_sender
 from bot.broadcast.sending import SendPass
 from bot.broadcast.store import fetch_broadcast
 from bot.db.queries import QUERIES
+from bot.leadership import NoTerm, Term
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -92,6 +93,7 @@ class Delivery:
         self._lock_conn: Any = None
         self._window: Window | None = None
         self._unreleased: list[int] = []  # claims a failed release left: released on recovery
+        self.term: Term = NoTerm()  # the leadership this delivery works under (attach_term)
 
     # lifecycle ------------------------------------------------------------------------------
 
@@ -104,6 +106,11 @@ class Delivery:
         self._halted.clear()
         self._runners = {}
         self._window = Window(maximum=self.concurrency)
+        ended = await self.pool.fetchval(
+            *QUERIES.broadcast_end_other_senders(lock_space=LOCK_SPACE)
+        )
+        if ended:
+            logger.warning("ended %s sender session(s) left from an earlier term", ended)
         self._lock_conn = await self.pool.acquire()
         while True:
             owner = secrets.randbelow(2**31 - 2) + 1
@@ -232,7 +239,9 @@ class Delivery:
 
     async def _start_scheduled(self, bid: int) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(*QUERIES.broadcast_lock_scheduled(message_id=bid))
+            row = await conn.fetchrow(
+                *QUERIES.broadcast_lock_scheduled(message_id=bid, epoch=self.term.epoch)
+            )
             if row is None:
                 return
             audience = Audience.from_json(row["audience"])
@@ -293,13 +302,18 @@ class Delivery:
     async def _claim(self, bid: int, after: int) -> list[Any]:
         rows = await self.pool.fetch(
             *QUERIES.broadcast_claim(
-                message_id=bid, owner=self.owner, after=after, limit=self.claim_size
+                message_id=bid,
+                owner=self.owner,
+                after=after,
+                limit=self.claim_size,
+                epoch=self.term.epoch,
             )
         )
         return sorted(rows, key=lambda r: r["id"])
 
     def _halting(self, bid: int) -> bool:
-        return self._stopping or bid in self._halted
+        # a lease that ran out (frozen, cut off) stops sends before anyone else may take over
+        return self._stopping or bid in self._halted or not self.term.is_leader
 
     async def _send_batches(self, bid: int) -> str | None:
         """One pass over the pending recipients (see ``SendPass``); release what it left.
@@ -394,8 +408,9 @@ class Delivery:
                 settler=self.settler,
                 window=window,
                 owner=self.owner,
+                epoch=self.term.epoch,
                 claim_size=self.claim_size,
-                stopping=lambda: self._stopping,
+                stopping=lambda: self._stopping or not self.term.is_leader,
                 recover=self.recover,
             )
         except Exception:

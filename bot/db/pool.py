@@ -40,6 +40,18 @@ def _json_loads(value: str) -> object:
     return json.loads(value)
 
 
+SERVER_SETTINGS = {
+    # Console queries are short; JIT compilation only adds 20-50 ms to them.
+    "jit": "off",
+    # A peer that is gone (a crashed machine, a cut network) is noticed in seconds, not after
+    # Linux's two hours: its session ends and the leader lock with it (see bot/leadership.py).
+    "tcp_keepalives_idle": "5",
+    "tcp_keepalives_interval": "2",
+    "tcp_keepalives_count": "3",
+    "tcp_user_timeout": "10000",  # ms: data unacknowledged this long ends the connection
+}
+
+
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     """Connect with a timeout, so a slow or unreachable server fails fast and clearly."""
     try:
@@ -51,8 +63,7 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asy
                 timeout=CONNECT_TIMEOUT_S,
                 init=_init_connection,
                 command_timeout=120,
-                # Console queries are short; JIT compilation only adds 20-50 ms to them.
-                server_settings={"jit": "off"},
+                server_settings=SERVER_SETTINGS,
             ),
             timeout=CONNECT_TIMEOUT_S + 2,
         )

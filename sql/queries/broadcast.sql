@@ -85,9 +85,11 @@ RETURNING h.total_recipients, h.excluded_blocked, h.excluded_never_started,
           h.excluded_deactivated, h.duplicates_removed;
 
 -- name: broadcast_lock_scheduled
--- Take a due scheduled broadcast for starting; another instance starting it skips it.
+-- Take a due scheduled broadcast for starting; another instance starting it skips it, and so
+-- does a leader whose term (:epoch) is over.
 SELECT id, audience FROM message_history
 WHERE id = :message_id AND status = 'scheduled' AND scheduled_at <= now()
+  AND EXISTS (SELECT 1 FROM leader_term WHERE epoch = :epoch)
 FOR UPDATE SKIP LOCKED;
 
 -- name: broadcast_due_scheduled
@@ -107,7 +109,8 @@ WHERE status IN ('sending', 'deleting') OR (status = 'cancelled' AND finished_at
 ORDER BY id;
 
 -- name: broadcast_claim
--- Mark the next recipients as being sent (committed before any request goes out).
+-- Mark the next recipients as being sent (committed before any request goes out); nothing
+-- for a leader whose term (:epoch) is over.
 UPDATE message_recipients r
 SET attempted_at = now(), claimed_by = :owner
 WHERE r.id IN (
@@ -117,6 +120,7 @@ WHERE r.id IN (
       AND EXISTS (
           SELECT 1 FROM message_history h WHERE h.id = :message_id AND h.status = 'sending'
       )
+      AND EXISTS (SELECT 1 FROM leader_term WHERE epoch = :epoch)
     ORDER BY c.id
     LIMIT :limit
     FOR UPDATE SKIP LOCKED
@@ -189,6 +193,14 @@ WITH live AS (
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM orphaned) AS failed, (SELECT count(*) FROM deletions) AS reset;
+
+-- name: broadcast_end_other_senders
+-- A new leader ends the sessions of senders left from an earlier term (a frozen or cut-off
+-- leader keeps them open): their claims become a crashed sender's, "outcome unknown".
+SELECT count(pg_terminate_backend(l.pid)) AS ended FROM pg_locks l
+WHERE l.locktype = 'advisory' AND l.classid = :lock_space AND l.objsubid = 2 AND l.granted
+  AND l.pid <> pg_backend_pid()
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database());
 
 -- name: broadcast_lock_owner
 SELECT pg_try_advisory_lock(:lock_space, :owner) AS locked;
@@ -353,6 +365,7 @@ WHERE r.id IN (
     SELECT c.id FROM message_recipients c
     WHERE c.message_id = :message_id AND c.delivery_status = 'sent'
       AND c.delete_attempted_at IS NULL AND c.delete_error IS NULL
+      AND EXISTS (SELECT 1 FROM leader_term WHERE epoch = :epoch)
     ORDER BY c.id
     LIMIT :limit
     FOR UPDATE SKIP LOCKED

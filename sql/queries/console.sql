@@ -42,11 +42,5 @@ SELECT EXISTS (SELECT 1 FROM bookings)
     OR EXISTS (SELECT 1 FROM events)
     OR EXISTS (SELECT 1 FROM free_lesson_registrations);
 
--- name: try_leader_lock
-SELECT pg_try_advisory_lock(:key);
-
--- name: release_leader_lock
-SELECT pg_advisory_unlock(:key);
-
--- name: leader_heartbeat
+-- name: database_alive
 SELECT 1;

@@ -11,9 +11,11 @@ ON CONFLICT (admin_id) DO UPDATE
     SET send_at = EXCLUDED.send_at, enabled = TRUE, updated_at = now();
 
 -- name: claim_digest
--- The unique (admin, day) row is the guard: only the first claimant gets a row back.
+-- The unique (admin, day) row is the guard: only the first claimant gets a row back, and only
+-- while its term of leadership (:epoch) is the current one.
 INSERT INTO digest_deliveries (admin_id, day, status, due_at)
-VALUES (:admin_id, :day, :status, :due_at)
+SELECT :admin_id, :day, :status, :due_at
+WHERE EXISTS (SELECT 1 FROM leader_term WHERE epoch = :epoch)
 ON CONFLICT (admin_id, day) DO NOTHING
 RETURNING admin_id;
 
@@ -22,9 +24,10 @@ UPDATE digest_deliveries SET status = :status, error = :error, settled_at = now(
 WHERE admin_id = :admin_id AND day = :day;
 
 -- name: skipped_digests_since_last_sent
--- Days whose digest was skipped (the bot was down too long) after the last one delivered.
-SELECT day FROM digest_deliveries
-WHERE admin_id = :admin_id AND status = 'skipped' AND day < :day
+-- Days since the last digest delivered whose digest was skipped (the bot was down too long),
+-- or whose outcome is unknown (the process died while sending it: still 'sending').
+SELECT day, status FROM digest_deliveries
+WHERE admin_id = :admin_id AND status IN ('skipped', 'sending') AND day < :day
   AND day > coalesce(
       (SELECT max(day) FROM digest_deliveries
        WHERE admin_id = :admin_id AND status = 'sent' AND day < :day),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,6 +81,7 @@ class Core:
         self.limiter = RateLimiter(rate_limit, chat_burst)
         self.faults = Faults()
         self.too_many_requests_served = 0  # 429 answers: flood control, setWebhook, injected
+        self.too_many_requests_by_method: Counter[str] = Counter()  # the same, per method
         self.clock_offset = 0.0
         self.stopping = False
         self._file_counter = 0

@@ -117,6 +117,8 @@ class Server:
         response = await self._answer(request)
         if response is not None and response.status == 429:
             self.core.too_many_requests_served += 1
+            method = request.match_info.get("method", "").lower()
+            self.core.too_many_requests_by_method[method] += 1
         if response is None:  # a lost response: the client sees a broken connection
             self._cut(request)
             return web.Response(status=500)

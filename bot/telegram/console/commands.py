@@ -24,6 +24,7 @@ ADMIN_COMMANDS: list[str] = [
     "history",
     "scheduled",
     "digest",
+    "forget",
     "help",
     "cancel",
 ]

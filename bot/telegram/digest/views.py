@@ -47,6 +47,10 @@ def render_digest(texts: Texts, digest: Digest) -> tuple[str, str]:
         minutes = int(digest.late_by.total_seconds() // 60)
         late = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
         caption_lines.append(texts("digest_late", late=late))
+    if digest.unknown_days:
+        caption_lines.append(
+            texts("digest_unknown", days=", ".join(texts.day(d) for d in digest.unknown_days))
+        )
     if digest.skipped_days:
         caption_lines.append(
             texts("digest_skipped", days=", ".join(texts.day(d) for d in digest.skipped_days))

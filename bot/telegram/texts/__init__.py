@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.telegram.texts import analytics, broadcast, console, delivery, digest
+from bot.telegram.texts import analytics, broadcast, console, delivery, digest, privacy
 
 CATALOGS: list[dict[str, dict[str, str]]] = [
     console.CATALOG,
@@ -20,6 +20,7 @@ CATALOGS: list[dict[str, dict[str, str]]] = [
     broadcast.CATALOG,
     delivery.CATALOG,
     digest.CATALOG,
+    privacy.CATALOG,
 ]
 
 

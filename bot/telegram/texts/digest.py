@@ -13,6 +13,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "ru": "⏰ Сводка опоздала на {late}: бот был недоступен в назначенное время.",
         "en": "⏰ This digest is {late} late: the bot was offline at the scheduled time.",
     },
+    "digest_unknown": {
+        "ru": "⚠️ Сводка за {days} могла не дойти: бот остановился во время отправки.",
+        "en": "⚠️ The digest of {days} may not have arrived: the bot stopped while sending it.",
+    },
     "digest_skipped": {
         "ru": "⚠️ Не отправлены сводки за {days}: бот был недоступен больше 6 часов.",
         "en": "⚠️ Digests for {days} were skipped: the bot was offline for over 6 hours.",

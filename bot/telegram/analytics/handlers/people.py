@@ -89,9 +89,9 @@ async def export_command(
     except BadArguments:
         await usage(message, texts, "usage_export")
         return
-    exported = await school.export(kind, days)
+    exported = await school.export(kind, days, max_bytes=EXPORT_MAX_BYTES)
     try:
-        if exported.size > EXPORT_MAX_BYTES:
+        if exported.too_big:
             await message.answer(
                 texts("export_too_big", mb=EXPORT_MAX_BYTES // (1024 * 1024), kind=kind)
             )
