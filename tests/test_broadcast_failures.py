@@ -294,3 +294,24 @@ async def test_the_recovery_query_reads_claims_through_indexes_only(pool: asyncp
     # the small partial indexes of open claims, not a walk through a whole index
     assert "hsl_message_recipients_in_flight" in plan, plan
     assert "hsl_message_recipients_deleting" in plan, plan
+
+
+async def test_send_now_is_answered_before_the_card_waits_out_a_flood_hold(
+    standin: Any, bot_app: Any, pool: asyncpg.Pool
+) -> None:
+    """One bot for both: a 429 holds every send of it, the next broadcast's card included.
+    The press must be answered before that wait: Telegram refuses answers after ~10 s."""
+    ids = await add_plain_users(pool, standin, 728000, 10)
+    first = await compose(standin, "Everyone", "First, held")
+    standin.inject_fault("retry_after", chat_id=ids[0], retry_after=25)
+    await send_now(standin, first)
+    await standin.wait_for(lambda: standin.faults_served["retry_after"] == 1, timeout=15)
+    second = await compose(standin, "Everyone", "Second, answered at once")
+    data = next(d for row in second.buttons for t, d in row if "Send now" in t)
+    query = await standin.press_button(ADMIN_ID, second.message_id, data)
+    answer = await standin.wait_for_callback_answer(query, timeout=8)
+    assert not answer.get("text")  # the plain, immediate answer; no "already created"
+    for text in ("First, held", "Second, answered at once"):
+        bid = await pool.fetchval("SELECT id FROM message_history WHERE message_text = $1", text)
+        await wait_finished(pool, bid, timeout=60)
+    assert all(received(standin, i, "Second, answered at once") == 1 for i in ids)
