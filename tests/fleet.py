@@ -165,9 +165,10 @@ async def wait_healthy(instance: Instance, timeout: float = 60) -> dict[str, Any
 
 @dataclass
 class TcpProxy:
-    """Forwards TCP to ``upstream``; ``cut()`` drops every byte both ways until ``restore()``."""
+    """Forwards TCP to ``upstream`` (host and port, or a Unix socket's path); ``cut()`` drops
+    every byte both ways until ``restore()``."""
 
-    upstream: tuple[str, int]
+    upstream: tuple[str, int] | str
     port: int = 0
     cut_off: bool = False
     _server: asyncio.Server | None = None
@@ -178,7 +179,10 @@ class TcpProxy:
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+        if isinstance(self.upstream, str):
+            up_reader, up_writer = await asyncio.open_unix_connection(self.upstream)
+        else:
+            up_reader, up_writer = await asyncio.open_connection(*self.upstream)
         self._writers += [writer, up_writer]
         await asyncio.gather(
             self._pump(reader, up_writer), self._pump(up_reader, writer), return_exceptions=True
@@ -209,6 +213,16 @@ class TcpProxy:
 
 
 def through(dsn: str, proxy: TcpProxy) -> str:
+    """The DSN, reaching the server through ``proxy`` on 127.0.0.1 (TCP)."""
     parts = urlsplit(dsn)
     auth = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
-    return urlunsplit(parts._replace(netloc=f"{auth}127.0.0.1:{proxy.port}"))
+    return urlunsplit(parts._replace(netloc=f"{auth}127.0.0.1:{proxy.port}", query=""))
+
+
+def upstream_of(dsn: str) -> tuple[str, int] | str:
+    """Where a DSN's server listens: host and port, or the Unix socket (the embedded one)."""
+    parts = urlsplit(dsn)
+    query = dict(pair.split("=", 1) for pair in parts.query.split("&") if "=" in pair)
+    if "host" in query and query["host"].startswith("/"):
+        return f"{query['host']}/.s.PGSQL.{query.get('port', '5432')}"
+    return (parts.hostname or "127.0.0.1", parts.port or 5432)

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 import asyncpg
@@ -28,6 +27,7 @@ from tests.fleet import (
     instance_env,
     start_instance,
     through,
+    upstream_of,
     wait_healthy,
 )
 from tests.test_broadcast_support import (
@@ -51,14 +51,11 @@ class Fleet:
 
 @pytest.fixture
 async def proxied_fleet(standin: Any, db_dsn: str, tmp_path: Path) -> AsyncIterator[Fleet]:
-    parts = urlsplit(db_dsn)
-    if not parts.port:
-        pytest.skip("the database is not reached over TCP")
     standin.allow_insecure_webhooks = True
     ports = [free_port(), free_port()]
     lb = LoadBalancer([f"http://127.0.0.1:{port}/webhook" for port in ports])
     await lb.start()
-    proxies = [TcpProxy((parts.hostname or "127.0.0.1", parts.port)) for _ in ports]
+    proxies = [TcpProxy(upstream_of(db_dsn)) for _ in ports]
     for proxy in proxies:
         await proxy.start()
     instances = [

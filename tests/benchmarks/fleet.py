@@ -18,7 +18,6 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import asyncpg
 
@@ -36,6 +35,7 @@ from tests.fleet import (  # noqa: E402
     instance_env,
     start_instance,
     through,
+    upstream_of,
     wait_healthy,
 )
 from tests.support import CONSOLE_TOKEN, with_database  # noqa: E402
@@ -97,8 +97,7 @@ async def takeovers(standin: StandIn, dsn: str, data_dir: Path) -> list[tuple[st
     ports = [free_port(), free_port()]
     lb = LoadBalancer([f"http://127.0.0.1:{p}/webhook" for p in ports])
     await lb.start()
-    parts = urlsplit(dsn)
-    proxies = [TcpProxy((parts.hostname or "127.0.0.1", parts.port or 5432)) for _ in ports]
+    proxies = [TcpProxy(upstream_of(dsn)) for _ in ports]
     for proxy in proxies:
         await proxy.start()
     extra = {"LOG_LEVEL": "WARNING"}
