@@ -93,9 +93,9 @@ async def kill_leader(instances: list[Instance]) -> float | None:
     leader.kill()
     await leader.process.wait()
     # a bound only so a takeover that never comes fails (how fast: tests/benchmarks/fleet.py)
-    while time.monotonic() - killed_at < 45:
+    for _ in range(450):
         if (await roles([survivor]))[0] == "leader":
-            return time.monotonic() - killed_at
+            return time.monotonic() - killed_at  # reported, not judged (benchmarks/fleet.py)
         await asyncio.sleep(0.1)
     print("the survivor's log:", survivor.log()[-4000:])
     return None
