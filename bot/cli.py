@@ -48,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
         "sandbox", help="everything local: database, demo data, Telegram stand-in, terminal chat"
     )
     sandbox.add_argument("--script", type=Path, default=None, metavar="FILE")
+    sandbox.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show every log line in the terminal (by default they go to DATA_DIR/sandbox/)",
+    )
     return parser
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.config import Settings
 from bot.redact import redact
@@ -49,3 +50,30 @@ def configure_logging(settings: Settings) -> None:
     # aiogram logs every handled update and every callback answer at INFO: noise in production.
     for name in ("aiogram.event", "aiogram.middlewares"):
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+
+
+class ShortNotice(logging.Formatter):
+    """One short line in the sandbox's chat for a warning or an error; details in the file."""
+
+    def __init__(self, log_path: Path) -> None:
+        super().__init__()
+        self.log_path = log_path
+
+    def format(self, record: logging.LogRecord) -> str:
+        first = redact(record.getMessage()).splitlines()[0] if record.getMessage() else ""
+        kind = "error" if record.levelno >= logging.ERROR else "warning"
+        return f"     ({kind}: {first[:160]} — details in {self.log_path})"
+
+
+def log_to_file(log_path: Path) -> None:
+    """The sandbox's terminal is the chat: every log line goes to ``log_path``; the terminal
+    shows one short line per warning or error, pointing there."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    formatter = root.handlers[0].formatter if root.handlers else None
+    to_file = logging.FileHandler(log_path, encoding="utf-8")
+    to_file.setFormatter(formatter or Redacting(logging.Formatter()))
+    notice = logging.StreamHandler()
+    notice.setLevel(logging.WARNING)
+    notice.setFormatter(ShortNotice(log_path))
+    root.handlers[:] = [to_file, notice]

@@ -193,3 +193,29 @@ async def test_a_refused_broadcast_token_stops_start_up_with_one_line(
     assert process.returncode == 2, lines
     assert len(lines) == 1 and "BROADCAST_BOT_TOKEN" in lines[0] and "refused" in lines[0]
     assert revoked not in lines[0]
+
+
+async def test_sandbox_keeps_log_lines_out_of_the_chat(db_dsn: str, tmp_path: Path) -> None:
+    """The terminal is the chat: log lines go to DATA_DIR/sandbox/hsl-bot.log."""
+    script = tmp_path / "s.txt"
+    script.write_text("/start\n", encoding="utf-8")
+    env = bot_env(
+        db_dsn, "http://127.0.0.1:9", tmp_path, ADMIN_IDS="", BOT_TOKEN="", LOG_LEVEL="INFO"
+    )
+    process = await asyncio.create_subprocess_exec(
+        *HSL_BOT,
+        "sandbox",
+        "--script",
+        str(script),
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=180)
+    shown = stdout.decode() + stderr.decode()
+    assert process.returncode == 0, shown[-2000:]
+    assert "bot> School admin console" in shown
+    assert " INFO " not in shown, shown
+    log = (tmp_path / "sandbox" / "hsl-bot.log").read_text(encoding="utf-8")
+    assert "elected leader" in log and " INFO " in log

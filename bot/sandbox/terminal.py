@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.db.migrations import Migrator
 from bot.db.pool import open_pool
 from bot.db.queries import QUERIES
+from bot.logs import log_to_file
 
 SANDBOX_TOKEN = "1234567:sandbox-console"
 SANDBOX_ADMIN = 1
@@ -149,6 +150,8 @@ async def sandbox_command(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import running
     from bot.sandbox.standin import StandIn
 
+    if not args.verbose:
+        log_to_file(settings.data_dir / "sandbox" / "hsl-bot.log")
     admin_id = settings.admin_ids[0] if settings.admin_ids else SANDBOX_ADMIN
     async with open_pool(settings.dsn, settings.data_dir) as pool:
         await _prepare_database(pool)
