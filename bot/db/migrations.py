@@ -14,11 +14,11 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
 import asyncpg
 
-from bot.db.paths import SQL_DIR
+from bot.db.paths import SQL_DIR, sql_files
 from bot.db.queries import QUERIES
 
 logger = logging.getLogger(__name__)
@@ -55,10 +55,10 @@ class MigrationState:
         return self.applied_at is not None
 
 
-def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+def load_migrations(directory: Traversable = MIGRATIONS_DIR) -> list[Migration]:
     """Read every migration file, in version order."""
     migrations = []
-    for path in sorted(directory.glob("*.sql")):
+    for path in sql_files(directory):
         match = _FILE_NAME.match(path.name)
         if not match:
             raise MigrationError(f"{path.name}: expected NNNN_name.sql")
@@ -85,7 +85,7 @@ def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
 class Migrator:
     """Apply and roll back migrations on one connection."""
 
-    def __init__(self, connection: asyncpg.Connection, directory: Path = MIGRATIONS_DIR):
+    def __init__(self, connection: asyncpg.Connection, directory: Traversable = MIGRATIONS_DIR):
         self.connection = connection
         self.migrations = load_migrations(directory)
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Any
 
-from bot.db.paths import SQL_DIR
+from bot.db.paths import SQL_DIR, sql_files
 
 _NAME = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 # Quoted strings, dollar-quoted bodies and :: casts pass through untouched.
@@ -73,9 +73,9 @@ def parse_queries(text: str) -> dict[str, Query]:
 class Queries:
     """All named queries, as attributes."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Traversable) -> None:
         self._queries: dict[str, Query] = {}
-        for path in sorted(directory.glob("*.sql")):
+        for path in sql_files(directory):
             for name, query in parse_queries(path.read_text(encoding="utf-8")).items():
                 if name in self._queries:
                     raise ValueError(f"query {name} is defined twice ({path.name})")
