@@ -12,7 +12,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.telegram.texts import analytics, broadcast, console, delivery, digest, privacy
+from babel.numbers import format_decimal
+
+from bot.telegram.texts import analytics, broadcast, console, delivery, digest, plurals, privacy
 
 CATALOGS: list[dict[str, dict[str, str]]] = [
     console.CATALOG,
@@ -57,13 +59,28 @@ class Texts:
         return key in self._catalog
 
     def number(self, value: float | int) -> str:
-        """A number with thin thousands separators, as people read them on phones."""
+        """A number in the admin's locale ("1 234,5" in Russian, "1,234.5" in English).
+
+        Russian groups with a no-break space, so a figure never wraps across lines on a phone.
+        """
         if isinstance(value, float) and not value.is_integer():
-            return f"{value:,.1f}".replace(",", " ")
-        return f"{int(value):,}".replace(",", " ")
+            return format_decimal(value, format="#,##0.0", locale=self.language)
+        return format_decimal(int(value), format="#,##0", locale=self.language)
 
     def percent(self, part: float, whole: float) -> str:
-        return f"{100 * part / whole:.1f}%" if whole else "—"
+        """``part`` of ``whole`` with one decimal, as the locale writes it ("43,0 %", "43.0%")."""
+        if not whole:
+            return "—"
+        figure = format_decimal(100 * part / whole, format="0.0", locale=self.language)
+        return f"{figure}\u00a0%" if self.language == "ru" else f"{figure}%"
+
+    def plural(self, key: str, n: float) -> str:
+        """The word of :data:`plurals.NOUNS` ``key`` that goes with ``n`` ("брони" for 4)."""
+        return plurals.word(key, self.language, n)
+
+    def count(self, n: float, key: str) -> str:
+        """``n`` and its noun, in the right form: "4 брони", "21 получатель", "1 recipient"."""
+        return f"{self.number(n)} {self.plural(key, n)}"
 
     def when(self, moment: datetime | None) -> str:
         """A timestamp in the configured timezone."""
