@@ -14,7 +14,16 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
 
-from bot.telegram.texts import analytics, broadcast, console, delivery, digest, plurals, privacy
+from bot.telegram.texts import (
+    analytics,
+    broadcast,
+    console,
+    delivery,
+    digest,
+    names,
+    plurals,
+    privacy,
+)
 
 CATALOGS: list[dict[str, dict[str, str]]] = [
     console.CATALOG,
@@ -77,6 +86,10 @@ class Texts:
     def plural(self, key: str, n: float) -> str:
         """The word of :data:`plurals.NOUNS` ``key`` that goes with ``n`` ("брони" for 4)."""
         return plurals.word(key, self.language, n)
+
+    def code_name(self, kind: names.CodeKind, code: str | None) -> str:
+        """A school code as people say it: ``8th_stream`` → "8-й поток", event types as verbs."""
+        return names.code_name(kind, code, self.language)
 
     def count(self, n: float, key: str) -> str:
         """``n`` and its noun, in the right form: "4 брони", "21 получатель", "1 recipient"."""
