@@ -36,6 +36,7 @@ from bot.analytics.models import (
     UserSummary,
     Window,
 )
+from bot.analytics.rebuild import rebuild_needed, rebuild_rollups
 from bot.db.queries import QUERIES
 
 logger = logging.getLogger(__name__)
@@ -98,10 +99,17 @@ class SchoolAnalytics:
                 return
             async with self.pool.acquire() as conn:
                 if await conn.fetchval(*QUERIES.analytics_use_tz(tz=self.tz_name)):
-                    logger.info("analytics rollups rebuilt for timezone %s", self.tz_name)
+                    logger.info("analytics rollups: rebuilding for timezone %s", self.tz_name)
+                elif await rebuild_needed(conn):
+                    logger.warning("analytics rollups: finishing an interrupted rebuild")
                 elif not await conn.fetchval(*QUERIES.analytics_in_sync()):
                     logger.warning("analytics rollups were out of date; rebuilding")
-                    await conn.execute(*QUERIES.analytics_rebuild())
+                    await conn.execute(*QUERIES.rebuild_mark())
+                else:
+                    self._prepared = True
+                    return
+            # In slices, so the course bot's inserts never wait for the whole rebuild.
+            await rebuild_rollups(self.pool)
             self._prepared = True
 
     @contextlib.asynccontextmanager

@@ -18,9 +18,6 @@ SELECT (SELECT coalesce(sum(n), 0) FROM analytics_events)
    AND (SELECT coalesce(sum(n), 0) FROM analytics_new_users)
            = (SELECT count(*) FROM users WHERE first_seen_at IS NOT NULL);
 
--- name: analytics_rebuild
-SELECT hsl_rebuild_analytics();
-
 -- name: stats_counts
 -- Totals with what was added today and over the last 7 local days (today included).
 WITH new_users AS (
