@@ -103,3 +103,17 @@ def test_daily_chart_takes_sql_sums_as_decimals() -> None:
     )
     png = charts.daily_chart(Daily(Window(rows[0].day, TODAY, 60), rows), LABELS)
     assert png_size(png) == (1280, 720)
+
+
+def test_a_chart_is_the_same_whatever_was_drawn_before_and_on_any_thread() -> None:
+    """Each render thread keeps its renderer and text outlines: nothing may carry over."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    window = Window(TODAY - timedelta(days=29), TODAY, 30)
+    top = TopEvents(window, (EventCount("start_command", 120), EventCount("view", 80)), 200)
+    first = charts.growth_chart(growth(30, 5), LABELS)
+    charts.events_chart(top, LABELS, ["120", "80"])
+    charts.daily_chart(daily(60, 10), LABELS)
+    assert charts.growth_chart(growth(30, 5), LABELS) == first
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        assert worker.submit(charts.growth_chart, growth(30, 5), LABELS).result() == first

@@ -1189,3 +1189,35 @@ async def test_delete_messages_fails_whole_when_one_is_older_than_48_hours(
     assert [m.deleted for m in standin.transcript(user.user_id)] == [False, False]
     assert await bot.delete_messages(user.user_id, [new.message_id, 999])  # missing: skipped
     assert [m.deleted for m in standin.transcript(user.user_id)] == [False, True]
+
+
+# --- marks (what the console benchmark times) ----------------------------------------------
+
+
+async def test_marks_follow_an_update_from_queue_to_the_reply(
+    standin: StandIn, http: aiohttp.ClientSession, bot: Bot
+) -> None:
+    user = standin.create_user(username="ann")
+    await standin.send_message(user.user_id, "before marks")  # not recorded
+    await call(http, standin, "getUpdates", TOKEN, offset=2)
+    standin.marks = []
+    poll = await open_poll(http, standin)
+    update = await standin.send_message(user.user_id, "/stats")
+    await finished(poll)
+    await bot.send_message(user.user_id, "the answer")
+    marks = [(m.what, m.token, m.update_id, m.chat_id) for m in standin.marks]
+    assert marks == [
+        ("getupdates", TOKEN, None, None),
+        ("queued", TOKEN, update["update_id"], None),
+        ("handed_out", TOKEN, update["update_id"], None),
+        ("sendmessage", TOKEN, None, user.user_id),
+    ]
+    times = [m.at for m in standin.marks]
+    assert times == sorted(times)
+
+
+async def test_marks_are_off_by_default(standin: StandIn, bot: Bot) -> None:
+    user = standin.create_user()
+    await standin.send_message(user.user_id, "hello")
+    await bot.send_message(user.user_id, "hi")
+    assert standin.marks is None

@@ -1,5 +1,6 @@
 """The Telegram Bot API stand-in used by the sandbox, the end-to-end tests and the benchmarks."""
 
+from .core import Mark
 from .faults import FaultKind
 from .html import EntityParseError, parse_html
 from .models import ApiError, BotAccount, SentMessage, StoredFile, User, UserState, Version
@@ -10,6 +11,7 @@ __all__ = [
     "BotAccount",
     "EntityParseError",
     "FaultKind",
+    "Mark",
     "SentMessage",
     "StandIn",
     "StoredFile",

@@ -231,5 +231,6 @@ class UserActions(Core):
         if isinstance(update["update_id"], int):
             state.next_update_id = max(state.next_update_id, update["update_id"] + 1)
         state.updates.append(update)
+        self.mark("queued", token, update_id=update["update_id"])
         state.wake()
         return update

@@ -20,6 +20,17 @@ BLOCKED = "Forbidden: bot was blocked by the user"
 DEACTIVATED = "Forbidden: user is deactivated"
 
 
+@dataclass(frozen=True)
+class Mark:
+    """A moment in the stand-in's traffic, recorded while ``Core.marks`` is a list."""
+
+    at: float  # time.perf_counter() in the stand-in's process
+    what: str  # "queued", "handed_out" (an update) or a request's method, lower case
+    token: str
+    update_id: int | None = None
+    chat_id: int | None = None
+
+
 @dataclass
 class BotState:
     """Per-bot server state: pending updates, webhook, commands."""
@@ -87,8 +98,18 @@ class Core:
         self._file_counter = 0
         self._callback_counter = 0
         self._waiters: list[asyncio.Future[None]] = []
+        # Timestamps for benchmarks: set to [] to record when each update is queued and
+        # handed out and when each request arrives (its body read); None records nothing.
+        self.marks: list[Mark] | None = None
 
     # clock -------------------------------------------------------------------------------
+
+    def mark(
+        self, what: str, token: str, *, update_id: int | None = None, chat_id: int | None = None
+    ) -> None:
+        """Record a moment of traffic when marks are on (see ``marks``)."""
+        if self.marks is not None:
+            self.marks.append(Mark(time.perf_counter(), what, token, update_id, chat_id))
 
     def now(self) -> float:
         """Return the stand-in clock (wall clock plus ``advance_clock`` offsets)."""
@@ -198,6 +219,7 @@ class Core:
         update = {"update_id": state.next_update_id, **payload}
         state.next_update_id = update["update_id"] + 1
         state.updates.append(update)
+        self.mark("queued", token, update_id=update["update_id"])
         state.wake()
         return update
 

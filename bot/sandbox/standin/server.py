@@ -138,6 +138,7 @@ class Server:
                 raise ApiError(404, "Not Found")
             params = await read_params(request)
             chat_id = _chat_of(params)
+            core.mark(name, token, chat_id=chat_id)
             await faults.delay(name, core.notify)
             fault = faults.take("before", name, token, chat_id)
             if fault is not None:

@@ -89,7 +89,10 @@ async def get_updates(core: Core, state: BotState, params: Params) -> Any:
         raise ApiError(409, state.poll_end_reason)
     if core.stopping:
         return []
-    return list(islice(state.updates, limit))
+    handed_out = list(islice(state.updates, limit))
+    for update in handed_out:
+        core.mark("handed_out", state.account.token, update_id=update.get("update_id"))
+    return handed_out
 
 
 def _check_webhook_url(core: Core, url: str) -> None:
