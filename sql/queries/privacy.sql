@@ -26,7 +26,13 @@ SELECT username, first_name FROM users WHERE user_id = :user_id;
 -- ``exact``: all of them; ``contained``: the distinctive ones (usernames, e-mails, phone
 -- numbers: fields in :distinctive_keys) of at least 4 characters, which a longer text must not
 -- contain either (see hsl_forget_matches).
-WITH found (value, distinctive) AS (
+-- The person's event details are read through the per-user index first (MATERIALIZED), and
+-- their fields with one path query: with jsonb_path_query + jsonb_each the planner expected a
+-- million rows per person, chose a parallel scan of all events and compiled it (JIT), ~250 ms
+-- at 1M events instead of ~1 ms.
+WITH details AS MATERIALIZED (
+    SELECT details FROM events WHERE user_id = :user_id AND details IS NOT NULL
+), found (value, distinctive) AS (
     SELECT username, TRUE FROM users WHERE user_id = :user_id
     UNION ALL
     SELECT first_name, FALSE FROM users WHERE user_id = :user_id
@@ -43,14 +49,14 @@ WITH found (value, distinctive) AS (
     UNION ALL
     SELECT username, TRUE FROM message_recipients WHERE user_id = :user_id
     UNION ALL
-    SELECT f.value #>> '{}', lower(f.key) = ANY (:distinctive_keys::text[])
-    FROM events AS e
-    CROSS JOIN LATERAL jsonb_path_query(e.details, 'strict $.**') AS o (doc)
-    CROSS JOIN LATERAL jsonb_each(
-        CASE WHEN jsonb_typeof(o.doc) = 'object' THEN o.doc ELSE '{}'::jsonb END
-    ) AS f
-    WHERE e.user_id = :user_id AND e.details IS NOT NULL
-      AND lower(f.key) = ANY (:keys::text[]) AND jsonb_typeof(f.value) IN ('string', 'number')
+    -- every field of every object at any depth, as {"key", "value", "id"}
+    SELECT f.field -> 'value' #>> '{}', lower(f.field ->> 'key') = ANY (:distinctive_keys::text[])
+    FROM details AS d
+    CROSS JOIN LATERAL jsonb_path_query(
+        d.details, 'strict $.** ? (@.type() == "object").keyvalue()'
+    ) AS f (field)
+    WHERE lower(f.field ->> 'key') = ANY (:keys::text[])
+      AND jsonb_typeof(f.field -> 'value') IN ('string', 'number')
 ), cleaned AS (
     SELECT lower(ltrim(btrim(value), '@')) AS value, distinctive FROM found
 )
