@@ -9,12 +9,14 @@ after the rebuild that seeding and a timezone change run.
 from __future__ import annotations
 
 import random
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from bot.analytics import SchoolAnalytics
+from bot.analytics.models import LEAD_TIERS
 from tests.test_analytics_rollups import moment, random_changes
 
 TYPES = [
@@ -157,3 +159,91 @@ async def test_timezone_change_rekeys_the_people_rollups(pool: asyncpg.Pool) -> 
         await assert_people_rollups_match(conn, "America/New_York")
         await random_event_changes(conn, rng, 60)
         await assert_people_rollups_match(conn, "America/New_York")
+
+
+# /leads' snapshot (migration 0075), recomputed from the events and bookings themselves.
+LEADS_RECOMPUTED = """
+    SELECT user_id::text,
+           CASE WHEN events >= 20 AND days >= 5 THEN 'hot'
+                WHEN events >= 10 AND days >= 3 THEN 'warm'
+                ELSE 'cool' END || ' ' || events || ' ' || days
+    FROM (
+        SELECT user_id, count(*) AS events,
+               count(DISTINCT (created_at AT TIME ZONE $1)::date) AS days
+        FROM events
+        WHERE (created_at AT TIME ZONE $1)::date >= $2
+          AND user_id NOT IN (
+              SELECT user_id FROM bookings WHERE confirmed = 2 AND user_id IS NOT NULL)
+        GROUP BY user_id
+        HAVING count(*) >= 5
+    ) AS a"""
+
+
+async def assert_leads_match(conn: Any, tz: str) -> None:
+    """The snapshot (rows and tier sizes) equals a recomputation for its own window."""
+    state = await conn.fetchrow("SELECT * FROM analytics_leads_state")
+    assert state is not None, "no lead snapshot"
+    expected = dict(await conn.fetch(LEADS_RECOMPUTED, tz, state["first_day"]))
+    derived = dict(
+        await conn.fetch(
+            "SELECT user_id::text, tier || ' ' || events || ' ' || days FROM analytics_leads"
+        )
+    )
+    assert expected, "no leads to compare"
+    assert derived == expected
+    sizes = {tier: sum(1 for v in expected.values() if v.startswith(tier)) for tier in LEAD_TIERS}
+    assert {tier: state[tier] for tier in LEAD_TIERS} == sizes
+
+
+async def test_lead_snapshot_equals_recomputation_after_a_refresh(pool: asyncpg.Pool) -> None:
+    rng = random.Random(75)
+    async with pool.acquire() as conn:
+        await random_event_changes(conn, rng, 200)
+        await random_changes(conn, rng, 100)
+        for first_day in (date(2025, 3, 1), date(2025, 4, 1)):
+            await conn.execute("SELECT hsl_refresh_leads($1)", first_day)
+            await assert_leads_match(conn, "Europe/Moscow")
+        await random_event_changes(conn, rng, 100)
+        await conn.execute("SELECT hsl_rebuild_analytics()")
+        await assert_leads_match(conn, "Europe/Moscow")
+
+
+async def test_lead_snapshot_is_recomputed_only_when_stale(pool: asyncpg.Pool) -> None:
+    rng = random.Random(76)
+    async with pool.acquire() as conn:
+        await random_event_changes(conn, rng, 200)
+        first_day = date(2025, 3, 1)
+        computed = await conn.fetchval("SELECT hsl_refresh_leads($1)", first_day)
+        await random_event_changes(conn, rng, 100)
+        # Fresh for an hour: kept as it was (and says when it is from).
+        again = await conn.fetchval("SELECT hsl_refresh_leads($1, '1 hour')", first_day)
+        assert again == computed
+        # Another window, or no freshness asked for: recomputed.
+        await conn.execute("SELECT hsl_refresh_leads($1, '1 hour')", date(2025, 3, 2))
+        await conn.execute("SELECT hsl_refresh_leads($1)", first_day)
+        await assert_leads_match(conn, "Europe/Moscow")
+
+
+async def test_leads_answer_says_when_its_scores_are_from(pool: asyncpg.Pool) -> None:
+    school = SchoolAnalytics(pool, ZoneInfo("Europe/Moscow"))
+    async with pool.acquire() as conn:
+        for day in range(6):  # a hot lead: 24 events over 6 of the last 7 days
+            await conn.executemany(
+                "INSERT INTO events (user_id, event_type, created_at)"
+                " VALUES (42, 'view_program', now() - make_interval(days => $1))",
+                [(day,)] * 4,
+            )
+    first = await school.leads()
+    assert first.as_of is not None and [lead.user_id for lead in first.hot] == [42]
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO events (user_id, event_type, created_at)"
+            " VALUES (42, 'start_command', now())"
+        )
+    # Within the freshness interval the snapshot is served as it was, with its time.
+    assert await school.leads() == first
+    async with pool.acquire() as conn:
+        await conn.execute("UPDATE analytics_leads_state SET as_of = as_of - interval '1 day'")
+    later = await school.leads()
+    assert later.as_of is not None and later.as_of >= first.as_of
+    assert later.hot[0].events == 25

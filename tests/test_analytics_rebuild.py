@@ -20,7 +20,11 @@ import asyncpg
 
 from bot.analytics import SchoolAnalytics
 from bot.analytics.rebuild import SliceStart, rebuild_rollups
-from tests.test_analytics_people_rollups import assert_people_rollups_match, random_event_changes
+from tests.test_analytics_people_rollups import (
+    assert_leads_match,
+    assert_people_rollups_match,
+    random_event_changes,
+)
 from tests.test_analytics_rollups import assert_rollups_match, random_changes
 
 ZONE = "America/New_York"
@@ -67,6 +71,7 @@ async def test_sliced_rebuild_after_a_zone_change_equals_recomputation(
 ) -> None:
     async with pool.acquire() as conn:
         await school_history(conn, 55)
+        await conn.execute("SELECT hsl_refresh_leads('2025-03-01')")  # a /leads snapshot
         assert await conn.fetchval("SELECT hsl_analytics_use_tz($1)", ZONE)
         assert await conn.fetchval("SELECT rebuilding FROM analytics_settings")
     report = await rebuild_rollups(pool, SMALLEST)
@@ -74,6 +79,7 @@ async def test_sliced_rebuild_after_a_zone_change_equals_recomputation(
     async with pool.acquire() as conn:
         await assert_rollups_match(conn, ZONE)
         await assert_people_rollups_match(conn, ZONE)
+        await assert_leads_match(conn, ZONE)
         assert not await conn.fetchval("SELECT rebuilding FROM analytics_settings")
 
 

@@ -44,12 +44,17 @@ logger = logging.getLogger(__name__)
 MAX_DAYS = 365  # wider windows are capped (with a note), except /growth all
 RETENTION_WEEKS = 12
 LEAD_DAYS = 7
+# /leads reads a snapshot of the scores (migration 0075) no older than this; a read that finds
+# it older recomputes it first.
+LEADS_MAX_AGE = timedelta(seconds=60)
 LESSON_DAYS_BACK = 30
 LESSON_ROWS = 20
 TOP_LEADS = 10
 STUDENTS_PER_PAGE = 10
 USER_MATCHES = 10
-EXACT_COUNT_BELOW_BYTES = 8 * 1024 * 1024
+# /schema counts tables this small exactly (well under a millisecond each); bigger ones show the
+# planner's estimate, so the report costs the same however big the school grows.
+EXACT_COUNT_BELOW_BYTES = 1024 * 1024
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -187,7 +192,7 @@ class SchoolAnalytics:
     async def leads(self) -> Leads:
         first_day = self.today() - timedelta(days=LEAD_DAYS - 1)
         async with self._connection() as conn:
-            return await school.leads(conn, first_day, TOP_LEADS)
+            return await school.leads(conn, first_day, TOP_LEADS, LEADS_MAX_AGE)
 
     # people and the database ---------------------------------------------------------------
 

@@ -204,6 +204,9 @@ class Leads:
     since: date
     tiers: tuple[tuple[str, int], ...]  # (tier from LEAD_TIERS, users)
     hot: tuple[Lead, ...]
+    # When the scores were computed (they are a snapshot, refreshed every minute or so);
+    # None for an answer computed on the spot.
+    as_of: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,13 @@ DAY_ROLLUPS = (
     "analytics_bookings",
     "analytics_registrations",
 )
-PEOPLE_ROLLUPS = ("analytics_user_weeks", "analytics_user_steps", "analytics_program_viewers")
+# analytics_leads (the /leads snapshot) is scored from analytics_user_days, a day rollup.
+PEOPLE_ROLLUPS = (
+    "analytics_user_weeks",
+    "analytics_user_steps",
+    "analytics_program_viewers",
+    "analytics_leads",
+)
 COHORT_ROLLUP = "analytics_cohorts"
 
 SLICE_GOAL_S = 0.010

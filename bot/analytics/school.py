@@ -128,13 +128,21 @@ async def retention(conn: asyncpg.Connection, this_week: date, weeks: int) -> Re
     return Retention(this_week, tuple(cohorts))
 
 
-async def leads(conn: asyncpg.Connection, first_day: date, top: int) -> Leads:
-    """Non-paying users scored by their events from local day ``first_day`` on."""
-    rows = await conn.fetch(*QUERIES.lead_scores(first_day=first_day, top=top))
-    sizes = {r["tier"]: int(r["tier_size"]) for r in rows}
+async def leads(conn: asyncpg.Connection, first_day: date, top: int, max_age: timedelta) -> Leads:
+    """Non-paying users scored by their events from local day ``first_day`` on.
+
+    Read from the snapshot of migration 0075, recomputed first when it is for another window
+    or older than ``max_age``; the answer says when it was computed.
+    """
+    rows = await conn.fetch(*QUERIES.lead_snapshot(top=top))
+    if not rows or rows[0]["first_day"] != first_day or rows[0]["age"] > max_age:
+        await conn.fetchval(*QUERIES.refresh_leads(first_day=first_day, fresh_for=max_age))
+        rows = await conn.fetch(*QUERIES.lead_snapshot(top=top))
+    state = rows[0]
     hot = tuple(
         Lead(r["user_id"], r["username"], r["first_name"], int(r["events"]), int(r["days"]))
         for r in rows
-        if r["tier"] == "hot"
+        if r["user_id"] is not None
     )
-    return Leads(first_day, tuple((tier, sizes.get(tier, 0)) for tier in LEAD_TIERS), hot)
+    tiers = tuple((tier, int(state[tier])) for tier in LEAD_TIERS)
+    return Leads(first_day, tiers, hot, as_of=state["as_of"])

@@ -108,32 +108,23 @@ LEFT JOIN analytics_cohorts AS a
        ON a.cohort = sizes.cohort AND a.week <= :this_week AND a.users > 0
 ORDER BY sizes.cohort, a.week;
 
--- name: lead_scores
--- Users without a confirmed booking, scored by their events since local day :first_day
--- (analytics_user_days): counts per tier and the top :top of each tier.
-WITH activity AS (
-    SELECT user_id, sum(n) AS events, count(*) FILTER (WHERE n > 0) AS days
-    FROM analytics_user_days
-    WHERE day >= :first_day
-    GROUP BY user_id
-    HAVING sum(n) >= 5
-), scored AS (
-    SELECT a.user_id, a.events, a.days,
-           CASE WHEN a.events >= 20 AND a.days >= 5 THEN 'hot'
-                WHEN a.events >= 10 AND a.days >= 3 THEN 'warm'
-                ELSE 'cool' END AS tier
-    FROM activity AS a
-    WHERE NOT EXISTS (
-        SELECT 1 FROM bookings AS b WHERE b.user_id = a.user_id AND b.confirmed = 2
-    )
-), ranked AS (
-    SELECT scored.*,
-           count(*) OVER (PARTITION BY tier) AS tier_size,
-           row_number() OVER (PARTITION BY tier ORDER BY events DESC, days DESC, user_id)
-               AS rank
-    FROM scored
-)
-SELECT r.tier, r.tier_size, r.user_id, r.events, r.days, u.username, u.first_name
-FROM ranked AS r LEFT JOIN users AS u ON u.user_id = r.user_id
-WHERE r.rank <= :top
-ORDER BY r.tier, r.rank;
+-- name: lead_snapshot
+-- The /leads snapshot (migration 0075): its window, when it was computed and how long ago (by
+-- the server's clock, as the refresh judges it), the tier sizes and the top :top hot leads.
+-- No row until the first refresh.
+SELECT s.first_day, s.as_of, now() - s.as_of AS age, s.hot, s.warm, s.cool,
+       l.user_id, l.events, l.days, u.username, u.first_name
+FROM analytics_leads_state AS s
+LEFT JOIN LATERAL (
+    SELECT user_id, events, days FROM analytics_leads
+    WHERE tier = 'hot'
+    ORDER BY events DESC, days DESC, user_id
+    LIMIT :top
+) AS l ON TRUE
+LEFT JOIN users AS u ON u.user_id = l.user_id
+ORDER BY l.events DESC, l.days DESC, l.user_id;
+
+-- name: refresh_leads
+-- Recompute the snapshot for the window from local day :first_day, unless another session
+-- did so less than :fresh_for ago.
+SELECT hsl_refresh_leads(:first_day, :fresh_for);

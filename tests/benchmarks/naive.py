@@ -78,7 +78,7 @@ TOP_LEADS = 10
 STUDENTS_PER_PAGE = 10
 USER_MATCHES = 10
 CARD_ROWS = 10
-EXACT_COUNT_BELOW_BYTES = 8 * 1024 * 1024
+EXACT_COUNT_BELOW_BYTES = 1024 * 1024
 ZERO = Change(0, 0, 0)
 
 # Every appearance of a user in the school's tables.
