@@ -23,6 +23,7 @@ from bot.services import Services, build_services
 from bot.telegram import setup_dispatcher
 from bot.telegram.broadcast.presenter import CardPresenter
 from bot.telegram.console.commands import ADMIN_COMMANDS, PUBLIC_COMMANDS
+from bot.telegram.core.language import MENU_LANGUAGE_CODES, Languages
 from bot.telegram.core.session import WaitOutFloods
 from bot.telegram.core.storage import PostgresStorage
 from bot.telegram.digest.presenter import ChatDigestPresenter
@@ -69,22 +70,35 @@ class App:
     texts: Texts
     services: Services
     leadership: Leadership
+    languages: Languages
     polling_started: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def announce_commands(self) -> None:
-        """Admins see the console commands in their chats; everyone else only /start."""
-        await self.console_bot.set_my_commands(
-            [BotCommand(command=c, description=self.texts(f"cmd_{c}")) for c in PUBLIC_COMMANDS],
-            scope=BotCommandScopeDefault(),
-        )
-        admin_menu = [
-            BotCommand(command=c, description=self.texts(f"cmd_{c}")) for c in ADMIN_COMMANDS
-        ]
+        """Admins see the console commands in their chats; everyone else only /start.
+
+        Each menu is set per client language (Telegram picks the one matching the reader's
+        app, else the one without a code), so an admin whose Telegram is in Russian,
+        Ukrainian or Belarusian sees Russian descriptions; LANGUAGE set puts its language in all.
+        """
+        for code in MENU_LANGUAGE_CODES:
+            texts = self.languages.for_client(code or None)
+            await self.console_bot.set_my_commands(
+                [BotCommand(command=c, description=texts(f"cmd_{c}")) for c in PUBLIC_COMMANDS],
+                scope=BotCommandScopeDefault(),
+                language_code=code or None,
+            )
         for admin_id in self.settings.admin_ids:
             try:
-                await self.console_bot.set_my_commands(
-                    admin_menu, scope=BotCommandScopeChat(chat_id=admin_id)
-                )
+                for code in MENU_LANGUAGE_CODES:
+                    texts = self.languages.for_client(code or None)
+                    await self.console_bot.set_my_commands(
+                        [
+                            BotCommand(command=c, description=texts(f"cmd_{c}"))
+                            for c in ADMIN_COMMANDS
+                        ],
+                        scope=BotCommandScopeChat(chat_id=admin_id),
+                        language_code=code or None,
+                    )
             except Exception as exc:  # an admin who never opened the bot has no chat yet
                 logger.warning("could not set the command menu for admin %s: %s", admin_id, exc)
 
@@ -103,7 +117,8 @@ class App:
 def build_app(settings: Settings, pool: asyncpg.Pool) -> App:
     """Wire the bots, the dispatcher and its data; nothing runs yet."""
     settings.require_admins()
-    texts = Texts(settings.language, settings.tz)
+    languages = Languages(pool, settings.language, settings.tz)
+    texts = languages.default  # for updates without a sender; others get their own
     console_bot = make_bot(settings.console_token, settings)
     sender_bot = (
         console_bot
@@ -111,21 +126,25 @@ def build_app(settings: Settings, pool: asyncpg.Pool) -> App:
         else make_bot(settings.sender_token, settings)
     )
     services = build_services(settings, pool, console_bot, sender_bot)
-    # The delivery engine and the digest show things to admins with the console's texts;
-    # wired here, at build time, so both are ready before any instance becomes leader.
+    # The delivery engine and the digest show things to admins; wired here, at build time,
+    # so both are ready before any instance becomes leader. The digest goes to each admin in
+    # their own language.
     services.broadcasts.attach(CardPresenter(texts))
-    services.digest.attach(ChatDigestPresenter(console_bot, texts))
+    services.digest.attach(ChatDigestPresenter(console_bot, languages))
     dispatcher = Dispatcher(
         storage=make_storage(settings, pool),
         settings=settings,
         texts=texts,
+        languages=languages,
         **services.as_data(),
         admin_ids=frozenset(settings.admin_ids),
     )
     setup_dispatcher(dispatcher)
     leadership = Leadership(pool, services.start, services.stop)
     services.follow(leadership)
-    return App(settings, pool, console_bot, sender_bot, dispatcher, texts, services, leadership)
+    return App(
+        settings, pool, console_bot, sender_bot, dispatcher, texts, services, leadership, languages
+    )
 
 
 async def check_tokens(app: App) -> None:

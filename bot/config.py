@@ -35,7 +35,8 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     redis_url: str | None = None
     timezone: str = "Europe/Moscow"
-    language: Literal["ru", "en"] = "ru"
+    # None: each admin is spoken to in their Telegram client's language.
+    language: Literal["ru", "en"] | None = None
     digest_time: str = "09:00"
     broadcast_rate: float = Field(default=25.0)
     # How often the leader looks for work nobody announced (a crashed sender's claims); every
@@ -126,10 +127,18 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("log_format", "language", mode="before")
+    @field_validator("log_format", mode="before")
     @classmethod
     def _lower_choice(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language_or_unset(cls, value: object) -> object:
+        """``ru``/``en`` in any case; empty means unset (each admin's own language)."""
+        if isinstance(value, str):
+            return value.strip().lower() or None
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -126,7 +126,7 @@ def test_defaults_follow_the_spec(clean_environment: Path) -> None:
     assert settings.redis_url is None
     assert settings.timezone == "Europe/Moscow"
     assert settings.tz.key == "Europe/Moscow"
-    assert settings.language == "ru"
+    assert settings.language is None  # each admin's own Telegram language
     assert settings.digest_at == clock(9, 0)
     assert settings.broadcast_rate == 25
     assert settings.webhook_url is None

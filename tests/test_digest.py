@@ -141,7 +141,7 @@ async def test_digest_reports_yesterday_against_day_before_and_week_before(
         assert line(label, y[field], b[field], w[field]) in text, (label, text)
     assert "created 1 · in review 0 · paid 1 · cancelled 0" in text
     assert line("Blocked the bot", 1, 0, 0) in text
-    assert "Broadcasts: 1, delivered 8 of 10 (80.0%)" in text
+    assert "1 broadcast: delivered 8 of 10 (80.0%)" in text
 
 
 async def test_digest_total_matches_stats(standin: Any, bot_app: Any, pool: asyncpg.Pool) -> None:
@@ -219,7 +219,7 @@ async def test_late_within_six_hours_is_sent_with_a_note(standin: Any, bot_app: 
     outcomes = await service.tick(NINE + timedelta(hours=2, minutes=15))
     assert (ADMIN_ID, TODAY, "sent") in outcomes
     photo = await standin.wait_for_message(ADMIN_ID)
-    assert "This digest is 2 h 15 min late" in photo.plain_caption
+    assert "This digest is 2 hours 15 minutes late" in photo.plain_caption
 
 
 async def test_later_than_six_hours_is_skipped_and_mentioned_next_time(
@@ -250,7 +250,7 @@ async def test_admin_who_blocked_the_bot_does_not_stop_the_others(
 async def test_digest_command_sends_now_and_rejects_bad_arguments(
     standin: Any, bot_app: Any
 ) -> None:
-    await standin.send_message(ADMIN_ID, "/digest")
+    await standin.send_message(ADMIN_ID, "/digest now")
     assert (await standin.wait_for_message(ADMIN_ID)).plain_text == "Preparing the digest…"
     photo = await standin.wait_for_message(ADMIN_ID, timeout=15)
     assert photo.kind == "photo"

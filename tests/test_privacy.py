@@ -452,6 +452,9 @@ def test_forget_argument_is_an_id_or_a_username() -> None:
 # --- in the chat ----------------------------------------------------------------------------
 
 
+FORGET_USAGE = "Usage: /forget <id | @username>\nFor example: /forget 4214380735"
+
+
 async def test_admin_previews_and_confirms_erasure_in_the_chat(
     standin: Any, bot_app: Any, pool: asyncpg.Pool
 ) -> None:
@@ -463,9 +466,9 @@ async def test_admin_previews_and_confirms_erasure_in_the_chat(
     await pool.execute("UPDATE users SET first_name = 'Мария <b>&</b> Co' WHERE user_id = 5005")
 
     await standin.send_message(ADMIN_ID, "/forget")
-    assert (await expect(standin, "Usage")).plain_text == "Usage: /forget <id | @username>"
+    assert (await expect(standin, "Usage")).plain_text == FORGET_USAGE
     await standin.send_message(ADMIN_ID, "/forget maria b")
-    assert (await expect(standin, "Usage")).plain_text == "Usage: /forget <id | @username>"
+    assert (await expect(standin, "Usage")).plain_text == FORGET_USAGE
 
     await standin.send_message(ADMIN_ID, "/forget @MARIA_B")
     preview = await expect(standin, "Erase this person's personal data?")
@@ -552,7 +555,7 @@ async def test_forget_speaks_russian(standin: Any, make_settings: Any, pool: asy
         await standin.wait_for(lambda: "удалены" in preview.plain_text, timeout=10)
         await standin.send_message(ADMIN_ID, "/forget")
         assert (await expect(standin, "Использование")).plain_text == (
-            "Использование: /forget <id | @username>"
+            "Использование: /forget <id | @username>\nНапример: /forget 4214380735"
         )
 
 

@@ -12,10 +12,12 @@ ORDER BY last_seen_at DESC NULLS LAST
 LIMIT :limit;
 
 -- name: users_by_text
--- A fragment of a username or first name, most recently seen first.
+-- A fragment of a username or first name, most recently seen first. Case is folded by
+-- hsl_fold (migration 0065) on both sides, not by ILIKE: under the C locale ILIKE matches
+-- Latin letters only, so "иван" would miss "Иван".
 SELECT user_id, username, first_name, first_seen_at, last_seen_at
 FROM users
-WHERE username ILIKE :pattern OR first_name ILIKE :pattern
+WHERE hsl_fold(username) LIKE hsl_fold(:pattern) OR hsl_fold(first_name) LIKE hsl_fold(:pattern)
 ORDER BY last_seen_at DESC NULLS LAST, user_id
 LIMIT :limit;
 
@@ -91,10 +93,10 @@ WHERE n.nspname = 'public'
 ORDER BY t.relname, i.relname;
 
 -- name: export_users
--- Local times as text, so the spreadsheet shows what the console shows.
+-- Moments stay timestamptz: the exporter writes every table's in TIMEZONE, to the second.
 SELECT u.user_id, u.username, u.first_name,
-       to_char(u.first_seen_at AT TIME ZONE :tz, 'YYYY-MM-DD HH24:MI:SS') AS first_seen,
-       to_char(u.last_seen_at AT TIME ZONE :tz, 'YYYY-MM-DD HH24:MI:SS') AS last_seen,
+       u.first_seen_at AS first_seen,
+       u.last_seen_at AS last_seen,
        EXISTS (SELECT 1 FROM blocked_users AS b
                WHERE b.user_id = u.user_id AND b.reason = 'blocked') AS blocked
 FROM users AS u
@@ -103,23 +105,20 @@ ORDER BY u.first_seen_at, u.user_id;
 
 -- name: export_bookings
 SELECT id, user_id, username, first_name, course_id, course_stream, confirmed,
-       to_char(created_at AT TIME ZONE :tz, 'YYYY-MM-DD HH24:MI:SS') AS created_at,
-       referral_code, discount_percent
+       created_at, referral_code, discount_percent
 FROM bookings
 WHERE created_at >= :since
 ORDER BY created_at, id;
 
 -- name: export_registrations
 SELECT id, user_id, username, first_name, email, lesson_type, lesson_date,
-       to_char(registered_at AT TIME ZONE :tz, 'YYYY-MM-DD HH24:MI:SS') AS registered_at,
-       notification_sent
+       registered_at, notification_sent
 FROM free_lesson_registrations
 WHERE registered_at >= :since
 ORDER BY registered_at, id;
 
 -- name: export_events
-SELECT id, user_id, event_type, details::text AS details,
-       to_char(created_at AT TIME ZONE :tz, 'YYYY-MM-DD HH24:MI:SS') AS created_at
+SELECT id, user_id, event_type, details::text AS details, created_at
 FROM events
 WHERE created_at >= :since
 ORDER BY created_at, id;

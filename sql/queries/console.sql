@@ -23,6 +23,16 @@ ON CONFLICT (bot_id, user_id) DO UPDATE SET reason = EXCLUDED.reason, blocked_at
 DELETE FROM blocked_users
 WHERE user_id = :user_id AND (bot_id = :bot OR (bot_id = 0 AND :legacy));
 
+-- name: remember_admin_language
+-- An admin wrote to the bot: the language their client reports (written only when it changed).
+INSERT INTO admin_languages AS a (admin_id, language_code) VALUES (:admin_id, :language_code)
+ON CONFLICT (admin_id) DO UPDATE
+    SET language_code = EXCLUDED.language_code, updated_at = now()
+    WHERE a.language_code IS DISTINCT FROM EXCLUDED.language_code;
+
+-- name: admin_language
+SELECT language_code FROM admin_languages WHERE admin_id = :admin_id;
+
 -- name: record_audit
 INSERT INTO audit_log (admin_id, action, details) VALUES (:admin_id, :action, :details);
 

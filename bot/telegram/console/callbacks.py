@@ -9,3 +9,9 @@ class ConsoleMenu(CallbackData, prefix="menu"):
     """A console button: run ``command`` as if typed without arguments."""
 
     command: str
+
+
+class ConsolePage(CallbackData, prefix="menupage"):
+    """Turn the menu to another page (0: the main commands, 1: "More…")."""
+
+    page: int

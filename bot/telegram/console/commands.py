@@ -43,4 +43,20 @@ CONSOLE_BUTTONS: list[str] = [
     "help",
 ]
 
+# The menu's second page ("More…"): every other command, so the menu reaches them all.
+MORE_BUTTONS: list[str] = [c for c in ADMIN_COMMANDS if c not in CONSOLE_BUTTONS and c != "start"]
+
+# Commands that take arguments: one example each, shown by /help next to the syntax (the
+# syntax itself is the feature's usage line, the text ``usage_<name>``, in both languages).
+EXAMPLES: dict[str, str] = {
+    "growth": "/growth 90",
+    "daily": "/daily 14",
+    "events": "/events 20 7",
+    "funnel": "/funnel 30",
+    "user": "/user @anna",
+    "export": "/export bookings 30",
+    "digest": "/digest 08:30",
+    "forget": "/forget 4214380735",
+}
+
 PUBLIC_COMMANDS: list[str] = ["start"]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, Dispatcher, F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, MessageEntity, Update
 
-from bot.telegram.console.callbacks import ConsoleMenu
+from bot.telegram.console.callbacks import ConsoleMenu, ConsolePage
+from bot.telegram.console.commands import ADMIN_COMMANDS
 from bot.telegram.console.keyboards import console_keyboard
-from bot.telegram.console.views import help_text
-from bot.telegram.core.filters import IsAdmin, admin_router
+from bot.telegram.console.views import help_lines
+from bot.telegram.core.filters import IsAdmin, OnMessage, admin_router
+from bot.telegram.core.formatting import fit
+from bot.telegram.core.replies import edit_in_place
 from bot.telegram.texts import Texts
 
 
@@ -21,8 +24,9 @@ async def show_console(message: Message, state: FSMContext, texts: Texts) -> Non
 
 
 async def show_help(message: Message, texts: Texts) -> None:
-    """List every admin command."""
-    await message.answer(help_text(texts))
+    """List every admin command, with the arguments and an example of those that take some."""
+    for chunk in fit(help_lines(texts)):
+        await message.answer(chunk)
 
 
 async def cancel_flow(message: Message, state: FSMContext, texts: Texts) -> None:
@@ -37,7 +41,40 @@ async def cancel_flow(message: Message, state: FSMContext, texts: Texts) -> None
 
 async def show_help_from_menu(query: CallbackQuery, message: Message, texts: Texts) -> None:
     """The menu's Help button."""
-    await message.answer(help_text(texts))
+    await show_help(message, texts)
+
+
+async def turn_menu_page(
+    query: CallbackQuery, callback_data: ConsolePage, message: Message, texts: Texts
+) -> None:
+    """Turn the menu to "More…" or "Back": the same message shows the other page."""
+    await edit_in_place(message, reply_markup=console_keyboard(texts, callback_data.page))
+
+
+async def run_from_menu(
+    query: CallbackQuery,
+    callback_data: ConsoleMenu,
+    message: Message,
+    bot: Bot,
+    dispatcher: Dispatcher,
+    event_update: Update,
+) -> None:
+    """A menu button whose feature has no button handler of its own: run its command as if
+    the admin had typed it without arguments, through the whole dispatcher (filters, flows,
+    usage lines), so the menu reaches every command without knowing the features."""
+    name = callback_data.command
+    if name not in ADMIN_COMMANDS:
+        return
+    text = f"/{name}"
+    typed = Message(
+        message_id=message.message_id,
+        date=message.date,
+        chat=message.chat,
+        from_user=query.from_user,
+        text=text,
+        entities=[MessageEntity(type="bot_command", offset=0, length=len(text))],
+    ).as_(bot)
+    await dispatcher.feed_update(bot, Update(update_id=event_update.update_id, message=typed))
 
 
 async def admin_unknown(message: Message, texts: Texts) -> None:
@@ -55,6 +92,7 @@ def build_router() -> Router:
     router.message.register(show_help, Command("help"))
     router.message.register(cancel_flow, Command("cancel"))
     router.callback_query.register(show_help_from_menu, ConsoleMenu.filter(F.command == "help"))
+    router.callback_query.register(turn_menu_page, ConsolePage.filter())
     return router
 
 
@@ -64,5 +102,6 @@ def build_fallback_router() -> Router:
     router.message.filter(IsAdmin())
     router.callback_query.filter(IsAdmin())
     router.message.register(admin_unknown)
+    router.callback_query.register(run_from_menu, ConsoleMenu.filter(), OnMessage())
     router.callback_query.register(admin_stale_button)
     return router

@@ -9,6 +9,7 @@ from bot.limits import MAX_TEXT_CHARS
 from bot.telegram.texts import quote
 
 BUTTON_LABEL_CHARS = 60  # longer labels are cut: a phone shows about this much
+QUOTE_CHARS = 100  # an admin's own input quoted back in a reply: one line, at most this long
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -27,6 +28,12 @@ def excerpt(text: str, length: int) -> str:
     """A one-line, HTML-quoted excerpt of ``text``, at most ``length`` characters."""
     flat = " ".join(text.split())
     return quote(flat if len(flat) <= length else flat[: length - 1] + "…")
+
+
+def quoted_input(text: str) -> str:
+    """What an admin typed, quoted back in a reply: one line, HTML-quoted, cut with "…" so
+    that no input can push a reply past Telegram's limit."""
+    return excerpt(text, QUOTE_CHARS)
 
 
 def button_label(text: str) -> str:

@@ -1,4 +1,5 @@
-"""Dispatcher-wide middlewares: who wrote to the bot, and one answer for every button press."""
+"""Dispatcher-wide middlewares: the reader's language, who wrote to the bot, and one answer for
+every button press."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
 from bot.db.records import Records
+from bot.telegram.core.language import Localize
 
 # A handler that answers its press with a text or an alert, decided by what it did, sets
 # ``callback_answer.text`` and registers with this flag; every other press is answered before
@@ -40,7 +42,10 @@ class TrackUsers(BaseMiddleware):
 
 
 def install_middlewares(dispatcher: Dispatcher) -> None:
-    """User bookkeeping before any filter; callback answers around every press handler."""
+    """The reader's texts and user bookkeeping before any filter; callback answers around every
+    press handler. Localize sits on the update itself, so the error handler speaks the same
+    language as the handler that failed."""
+    dispatcher.update.outer_middleware(Localize())
     tracker = TrackUsers()
     dispatcher.message.outer_middleware(tracker)
     dispatcher.callback_query.outer_middleware(tracker)

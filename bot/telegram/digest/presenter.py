@@ -7,20 +7,22 @@ from aiogram.types import BufferedInputFile
 
 from bot import charts
 from bot.digest import Digest
+from bot.telegram.core.language import Languages
 from bot.telegram.core.replies import render
 from bot.telegram.digest.views import chart_labels, render_digest
-from bot.telegram.texts import Texts
 
 
 class ChatDigestPresenter:
-    """Sends digests through the console bot (implements ``bot.digest.DigestPresenter``)."""
+    """Sends digests through the console bot, each in its admin's language (implements
+    ``bot.digest.DigestPresenter``)."""
 
-    def __init__(self, bot: Bot, texts: Texts) -> None:
+    def __init__(self, bot: Bot, languages: Languages) -> None:
         self.bot = bot
-        self.texts = texts
+        self.languages = languages
 
     async def deliver(self, admin_id: int, digest: Digest) -> None:
-        png = await render(charts.growth_chart, digest.growth, chart_labels(self.texts))
-        caption, details = render_digest(self.texts, digest)
+        texts = await self.languages.for_admin(admin_id)
+        png = await render(charts.growth_chart, digest.growth, chart_labels(texts))
+        caption, details = render_digest(texts, digest)
         await self.bot.send_photo(admin_id, BufferedInputFile(png, "growth.png"), caption=caption)
         await self.bot.send_message(admin_id, details)

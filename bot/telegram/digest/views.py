@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import time
+from datetime import time, timedelta
 
 from bot.charts import Labels
-from bot.digest import DayFigures, Digest
+from bot.config import Settings
+from bot.digest import DayFigures, Digest, Preference
 from bot.telegram.analytics.views import growth_labels
 from bot.telegram.texts import Texts
 
@@ -21,6 +22,33 @@ def schedule_text(texts: Texts, send_at: time | None, timezone: str) -> str:
     if send_at is None:
         return texts("digest_globally_off")
     return texts("digest_turned_on", time=send_at.strftime("%H:%M"), tz=timezone)
+
+
+def settings_text(
+    texts: Texts, preference: Preference, send_at: time | None, settings: Settings
+) -> str:
+    """/digest without arguments: whether and when this admin gets the digest, how to change."""
+    if not preference.enabled:
+        state = [texts("digest_settings_off")]
+    elif send_at is None:
+        state = [texts("digest_settings_no_time")]
+    else:
+        state = [texts("digest_settings_on", time=send_at.strftime("%H:%M"), tz=settings.timezone)]
+        default = settings.digest_at
+        if preference.send_at is not None and default is not None and default != send_at:
+            state.append(texts("digest_settings_own_time", default=default.strftime("%H:%M")))
+    return "\n".join([texts("digest_settings_title"), *state, "", texts("digest_settings_how")])
+
+
+def lateness(texts: Texts, late_by: timedelta) -> str:
+    """How late, in words: "2 часа 15 минут", "1 minute"."""
+    minutes = int(late_by.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return texts.count(minutes, "minute")
+    if not minutes:
+        return texts.count(hours, "hour")
+    return f"{texts.count(hours, 'hour')} {texts.count(minutes, 'minute')}"
 
 
 def _delta(texts: Texts, now: int, before: int, week: int) -> str:
@@ -44,9 +72,7 @@ def render_digest(texts: Texts, digest: Digest) -> tuple[str, str]:
         ),
     ]
     if digest.late_by is not None:
-        minutes = int(digest.late_by.total_seconds() // 60)
-        late = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
-        caption_lines.append(texts("digest_late", late=late))
+        caption_lines.append(texts("digest_late", late=lateness(texts, digest.late_by)))
     if digest.unknown_days:
         caption_lines.append(
             texts("digest_unknown", days=", ".join(texts.day(d) for d in digest.unknown_days))
@@ -68,7 +94,11 @@ def render_digest(texts: Texts, digest: Digest) -> tuple[str, str]:
         _line(texts, "digest_bookings", "bookings", digest),
         "   "
         + texts(
-            "digest_statuses", created=created, pending=pending, paid=paid, cancelled=cancelled
+            "digest_statuses",
+            created=texts.number(created),
+            pending=texts.number(pending),
+            paid=texts.number(paid),
+            cancelled=texts.number(cancelled),
         ),
         _line(texts, "digest_payments", "payments", digest),
         _line(texts, "digest_registrations", "registrations", digest),
@@ -77,7 +107,7 @@ def render_digest(texts: Texts, digest: Digest) -> tuple[str, str]:
         _line(texts, "digest_blocked", "blocked", digest),
         texts(
             "digest_broadcasts",
-            count=y.broadcasts,
+            broadcasts=texts.count(y.broadcasts, "broadcast"),
             delivered=texts.number(y.delivered),
             recipients=texts.number(y.recipients),
             rate=texts.percent(y.delivered, y.recipients),

@@ -7,6 +7,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.privacy import PrivacyService, parse_target
+from bot.telegram.console.views import usage_text
 from bot.telegram.core.filters import admin_router
 from bot.telegram.privacy.callbacks import ForgetAction
 from bot.telegram.privacy.keyboards import confirm_keyboard
@@ -20,7 +21,7 @@ async def forget_command(
     """/forget <id|@username>: what erasing would change, with buttons to confirm."""
     target = parse_target(command.args)
     if target is None:
-        await message.answer(texts("usage", usage=texts("usage_forget")))
+        await message.answer(usage_text(texts, "forget"))
         return
     preview = await privacy.preview(target)
     if not preview.user_ids:

@@ -36,7 +36,8 @@ def _names(preview: Preview) -> str:
 
 def several_text(texts: Texts, username: str, user_ids: tuple[int, ...]) -> str:
     ids = ", ".join(f"<code>{user_id}</code>" for user_id in user_ids)
-    return texts("forget_several", username=quote(username), ids=ids)
+    people = texts.count(len(user_ids), "person")
+    return texts("forget_several", username=quote(username), ids=ids, people=people)
 
 
 def preview_text(texts: Texts, preview: Preview, erasure: Erasure) -> str:

@@ -6,6 +6,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "<b>School admin console</b>\nPick a section or a command from the menu.",
     },
     "help_title": {"ru": "<b>Команды</b>", "en": "<b>Commands</b>"},
+    "help_example": {
+        "ru": "    <code>{syntax}</code> · например <code>{example}</code>",
+        "en": "    <code>{syntax}</code> · e.g. <code>{example}</code>",
+    },
+    "menu_more": {"ru": "Ещё…", "en": "More…"},
+    "menu_back": {"ru": "◀ Назад", "en": "◀ Back"},
     "cancelled": {"ru": "Отменено. Вы в главном меню.", "en": "Cancelled. Back to the menu."},
     "nothing_to_cancel": {
         "ru": "Нечего отменять.",
@@ -30,6 +36,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "This bot doesn't take messages.",
     },
     "usage": {"ru": "Использование: {usage}", "en": "Usage: {usage}"},
+    "usage_with_example": {
+        "ru": "Использование: {usage}\nНапример: {example}",
+        "en": "Usage: {usage}\nFor example: {example}",
+    },
     # command menu descriptions
     "cmd_start": {"ru": "Главное меню", "en": "Main menu"},
     "cmd_help": {"ru": "Список команд", "en": "List of commands"},

@@ -10,7 +10,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "New users: {new} · {total} in total",
     },
     "digest_late": {
-        "ru": "⏰ Сводка опоздала на {late}: бот был недоступен в назначенное время.",
+        "ru": "⏰ Сводка с опозданием ({late}): бот был недоступен в назначенное время.",
         "en": "⏰ This digest is {late} late: the bot was offline at the scheduled time.",
     },
     "digest_unknown": {
@@ -40,18 +40,38 @@ CATALOG: dict[str, dict[str, str]] = {
     "digest_events": {"ru": "События", "en": "Events"},
     "digest_blocked": {"ru": "Заблокировали бота", "en": "Blocked the bot"},
     "digest_broadcasts": {
-        "ru": "Рассылки: {count}, доставлено {delivered} из {recipients} ({rate})",
-        "en": "Broadcasts: {count}, delivered {delivered} of {recipients} ({rate})",
+        "ru": "{broadcasts}: доставлено {delivered} из {recipients} ({rate})",
+        "en": "{broadcasts}: delivered {delivered} of {recipients} ({rate})",
     },
     "digest_no_broadcasts": {"ru": "Рассылок не было", "en": "No broadcasts"},
     "digest_chart_title": {
         "ru": "Новые пользователи за 30 дней",
         "en": "New users over 30 days",
     },
-    "digest_usage": {
-        "ru": "/digest — прислать сейчас · /digest off · /digest on · /digest 08:30",
-        "en": "/digest — send it now · /digest off · /digest on · /digest 08:30",
+    "usage_digest": {"ru": "/digest [now|on|off|ЧЧ:ММ]", "en": "/digest [now|on|off|HH:MM]"},
+    "digest_settings_title": {"ru": "<b>Ежедневная сводка</b>", "en": "<b>Daily digest</b>"},
+    "digest_settings_on": {
+        "ru": "Для вас включена: каждый день в {time} ({tz}).",
+        "en": "On for you: every day at {time} ({tz}).",
     },
+    "digest_settings_own_time": {
+        "ru": "Это ваше время; общее (DIGEST_TIME) — {default}.",
+        "en": "That is your own time; everyone else's (DIGEST_TIME) is {default}.",
+    },
+    "digest_settings_no_time": {
+        "ru": "Для вас включена, но время не задано: DIGEST_TIME пуст.",
+        "en": "On for you, but no time is set: DIGEST_TIME is empty.",
+    },
+    "digest_settings_off": {"ru": "Для вас выключена.", "en": "Off for you."},
+    "digest_settings_how": {
+        "ru": "Прислать сейчас: /digest now · своё время: <code>/digest 08:30</code> · "
+        "выключить: /digest off · включить: /digest on",
+        "en": "Send it now: /digest now · your own time: <code>/digest 08:30</code> · "
+        "turn off: /digest off · turn on: /digest on",
+    },
+    "digest_now_button": {"ru": "📨 Прислать сейчас", "en": "📨 Send now"},
+    "digest_off_button": {"ru": "🔕 Выключить", "en": "🔕 Turn off"},
+    "digest_on_button": {"ru": "🔔 Включить", "en": "🔔 Turn on"},
     "digest_turned_off": {
         "ru": "Ежедневная сводка выключена для вас. Включить: /digest on",
         "en": "Your daily digest is off. Turn it back on with /digest on",

@@ -71,6 +71,10 @@ NOUNS: dict[str, dict[str, dict[str, str]]] = {
         "ru": {"one": "неделя", "few": "недели", "many": "недель", "other": "недели"},
         "en": {"one": "week", "other": "weeks"},
     },
+    "hour": {
+        "ru": {"one": "час", "few": "часа", "many": "часов", "other": "часа"},
+        "en": {"one": "hour", "other": "hours"},
+    },
     "minute": {
         "ru": {"one": "минута", "few": "минуты", "many": "минут", "other": "минуты"},
         "en": {"one": "minute", "other": "minutes"},
@@ -78,6 +82,23 @@ NOUNS: dict[str, dict[str, dict[str, str]]] = {
     "second": {
         "ru": {"one": "секунда", "few": "секунды", "many": "секунд", "other": "секунды"},
         "en": {"one": "second", "other": "seconds"},
+    },
+    "recipient_dative": {  # "Отправить 400 получателям": the send button names whom
+        "ru": {
+            "one": "получателю",
+            "few": "получателям",
+            "many": "получателям",
+            "other": "получателям",
+        },
+        "en": {"one": "recipient", "other": "recipients"},
+    },
+    "character": {
+        "ru": {"one": "символ", "few": "символа", "many": "символов", "other": "символа"},
+        "en": {"one": "character", "other": "characters"},
+    },
+    "table": {
+        "ru": {"one": "таблица", "few": "таблицы", "many": "таблиц", "other": "таблицы"},
+        "en": {"one": "table", "other": "tables"},
     },
     "student": {
         "ru": {"one": "студент", "few": "студента", "many": "студентов", "other": "студента"},

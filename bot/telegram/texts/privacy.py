@@ -16,9 +16,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Nobody with the username @{username} was found. Give the id: /forget &lt;id&gt;",
     },
     "forget_several": {
-        "ru": "Имя @{username} использовали несколько человек: {ids}.\n"
+        "ru": "Имя @{username} использовали {people}: {ids}.\n"
         "Укажите id нужного: /forget &lt;id&gt;",
-        "en": "Several people have used @{username}: {ids}.\n"
+        "en": "{people} have used @{username}: {ids}.\n"
         "Give the id of the one you mean: /forget &lt;id&gt;",
     },
     "forget_nothing": {

@@ -16,8 +16,8 @@ from bot.telegram.analytics.arguments import BadArguments, no_arguments, positiv
 from bot.telegram.analytics.callbacks import OpenUser
 from bot.telegram.analytics.keyboards import matches_keyboard, user_card_keyboard
 from bot.telegram.core.filters import admin_router
-from bot.telegram.core.formatting import fit
-from bot.telegram.texts import Texts, quote
+from bot.telegram.core.formatting import fit, quoted_input
+from bot.telegram.texts import Texts
 
 EXPORT_MAX_BYTES = MAX_UPLOAD_BYTES - 1024 * 1024  # room for the multipart envelope
 EXPORT_MAX_DAYS = 10 * 365
@@ -46,7 +46,7 @@ async def user_command(
         return
     users = await school.find_users(query)
     if not users:
-        await message.answer(texts("user_not_found", query=quote(query)))
+        await message.answer(texts("user_not_found", query=quoted_input(query)))
     elif len(users) == 1:
         await show_card(message, school, texts, users[0].user_id)
     else:
