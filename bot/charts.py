@@ -37,6 +37,9 @@ BAR_COLOR = "#4C78A8"
 LINE_COLOR = "#E45756"
 MUTED = "#9AA5B1"
 PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#B279A2")
+HATCH = "///"  # an unfinished period: today's bar, the current week's cells
+PARTIAL_ALPHA = 0.35
+NUMBERED_UP_TO = 14  # bars this few get their value written above them
 
 _thread = threading.local()  # each render thread's Agg renderer (see _png)
 
@@ -50,6 +53,9 @@ class Labels:
     series: tuple[str, ...] = ()
     x: str = ""
     y: str = ""
+    # The legend line for an unfinished last period ("сегодня — пока", "week in progress"),
+    # drawn hatched; empty: every period shown is complete.
+    partial: str = ""
 
 
 def _figure(height_px: int = HEIGHT_PX) -> Figure:
@@ -120,13 +126,13 @@ def _empty(figure: Figure, labels: Labels) -> bytes:
     return _png(figure)
 
 
-def _integers(*axes: Axes) -> None:
+def _integers(*axes: Axes, bins: int = 5) -> None:
     from matplotlib.ticker import MaxNLocator
 
     for ax in axes:
         # At most ~6 ticks: each costs a tick line, a grid line and a label to shape.
         ax.yaxis.set_major_locator(
-            MaxNLocator(nbins=5, steps=[1, 2, 5, 10], integer=True, min_n_ticks=1)
+            MaxNLocator(nbins=bins, steps=[1, 2, 5, 10], integer=True, min_n_ticks=1)
         )
         if ax.get_ylim()[1] < 1:
             ax.set_ylim(0, 1)
@@ -139,7 +145,7 @@ def _legend_below(ax: Axes, handles: Sequence[Any]) -> None:
         loc="upper center",
         frameon=False,
         bbox_to_anchor=(0.5, -0.1),
-        ncol=len(handles),
+        ncol=len(handles) if len(handles) <= 3 else 2,
     )
 
 
@@ -237,25 +243,114 @@ def _day_ticks(ax: Axes, days: Sequence[date], *, most: int = 10) -> None:
     ax.set_xlim(-0.6, len(days) - 0.4)
 
 
-def _bars_or_steps(ax: Axes, values: Sequence[int], color: str, label: str) -> Any:
-    """Bars up to a few months; beyond, a filled step line (thin bars blur, and draw slowly)."""
+def _bars_or_steps(
+    ax: Axes,
+    values: Sequence[float],
+    color: str,
+    label: str,
+    *,
+    partial: bool = False,
+    context: int = 0,
+) -> Any:
+    """Bars up to a few months; beyond, a filled step line (thin bars blur, and draw slowly).
+
+    ``partial``: the last value is an unfinished period, drawn hatched beside the others.
+    ``context``: the first values are only there for comparison, drawn muted.
+    """
+    heights = [float(v) for v in values]  # counts may arrive as Decimal (SQL sums)
+    whole = heights[:-1] if partial else heights
     if len(values) <= 120:
-        return _bar_collection(ax, values, color, alpha=1.0, width=0.8, label=label)
-    # One filled patch and no outline: fill_between's collection is drawn as one huge marker
-    # (~20 ms) and a stepped outline's ~800 corners take Agg ~9 ms to stroke.
-    heights = [float(v) for v in values]
-    edges = [x - 0.5 for x in range(len(values) + 1)]
-    return ax.stairs(heights, edges, fill=True, color=color, label=label)
+        drawn = _bar_collection(ax, whole, color, alpha=1.0, width=0.8, label=label)
+        if context:
+            drawn.set_facecolors(
+                [MUTED] * min(context, len(whole)) + [color] * (len(whole) - context)
+            )
+    else:
+        # One filled patch and no outline: fill_between's collection is drawn as one huge
+        # marker (~20 ms) and a stepped outline's ~800 corners take Agg ~9 ms to stroke.
+        edges = [x - 0.5 for x in range(len(whole) + 1)]
+        drawn = ax.stairs(whole, edges, fill=True, color=color, label=label)
+    if partial and heights:
+        _partial_bar(ax, len(heights) - 1, heights[-1], color, width=0.8)
+    ax.set_ylim(0, max(heights, default=0.0) * 1.05 or 1)
+    return drawn
+
+
+def _partial_bar(ax: Axes, x: float, height: float, color: str, *, width: float) -> None:
+    from matplotlib.patches import Rectangle
+
+    ax.add_patch(
+        Rectangle(
+            (x - width / 2, 0),
+            width,
+            height,
+            facecolor=(*_rgb(color), PARTIAL_ALPHA),
+            edgecolor=color,
+            hatch=HATCH,
+            linewidth=1,
+        )
+    )
+
+
+def _partial_handle(label: str, color: str = BAR_COLOR) -> Any:
+    """The legend's swatch for an unfinished period."""
+    from matplotlib.patches import Patch
+
+    return Patch(
+        facecolor=(*_rgb(color), PARTIAL_ALPHA), edgecolor=color, hatch=HATCH, label=label
+    )
+
+
+def _partial_key(figure: Figure, ax: Axes, x: float, y: float, label: str) -> None:
+    """A legend line for the unfinished period at figure fraction (x, y): a hatched swatch
+    and its words as glyph outlines (a Legend lays out text, ~10 ms a chart)."""
+    from matplotlib.patches import Rectangle
+
+    size_px = TICK_PT * DPI / 72
+    w, h = 1.8 * size_px / WIDTH_PX, size_px / figure.bbox.height
+    figure.add_artist(
+        Rectangle(
+            (x, y - h / 2),
+            w,
+            h,
+            transform=figure.transFigure,
+            facecolor=(*_rgb(MUTED), PARTIAL_ALPHA),
+            edgecolor=MUTED,
+            hatch=HATCH,
+            linewidth=1,
+        )
+    )
+    _notes(
+        ax,
+        [(x + w + 8 / WIDTH_PX, y)],
+        [label],
+        ["black"],
+        size=TICK_PT,
+        anchor="left",
+        transform=figure.transFigure,
+    )
+
+
+def _swatch(label: str, color: str) -> Any:
+    from matplotlib.patches import Patch
+
+    return Patch(facecolor=color, label=label)
+
+
+def _rgb(color: str) -> tuple[float, float, float]:
+    from matplotlib.colors import to_rgb
+
+    return to_rgb(color)
 
 
 def _bar_collection(
-    ax: Axes, values: Sequence[int], color: str, *, alpha: float, width: float, label: str = ""
+    ax: Axes, values: Sequence[float], color: str, *, alpha: float, width: float, label: str = ""
 ) -> Any:
     """Vertical bars as one collection: the same picture as ``bar`` without an artist each."""
     from matplotlib.collections import PolyCollection
 
     half = width / 2
-    heights = [float(v) for v in values]  # counts may arrive as Decimal (SQL sums)
+    heights = [float(v) for v in values]
     bars = PolyCollection(
         [
             [(x - half, 0), (x - half, v), (x + half, v), (x + half, 0)]
@@ -271,23 +366,53 @@ def _bar_collection(
     return bars
 
 
-def growth_chart(growth: Growth, labels: Labels) -> bytes:
-    """New users per day (bars) and the running total (line, right axis)."""
+def _numbers_on_bars(ax: Axes, values: Sequence[float], numbers: Sequence[str]) -> None:
+    """Each bar's value above it, when the bars are few enough to read one by one."""
+    if not numbers or len(values) > NUMBERED_UP_TO:
+        return
+    top = max((float(v) for v in values), default=0.0) or 1.0
+    ax.set_ylim(0, top * 1.15)
+    _notes(
+        ax,
+        [(x, float(v) + top * 0.05) for x, v in enumerate(values)],
+        numbers,
+        ["black"] * len(numbers),
+        size=TICK_PT,
+        anchor="centre",
+    )
+
+
+def growth_chart(
+    growth: Growth, labels: Labels, numbers: Sequence[str] = (), context: int = 0
+) -> bytes:
+    """New users per day (bars) and the running total (line, right axis).
+
+    ``labels.partial``: the last day is today, still going (hatched, with a legend line).
+    ``numbers``: each day's count as the locale writes it, shown above bars when few.
+    ``context``: the first days are drawn muted, for comparison with the asked ones
+    (``labels.series[2]`` names them in the legend).
+    """
     figure = _figure()
     if not growth.days or growth.total == 0:
         return _empty(figure, labels)
     figure.subplots_adjust(left=0.08, right=0.92, top=0.9, bottom=0.2)
     ax = figure.add_subplot()
     days = [d.day for d in growth.days]
-    bars = _bars_or_steps(ax, [d.new_users for d in growth.days], BAR_COLOR, labels.series[0])
+    values = [d.new_users for d in growth.days]
+    bars = _bars_or_steps(
+        ax, values, BAR_COLOR, labels.series[0], partial=bool(labels.partial), context=context
+    )
     _style(ax, labels)
     _day_ticks(ax, days)
     total_ax = ax.twinx()
+    few = len(days) <= NUMBERED_UP_TO
     (line,) = total_ax.plot(
         range(len(days)),
         [d.total for d in growth.days],
         color=LINE_COLOR,
         linewidth=3,
+        marker="o" if few else None,
+        markersize=8,
         label=labels.series[1],
     )
     total_ax.tick_params(labelsize=TICK_PT)
@@ -295,38 +420,73 @@ def growth_chart(growth: Growth, labels: Labels) -> bytes:
     total_ax.spines["top"].set_visible(False)
     ax.set_ylim(bottom=0)
     _integers(ax, total_ax)
-    _legend_below(ax, [bars, line])
+    _numbers_on_bars(ax, values, numbers)
+    handles = [bars, line]
+    if context:
+        # the bars' own swatch would take the first (muted) colour
+        handles[0] = _swatch(labels.series[0], BAR_COLOR)
+        if len(labels.series) > 2:
+            handles.append(_swatch(labels.series[2], MUTED))
+    if labels.partial:
+        handles.append(_partial_handle(labels.partial))
+    _legend_below(ax, handles)
     return _png(figure)
 
 
+DAILY_PANELS = 5  # one small chart per series of DAILY_SERIES, in a 3 × 2 grid
+
+
 def daily_chart(daily: Daily, labels: Labels) -> bytes:
-    """Events per day (bars, right axis) under lines for the smaller daily counts."""
+    """One small bar chart per daily figure, each on its own scale, sharing the days.
+
+    Four lines on one axis tangle, and the small counts flatten under the big ones; one
+    panel per figure reads at a glance. ``labels.series`` names the panels (in
+    DAILY_SERIES order), ``labels.partial`` marks today's bars as unfinished.
+    """
     figure = _figure()
     rows = daily.rows
     if not rows or not any(r.events or r.new_users or r.bookings or r.registrations for r in rows):
         return _empty(figure, labels)
-    figure.subplots_adjust(left=0.08, right=0.92, top=0.9, bottom=0.2)
-    ax = figure.add_subplot()
-    events_ax = ax.twinx()
-    xs = range(len(rows))
-    _bar_collection(events_ax, [r.events for r in rows], MUTED, alpha=0.35, width=0.9)
-    events_ax.tick_params(labelsize=TICK_PT, colors=MUTED)
-    events_ax.set_ylabel(labels.series[2], fontsize=LABEL_PT, color=MUTED)
-    ax.set_zorder(events_ax.get_zorder() + 1)
-    ax.patch.set_visible(False)
+    figure.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.08, hspace=0.45, wspace=0.14)
+    grid = figure.add_gridspec(3, 2)
+    days = [r.day for r in rows]
     series = [
-        ([r.new_users for r in rows], labels.series[0]),
-        ([r.bookings for r in rows], labels.series[1]),
-        ([r.registrations for r in rows], labels.series[3]),
-        ([r.confirmations for r in rows], labels.series[4]),
+        [r.new_users for r in rows],
+        [r.bookings for r in rows],
+        [r.events for r in rows],
+        [r.registrations for r in rows],
+        [r.confirmations for r in rows],
     ]
-    for (values, name), color in zip(series, PALETTE, strict=False):
-        ax.plot(xs, values, color=color, linewidth=2.5, label=name)
-    _style(ax, labels)
-    _day_ticks(ax, [r.day for r in rows])
-    ax.set_ylim(bottom=0)
-    _integers(ax, events_ax)
-    _legend_below(ax, ax.get_lines())
+    first: Axes | None = None
+    for index, (values, name, color) in enumerate(
+        zip(series, labels.series, PALETTE, strict=False)
+    ):
+        ax = figure.add_subplot(grid[index // 2, index % 2], sharex=first)
+        first = first or ax
+        _bars_or_steps(ax, values, color, name, partial=bool(labels.partial))
+        _integers(ax, bins=3)
+        ax.tick_params(labelsize=TICK_PT - 2)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.grid(axis="y", alpha=0.3)
+        # The panel's name inside its top-left corner: no title row to lay out.
+        _notes(
+            ax,
+            [(0.01, 1.06)],
+            [name],
+            [color],
+            size=TICK_PT,
+            anchor="left",
+            transform=ax.transAxes,
+        )
+        bottom = index >= DAILY_PANELS - 2  # the lowest panel of each column
+        if bottom:
+            _day_ticks(ax, days, most=5)
+        else:
+            ax.tick_params(labelbottom=False)
+    figure.suptitle(labels.title, fontsize=TITLE_PT, y=0.985)
+    if labels.partial and first is not None:
+        _partial_key(figure, first, 0.58, 0.2, labels.partial)  # the free sixth cell
     return _png(figure)
 
 
@@ -360,13 +520,14 @@ def _horizontal_bars(
 
 
 def events_chart(top: TopEvents, labels: Labels, numbers: Sequence[str]) -> bytes:
-    """The top event types as horizontal bars, counts beside them."""
+    """The top event types as horizontal bars, counts beside them; ``labels.series`` names
+    the rows (the codes themselves unless it names each)."""
     figure = _figure()
     if not top.rows:
         return _empty(figure, labels)
-    return _horizontal_bars(
-        figure, [r.event_type for r in top.rows], [r.count for r in top.rows], numbers, labels
-    )
+    named = len(labels.series) == len(top.rows)
+    names = list(labels.series) if named else [r.event_type for r in top.rows]
+    return _horizontal_bars(figure, names, [r.count for r in top.rows], numbers, labels)
 
 
 def funnel_chart(funnel: Funnel, labels: Labels, notes: Sequence[str]) -> bytes:
@@ -378,19 +539,30 @@ def funnel_chart(funnel: Funnel, labels: Labels, notes: Sequence[str]) -> bytes:
 
 
 def retention_chart(retention: Retention, labels: Labels) -> bytes:
-    """Cohorts (rows) × weeks since first appearance (columns): share active, as a heat map."""
+    """Cohorts (rows) × weeks since first appearance (columns): share active, as a heat map.
+
+    ``labels.partial``: each cohort's last week is the current one, still going; its cell is
+    hatched and left without a colour or figure (a few days in, it would read as a collapse),
+    with a legend line.
+    """
     import numpy as np
 
     cohorts = [c for c in retention.cohorts if c.size > 0]
     figure = _figure()
     if not cohorts:
         return _empty(figure, labels)
-    figure.subplots_adjust(left=0.17, right=0.97, top=0.88, bottom=0.12)
+    figure.subplots_adjust(
+        left=0.17, right=0.97, top=0.88, bottom=0.16 if labels.partial else 0.12
+    )
     width = max(len(c.active) for c in cohorts)
     grid = np.full((len(cohorts), width), np.nan)
+    unfinished: list[tuple[int, int]] = []  # (week, row)
     for row, cohort in enumerate(cohorts):
         for week, active in enumerate(cohort.active):
             grid[row, week] = active / cohort.size
+        if labels.partial and cohort.active:
+            unfinished.append((len(cohort.active) - 1, row))
+            grid[row, len(cohort.active) - 1] = np.nan
     ax = figure.add_subplot()
     # One mesh of quads (no image resampling); rows top-down like an image.
     ax.pcolormesh(
@@ -401,6 +573,27 @@ def retention_chart(retention: Retention, labels: Labels) -> bytes:
         vmin=0,
         vmax=1,
     )
+    if unfinished:
+        from matplotlib.collections import PolyCollection
+
+        ax.add_collection(
+            PolyCollection(
+                [
+                    [
+                        (x - 0.5, y - 0.5),
+                        (x - 0.5, y + 0.5),
+                        (x + 0.5, y + 0.5),
+                        (x + 0.5, y - 0.5),
+                    ]
+                    for x, y in unfinished
+                ],
+                facecolors="none",
+                edgecolors=MUTED,
+                hatch=HATCH,
+                linewidths=0,
+            ),
+            autolim=False,
+        )
     ax.set_xlim(-0.5, width - 0.5)
     ax.set_ylim(len(cohorts) - 0.5, -0.5)
     cells = [(week, row) for row, week in zip(*np.nonzero(~np.isnan(grid)), strict=True)]
@@ -423,4 +616,6 @@ def retention_chart(retention: Retention, labels: Labels) -> bytes:
         axis_label=labels.y,
     )
     ax.set_xlabel(labels.x, fontsize=LABEL_PT)
+    if unfinished:
+        _partial_key(figure, ax, 0.62, 0.035, labels.partial)
     return _png(figure)

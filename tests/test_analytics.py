@@ -17,6 +17,7 @@ import asyncpg
 import pytest
 
 from bot import charts
+from bot.telegram.texts.names import code_name
 from tests.support import ADMIN_ID, CONSOLE_TOKEN, SECOND_ADMIN_ID
 from tests.test_analytics_dataset import BORIS, VERA, School, local_day, make_school
 
@@ -114,11 +115,16 @@ async def test_daily_table_puts_events_on_their_local_day(
     reply = await ask(standin, "/daily 7")
     expected = school.daily(7)
     rows = {}
+    starred = []
     for line in reply.plain_text.splitlines():
         parts = line.split()
         if len(parts) == 6 and parts[0].count(".") == 1 and parts[1].isdigit():
-            rows[parts[0]] = tuple(int(p) for p in parts[1:])
+            if parts[0].endswith("*"):  # today, still going
+                starred.append(parts[0])
+            rows[parts[0].rstrip("*")] = tuple(int(p) for p in parts[1:])
     assert rows == {day.strftime("%d.%m"): figures for day, figures in expected.items()}
+    assert starred == [school.today.strftime("%d.%m") + "*"]
+    assert "* today so far: the day isn't over." in reply.plain_text
     # Vera's 00:30 start (21:30 UTC the day before) is on her local day.
     vera_day = (school.today - timedelta(days=2)).strftime("%d.%m")
     assert rows[vera_day][0] >= 1
@@ -134,7 +140,7 @@ async def test_daily_beyond_two_weeks_is_a_chart_and_wide_windows_are_capped(
     assert f"{events} events" in reply.plain_caption
 
     reply = await ask(standin, "/daily 5000")
-    assert "capped at 365 days (5000 asked)" in reply.plain_caption
+    assert "capped at 365 days (5,000 asked)" in reply.plain_caption
 
 
 async def test_top_events_with_counts_and_chart(
@@ -145,7 +151,8 @@ async def test_top_events_with_counts_and_chart(
     top = school.top_events(30)
     total = sum(n for _, n in top)
     for place, (event_type, n) in enumerate(top[:3], 1):
-        assert f"{place}. {event_type} — {n} ({100 * n / total:.1f}%)" in reply.plain_caption
+        name = code_name("event", event_type, "en")  # "viewed a programme", not view_program
+        assert f"{place}. {name} — {n} ({100 * n / total:.1f}%)" in reply.plain_caption
     assert "4." not in reply.plain_caption
     assert f"Events in total: {total}" in reply.plain_caption
 
@@ -154,10 +161,10 @@ async def test_top_events_with_counts_and_chart(
     ("command", "usage"),
     [
         ("/growth soon", "Usage: /growth [days|all]"),
-        ("/daily -3", "Usage: /daily [days]"),
+        ("/daily -3", "Usage: /daily [days|all]"),
         ("/events ten", "Usage: /events [how many] [days]"),
         ("/funnel 1 2", "Usage: /funnel [days]"),
-        ("/export everything", "Usage: /export users|bookings|registrations|events [days]"),
+        ("/export everything", "Usage: /export users|bookings|registrations|events [days] [csv]"),
         ("/user", "Usage: /user <id | @username | name>"),
         ("/courses now", "Usage: /courses takes no arguments"),
     ],

@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from bot.telegram.texts.names import code_name
 from tests.support import ADMIN_ID
 from tests.test_analytics import ask, png_size
 from tests.test_analytics import school as school  # the fixture
@@ -122,13 +123,18 @@ async def test_lessons_registrations_attendance_and_later_bookings(
             )
         )
         n = len(regs)
-        line = (
-            f"{day.strftime('%d.%m.%Y')} · {lesson}: signed up {n} · attended {attended} "
-            f"({pct(attended, n)}) · booked later {booked} ({pct(booked, n)})"
+        name = code_name("lesson", lesson, "en")  # "Cursor lesson", not cursor_lesson
+        line = f"{day.strftime('%d.%m.%Y')} · {name}: signed up {n}"
+        if day > school.today:  # nobody can have come yet: no "attended 0 (0.0%)"
+            assert f"{line} · still to come" in reply.plain_text
+            continue
+        line += (
+            f" · attended {attended} ({pct(attended, n)}) · booked later {booked} "
+            f"({pct(booked, n)})"
         )
         assert line in reply.plain_text
     anna_day = (school.today - timedelta(days=3)).strftime("%d.%m.%Y")
-    assert f"{anna_day} · cursor_lesson: signed up" in reply.plain_text
+    assert f"{anna_day} · Cursor lesson: signed up" in reply.plain_text
 
 
 async def test_funnel_counts_users_who_reached_every_earlier_step(
@@ -167,10 +173,14 @@ async def test_retention_heat_map_of_weekly_cohorts(
         if size == 0:
             assert f"{day} — nobody" in text
             continue
+        # each cohort's last week is this week, still going: "so far"
         shares = " · ".join(
-            f"w{n} {pct(active[n], size)}" for n in (1, 2, 3, 4) if n < len(active)
+            f"w{n}{' so far' if n == len(active) - 1 else ''} {pct(active[n], size)}"
+            for n in (1, 2, 3, 4)
+            if n < len(active)
         )
-        assert f"{day} — {size} users: {shares or '—'}" in text
+        people = "person" if size == 1 else "people"
+        assert f"{day} — {size} {people}: {shares or 'first week in progress'}" in text
 
 
 async def test_leads_scored_by_last_week_and_open_cards(
@@ -257,7 +267,7 @@ async def test_schema_reports_tables_columns_and_indexes(
 
 
 async def test_export_streams_csv_with_bom(standin: Any, school: School, bot_app: Any) -> None:
-    reply = await ask(standin, "/export bookings")
+    reply = await ask(standin, "/export bookings csv")
     assert reply.kind == "document" and reply.document_name.startswith("bookings-")
     data = reply.document_bytes
     assert data.startswith("\ufeff".encode())
@@ -265,7 +275,7 @@ async def test_export_streams_csv_with_bom(standin: Any, school: School, bot_app
     assert len(rows) == len(school.bookings)
     assert {r["first_name"] for r in rows if r["user_id"] == str(ANNA)} == {"Анна"}
 
-    reply = await ask(standin, "/export events 7")
+    reply = await ask(standin, "/export events 7 csv")
     rows = list(csv.DictReader(io.StringIO(reply.document_bytes.decode("utf-8-sig"))))
     first = school.today - timedelta(days=6)
     assert len(rows) == sum(1 for e in school.events if local_day(e.created_at) >= first)

@@ -117,3 +117,22 @@ def test_a_chart_is_the_same_whatever_was_drawn_before_and_on_any_thread() -> No
     assert charts.growth_chart(growth(30, 5), LABELS) == first
     with ThreadPoolExecutor(max_workers=1) as worker:
         assert worker.submit(charts.growth_chart, growth(30, 5), LABELS).result() == first
+
+
+def test_unfinished_periods_are_drawn_differently_and_long_dailies_stay_readable() -> None:
+    """Today's bar (growth, daily) and each cohort's current week (retention) are hatched
+    when the labels name the unfinished period; a year of /daily is still one PNG."""
+    from dataclasses import replace
+
+    marked = replace(LABELS, partial="сегодня — пока")
+    assert charts.growth_chart(growth(30, 5), marked) != charts.growth_chart(growth(30, 5), LABELS)
+    assert png_size(charts.growth_chart(growth(7, 5), marked, ["5"] * 7, 6)) == (1280, 720)
+    assert charts.daily_chart(daily(30, 10), marked) != charts.daily_chart(daily(30, 10), LABELS)
+    assert png_size(charts.daily_chart(daily(400, 10), marked)) == (1280, 720)
+    this_week = TODAY - timedelta(days=TODAY.weekday())
+    cohorts = tuple(
+        Cohort(this_week - timedelta(weeks=k), 50, tuple([50] + [20] * k))
+        for k in range(3, -1, -1)
+    )
+    retention = Retention(this_week, cohorts)
+    assert charts.retention_chart(retention, marked) != charts.retention_chart(retention, LABELS)

@@ -38,14 +38,14 @@ async def test_export_users_and_registrations(
     standin: Any, school: School, bot_app: Any, pool: asyncpg.Pool
 ) -> None:
     """README: `/export users|bookings|registrations|events [days]`."""
-    users = await ask(standin, "/export users")
+    users = await ask(standin, "/export users csv")
     assert users.kind == "document" and users.document_name.startswith("users-")
     rows = table(users.document_bytes)
     known = await pool.fetchval("SELECT count(*) FROM users WHERE first_seen_at IS NOT NULL")
     assert len(rows) == known > 0
     assert {"user_id", "username", "first_name", "blocked"} <= rows[0].keys()
 
-    registrations = await ask(standin, "/export registrations")
+    registrations = await ask(standin, "/export registrations csv")
     rows = table(registrations.document_bytes)
     assert len(rows) == len(school.registrations) > 0
     assert f"{len(rows)} rows" in registrations.plain_caption

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from bot.analytics import STUDENTS_PER_PAGE
 from bot.analytics.models import (
@@ -64,13 +65,19 @@ def stream_name(texts: Texts, stream: str | None) -> str:
 def period(texts: Texts, window: Window) -> str:
     if window.days is None:
         return texts("period_all", first=texts.day(window.first_day))
-    return texts("period_days", days=window.days)
+    return texts("period_days", days=texts.count(window.days, "day"))
 
 
 def capped_note(texts: Texts, window: Window) -> list[str]:
     if window.capped_from is None:
         return []
-    return [texts("capped", days=window.days, asked=window.capped_from)]
+    return [
+        texts(
+            "capped",
+            days=texts.count(window.days or 0, "day"),
+            asked=texts.number(window.capped_from),
+        )
+    ]
 
 
 def _change(texts: Texts, label: str, change: Change) -> str:
@@ -115,30 +122,43 @@ def stats_text(texts: Texts, stats: Stats) -> str:
     return "\n".join(lines)
 
 
-def growth_caption(texts: Texts, growth: Growth) -> str:
+def growth_caption(texts: Texts, growth: Growth, *, until_now: bool = False) -> str:
+    """The figures under the growth chart; ``until_now``: today's are so far."""
     caption = texts(
         "growth_caption",
         period=period(texts, growth.window),
         new=texts.number(growth.new_users),
         total=texts.number(growth.total),
     )
-    return "\n".join([caption, *capped_note(texts, growth.window)])
+    today = []
+    if until_now and growth.days:
+        today = [texts("growth_today_so_far", n=texts.number(growth.days[-1].new_users))]
+    return "\n".join([caption, *today, *capped_note(texts, growth.window)])
 
 
-def growth_labels(texts: Texts) -> Labels:
+def growth_labels(texts: Texts, *, until_now: bool = False) -> Labels:
+    """The growth chart's words; ``until_now``: its last day is today, still going."""
     return Labels(
         title=texts("growth_title"),
         empty=texts("no_data"),
-        series=(texts("growth_new"), texts("growth_total")),
+        series=(texts("growth_new"), texts("growth_total"), texts("growth_context")),
+        partial=texts("partial_today") if until_now else "",
     )
 
 
+def growth_numbers(texts: Texts, growth: Growth) -> list[str]:
+    """Each day's new users as the locale writes them (shown on the bars when few)."""
+    return [texts.number(d.new_users) for d in growth.days]
+
+
 def daily_table(texts: Texts, daily: Daily) -> str:
-    """A monospace table, one line per day (fits a phone up to 14 days)."""
+    """A monospace table, one line per day (fits a phone up to 14 days); today's day, still
+    going, is starred and explained under the table."""
     rows = [texts("daily_header")]
     for r in daily.rows:
+        day = r.day.strftime("%d.%m") + ("*" if r.day == daily.window.today else "")
         rows.append(
-            f"{r.day.strftime('%d.%m'):<6}{r.new_users:>6}{r.bookings:>5}{r.events:>7}"
+            f"{day:<6}{r.new_users:>6}{r.bookings:>5}{r.events:>7}"
             f"{r.registrations:>5}{r.confirmations:>5}"
         )
     return "\n".join(
@@ -146,6 +166,7 @@ def daily_table(texts: Texts, daily: Daily) -> str:
             texts("daily_title", period=period(texts, daily.window)),
             "<pre>" + quote("\n".join(rows)) + "</pre>",
             texts("daily_legend"),
+            texts("daily_today_note"),
             *capped_note(texts, daily.window),
         ]
     )
@@ -159,16 +180,19 @@ def daily_caption(texts: Texts, daily: Daily) -> str:
         [
             texts("daily_title", period=period(texts, daily.window)),
             texts("daily_totals", **totals),
+            texts("daily_chart_today_note"),
             *capped_note(texts, daily.window),
         ]
     )
 
 
 def daily_labels(texts: Texts) -> Labels:
+    """The daily chart's words: /daily always ends today, so today is marked unfinished."""
     return Labels(
         title=texts("daily_chart_title"),
         empty=texts("no_data"),
         series=tuple(texts(f"series_{name}") for name in DAILY_SERIES),
+        partial=texts("partial_today"),
     )
 
 
@@ -178,7 +202,8 @@ def events_text(texts: Texts, top: TopEvents) -> str:
         lines.append(texts("no_data"))
     for n, row in enumerate(top.rows, 1):
         lines.append(
-            f"{n}. {quote(row.event_type)} — <b>{texts.number(row.count)}</b> "
+            f"{n}. {quote(texts.code_name('event', row.event_type))} — "
+            f"<b>{texts.number(row.count)}</b> "
             f"({texts.percent(row.count, top.total)})"
         )
     if top.rows:
@@ -204,7 +229,7 @@ def courses_text(texts: Texts, streams: Sequence[Stream], page: int = 0, pages: 
                 "courses_stream",
                 stream=stream_name(texts, stream.stream),
                 current=texts("courses_current") if stream.current else "",
-                total=texts.number(stream.total),
+                total=texts.count(stream.total, "booking"),
                 conversion=texts.percent(stream.count(2), stream.total),
             )
         )
@@ -253,23 +278,33 @@ def students_text(texts: Texts, page: StudentsPage) -> str:
     return "\n".join(lines)
 
 
-def lessons_text(texts: Texts, lessons: tuple[Lesson, ...], first: str) -> str:
+def lessons_text(
+    texts: Texts, lessons: tuple[Lesson, ...], first: str, today: date | None = None
+) -> str:
+    """Each lesson's sign-ups, attendance and bookings after; a lesson still ahead says so
+    (nobody can have come yet), and today's counts are so far."""
     if not lessons:
         return texts("lessons_empty", first=first)
     lines = [texts("lessons_title", first=first)]
     for lesson in lessons:
-        lines.append(
-            texts(
-                "lessons_row",
-                date=texts.day(lesson.lesson_date),
-                lesson=quote(lesson.lesson_type) or "—",
-                registered=texts.number(lesson.registered),
-                attended=texts.number(lesson.attended),
-                attended_share=texts.percent(lesson.attended, lesson.registered),
-                booked=texts.number(lesson.booked),
-                booked_share=texts.percent(lesson.booked, lesson.registered),
-            )
+        head = texts(
+            "lessons_head",
+            date=texts.day(lesson.lesson_date),
+            lesson=quote(texts.code_name("lesson", lesson.lesson_type or None)),
+            registered=texts.number(lesson.registered),
         )
+        if today is not None and lesson.lesson_date > today:
+            lines.append(head + texts("lessons_upcoming"))
+            continue
+        row = texts(
+            "lessons_outcome",
+            attended=texts.number(lesson.attended),
+            attended_share=texts.percent(lesson.attended, lesson.registered),
+            booked=texts.number(lesson.booked),
+            booked_share=texts.percent(lesson.booked, lesson.registered),
+        )
+        today_note = texts("lessons_today") if lesson.lesson_date == today else ""
+        lines.append(head + row + today_note)
     return "\n".join(lines)
 
 
@@ -317,14 +352,20 @@ RETENTION_WEEKS_SHOWN = (1, 2, 3, 4)
 
 
 def retention_caption(texts: Texts, retention: Retention) -> str:
-    lines = [texts("retention_title", weeks=len(retention.cohorts))]
+    """Each cohort's weeks 1–4; the week still going (each cohort's last) says "so far"."""
+    lines = [texts("retention_title", weeks=texts.count(len(retention.cohorts), "week"))]
     for cohort in retention.cohorts:
         week = texts.day(cohort.week)
         if cohort.size == 0:
             lines.append(texts("retention_empty_row", week=week))
             continue
+        current = len(cohort.active) - 1
         shares = [
-            texts("retention_share", n=n, share=texts.percent(cohort.active[n], cohort.size))
+            texts(
+                "retention_share_so_far" if n == current else "retention_share",
+                n=n,
+                share=texts.percent(cohort.active[n], cohort.size),
+            )
             for n in RETENTION_WEEKS_SHOWN
             if n < len(cohort.active)
         ]
@@ -332,11 +373,11 @@ def retention_caption(texts: Texts, retention: Retention) -> str:
             texts(
                 "retention_row",
                 week=week,
-                size=texts.number(cohort.size),
-                shares=" · ".join(shares) or "—",
+                size=texts.count(cohort.size, "person"),
+                shares=" · ".join(shares) or texts("retention_first_week"),
             )
         )
-    return "\n".join(lines)
+    return "\n".join([*lines, texts("retention_so_far_note")])
 
 
 def retention_labels(texts: Texts) -> Labels:
@@ -345,6 +386,7 @@ def retention_labels(texts: Texts) -> Labels:
         empty=texts("no_data"),
         x=texts("retention_x"),
         y=texts("retention_y"),
+        partial=texts("partial_week"),
     )
 
 
@@ -365,8 +407,8 @@ def leads_text(texts: Texts, leads: Leads) -> str:
                     "leads_row",
                     n=n,
                     name=person(texts, lead.user_id, lead.first_name, lead.username),
-                    events=texts.number(lead.events),
-                    days=lead.days,
+                    events=texts.count(lead.events, "event"),
+                    days=texts.count(lead.days, "day"),
                 )
             )
     return "\n".join(lines)
@@ -482,9 +524,9 @@ def file_size(size: float) -> str:
 
 def schema_lines(texts: Texts, tables: tuple[Table, ...]) -> list[str]:
     """Every table with its row count, size, columns and indexes."""
-    lines = [texts("schema_title", n=len(tables))]
+    lines = [texts("schema_title", n=texts.count(len(tables), "table"))]
     for table in tables:
-        rows = texts.number(table.rows)
+        rows = texts.count(table.rows, "row")
         lines += [
             "",
             texts(
@@ -510,3 +552,22 @@ def schema_lines(texts: Texts, tables: tuple[Table, ...]) -> list[str]:
             else texts("schema_no_indexes"),
         ]
     return lines
+
+
+def export_caption(texts: Texts, kind: str, fmt: str, rows: int, window: Window, tz: str) -> str:
+    """An export's caption: what it holds, and how to get the other format."""
+    lines = [
+        texts(
+            "export_caption",
+            kind=texts(f"export_kind_{kind}"),
+            rows=texts.count(rows, "row"),
+            period=period(texts, window) if window.days else texts("period_everything"),
+        ),
+        *capped_note(texts, window),
+    ]
+    if fmt == "csv":
+        lines.append(texts("export_hint_csv", tz=quote(tz)))
+    else:
+        days = f" {window.days}" if window.days else ""
+        lines.append(texts("export_hint_xlsx", kind=kind, days=days))
+    return "\n".join(lines)

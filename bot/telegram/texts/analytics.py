@@ -12,10 +12,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "cmd_leads": {"ru": "Горячие лиды", "en": "Hot leads"},
     "cmd_user": {"ru": "Карточка пользователя", "en": "User card"},
     "cmd_schema": {"ru": "Отчёт о базе данных", "en": "Database report"},
-    "cmd_export": {"ru": "Выгрузка CSV", "en": "CSV export"},
+    "cmd_export": {"ru": "Выгрузка в Excel или CSV", "en": "Export to Excel or CSV"},
     # usage lines
     "usage_growth": {"ru": "/growth [дней|all]", "en": "/growth [days|all]"},
-    "usage_daily": {"ru": "/daily [дней]", "en": "/daily [days]"},
+    "usage_daily": {"ru": "/daily [дней|all]", "en": "/daily [days|all]"},
     "usage_events": {"ru": "/events [сколько] [дней]", "en": "/events [how many] [days]"},
     "usage_funnel": {"ru": "/funnel [дней]", "en": "/funnel [days]"},
     "usage_user": {
@@ -23,16 +23,16 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "/user &lt;id | @username | name&gt;",
     },
     "usage_export": {
-        "ru": "/export users|bookings|registrations|events [дней]",
-        "en": "/export users|bookings|registrations|events [days]",
+        "ru": "/export users|bookings|registrations|events [дней] [csv]",
+        "en": "/export users|bookings|registrations|events [days] [csv]",
     },
     "usage_no_args": {"ru": "/{command} — без аргументов", "en": "/{command} takes no arguments"},
     "capped": {
-        "ru": "<i>Окно ограничено {days} днями (запрошено {asked}).</i>",
-        "en": "<i>The window is capped at {days} days ({asked} asked).</i>",
+        "ru": "<i>Окно ограничено: не больше {days} (запрошено {asked}).</i>",
+        "en": "<i>The window is capped at {days} ({asked} asked).</i>",
     },
     # shared words
-    "period_days": {"ru": "за {days} дн.", "en": "last {days} days"},
+    "period_days": {"ru": "за {days}", "en": "last {days}"},
     "period_everything": {"ru": "за всё время", "en": "all time"},
     "period_all": {"ru": "за всё время (с {first})", "en": "all time (since {first})"},
     "change": {"ru": "сегодня {today}, 7 дн. {week}", "en": "today {today}, 7 days {week}"},
@@ -72,6 +72,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Last broadcast: {when} — “{text}” — delivered {delivered} of {total}",
     },
     "stats_no_broadcast": {"ru": "Рассылок ещё не было.", "en": "No broadcasts yet."},
+    # unfinished periods, in charts and texts
+    "partial_today": {"ru": "сегодня — пока", "en": "today so far"},
+    "partial_week": {
+        "ru": "неделя ещё идёт — не закрашена",
+        "en": "week still in progress — not coloured",
+    },
     # /growth
     "growth_title": {"ru": "Рост пользователей", "en": "User growth"},
     "growth_caption": {
@@ -83,6 +89,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "growth_new": {"ru": "Новые за день", "en": "New per day"},
     "growth_total": {"ru": "Всего (правая ось)", "en": "Total (right axis)"},
     "growth_all": {"ru": "Всё", "en": "All"},
+    "growth_context": {"ru": "дни до периода", "en": "days before the period"},
+    "growth_today_so_far": {
+        "ru": "Сегодня — пока {n} (день не закончился, столбик заштрихован)",
+        "en": "Today so far: {n} (the day isn't over; its bar is hatched)",
+    },
     # /daily
     "daily_title": {"ru": "<b>По дням</b> · {period}", "en": "<b>Day by day</b> · {period}"},
     "daily_chart_title": {"ru": "Активность по дням", "en": "Activity per day"},
@@ -96,6 +107,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "new — first appearances, book — bookings made, reg — free-lesson sign-ups, "
         "paid — payments confirmed.",
     },
+    "daily_today_note": {
+        "ru": "* сегодня — пока, день не закончился.",
+        "en": "* today so far: the day isn't over.",
+    },
+    "daily_chart_today_note": {
+        "ru": "Сегодняшние столбики заштрихованы: день не закончился.",
+        "en": "Today's bars are hatched: the day isn't over.",
+    },
     "daily_totals": {
         "ru": "За период: новых {new_users}, броней {bookings}, событий {events}, "
         "записей {registrations}, оплат {confirmations}",
@@ -104,7 +123,7 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "series_new_users": {"ru": "Новые", "en": "New users"},
     "series_bookings": {"ru": "Брони", "en": "Bookings"},
-    "series_events": {"ru": "События (правая ось)", "en": "Events (right axis)"},
+    "series_events": {"ru": "События", "en": "Events"},
     "series_registrations": {"ru": "Записи на уроки", "en": "Sign-ups"},
     "series_confirmations": {"ru": "Оплаты", "en": "Payments"},
     # /events
@@ -115,8 +134,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "courses_title": {"ru": "<b>Курсы и потоки</b>", "en": "<b>Courses and streams</b>"},
     "courses_empty": {"ru": "Броней пока нет.", "en": "No bookings yet."},
     "courses_stream": {
-        "ru": "{stream}{current}: {total} броней — конверсия в оплату {conversion}",
-        "en": "{stream}{current}: {total} bookings — conversion to paid {conversion}",
+        "ru": "{stream}{current}: {total} — конверсия в оплату {conversion}",
+        "en": "{stream}{current}: {total} — conversion to paid {conversion}",
     },
     "courses_current": {"ru": " (текущий)", "en": " (current)"},
     "courses_hint": {
@@ -153,12 +172,16 @@ CATALOG: dict[str, dict[str, str]] = {
         "ru": "Записей на уроки с {first} нет.",
         "en": "No free-lesson sign-ups since {first}.",
     },
-    "lessons_row": {
-        "ru": "<b>{date} · {lesson}</b>: записались {registered} · пришли {attended} "
-        "({attended_share}) · потом купили {booked} ({booked_share})",
-        "en": "<b>{date} · {lesson}</b>: signed up {registered} · attended {attended} "
-        "({attended_share}) · booked later {booked} ({booked_share})",
+    "lessons_head": {
+        "ru": "<b>{date} · {lesson}</b>: записались {registered}",
+        "en": "<b>{date} · {lesson}</b>: signed up {registered}",
     },
+    "lessons_outcome": {
+        "ru": " · пришли {attended} ({attended_share}) · потом купили {booked} ({booked_share})",
+        "en": " · attended {attended} ({attended_share}) · booked later {booked} ({booked_share})",
+    },
+    "lessons_upcoming": {"ru": " · урок впереди", "en": " · still to come"},
+    "lessons_today": {"ru": " · урок сегодня, пока", "en": " · today, so far"},
     # /funnel
     "funnel_title": {"ru": "<b>Воронка</b> · {period}", "en": "<b>Funnel</b> · {period}"},
     "funnel_chart_title": {"ru": "Воронка", "en": "Funnel"},
@@ -178,8 +201,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "funnel_conversion": {"ru": " ({share} от предыдущего)", "en": " ({share} of the previous)"},
     # /retention
     "retention_title": {
-        "ru": "<b>Удержание по недельным когортам</b> ({weeks} нед.)",
-        "en": "<b>Retention by weekly cohort</b> ({weeks} weeks)",
+        "ru": "<b>Удержание по недельным когортам</b> ({weeks})",
+        "en": "<b>Retention by weekly cohort</b> ({weeks})",
     },
     "retention_chart_title": {
         "ru": "Доля когорты с событиями, %",
@@ -188,10 +211,18 @@ CATALOG: dict[str, dict[str, str]] = {
     "retention_x": {"ru": "недель с первого появления", "en": "weeks since first appearance"},
     "retention_y": {"ru": "когорта · размер", "en": "cohort · size"},
     "retention_row": {
-        "ru": "{week} — {size} чел.: {shares}",
-        "en": "{week} — {size} users: {shares}",
+        "ru": "{week} — {size}: {shares}",
+        "en": "{week} — {size}: {shares}",
     },
     "retention_share": {"ru": "н{n} {share}", "en": "w{n} {share}"},
+    "retention_share_so_far": {"ru": "н{n} пока {share}", "en": "w{n} so far {share}"},
+    "retention_first_week": {"ru": "первая неделя идёт", "en": "first week in progress"},
+    "retention_so_far_note": {
+        "ru": "<i>«пока» — неделя ещё идёт, доля вырастет; на графике такие клетки "
+        "заштрихованы.</i>",
+        "en": "<i>“so far”: the week isn't over and the share will grow; the chart hatches "
+        "those cells.</i>",
+    },
     "retention_empty_row": {"ru": "{week} — никого", "en": "{week} — nobody"},
     # /leads
     "leads_title": {
@@ -212,8 +243,8 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "leads_top": {"ru": "Самые горячие:", "en": "Hottest leads:"},
     "leads_row": {
-        "ru": "{n}. {name} — {events} событий, {days} дн.",
-        "en": "{n}. {name} — {events} events on {days} days",
+        "ru": "{n}. {name} — {events} за {days}",
+        "en": "{n}. {name} — {events} on {days}",
     },
     # /user
     "user_not_found": {
@@ -289,12 +320,12 @@ CATALOG: dict[str, dict[str, str]] = {
     "delivery_deleted": {"ru": "удалено", "en": "deleted"},
     # /schema
     "schema_title": {
-        "ru": "<b>База данных</b>: таблиц {n}",
-        "en": "<b>Database</b>: {n} tables",
+        "ru": "<b>База данных</b>: {n}",
+        "en": "<b>Database</b>: {n}",
     },
     "schema_table": {
-        "ru": "<b>{name}</b> — {rows} строк, {size}",
-        "en": "<b>{name}</b> — {rows} rows, {size}",
+        "ru": "<b>{name}</b> — {rows}, {size}",
+        "en": "<b>{name}</b> — {rows}, {size}",
     },
     "schema_estimate": {"ru": "≈{rows}", "en": "≈{rows}"},
     "schema_columns": {"ru": "колонки: {columns}", "en": "columns: {columns}"},
@@ -302,8 +333,16 @@ CATALOG: dict[str, dict[str, str]] = {
     "schema_no_indexes": {"ru": "индексов нет", "en": "no indexes"},
     # /export
     "export_caption": {
-        "ru": "{kind}: {rows} строк · {period}",
-        "en": "{kind}: {rows} rows · {period}",
+        "ru": "<b>{kind}</b>: {rows} · {period}",
+        "en": "<b>{kind}</b>: {rows} · {period}",
+    },
+    "export_hint_xlsx": {
+        "ru": "Для программ — CSV: <code>/export {kind}{days} csv</code>",
+        "en": "For programs, CSV: <code>/export {kind}{days} csv</code>",
+    },
+    "export_hint_csv": {
+        "ru": "CSV для программ: значения как в базе, время местное ({tz}) со смещением от UTC.",
+        "en": "CSV for programs: values as stored, times local ({tz}) with their UTC offset.",
     },
     "export_too_big": {
         "ru": "Файл больше {mb} МБ — Telegram его не примет. Сузьте окно, например: "
@@ -311,4 +350,34 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "The file is over {mb} MB, more than Telegram accepts. Narrow the window, e.g. "
         "/export {kind} 30",
     },
+    "export_kind_users": {"ru": "Пользователи", "en": "Users"},
+    "export_kind_bookings": {"ru": "Брони", "en": "Bookings"},
+    "export_kind_registrations": {"ru": "Записи на уроки", "en": "Lesson sign-ups"},
+    "export_kind_events": {"ru": "События", "en": "Events"},
+    "export_yes": {"ru": "да", "en": "yes"},
+    "export_no": {"ru": "нет", "en": "no"},
+    "export_status_created": {"ru": "создана", "en": "created"},
+    "export_status_uploaded": {"ru": "загружена оплата", "en": "payment uploaded"},
+    "export_status_confirmed": {"ru": "подтверждена", "en": "confirmed"},
+    "export_status_cancelled": {"ru": "отменена", "en": "cancelled"},
+    "export_col_id": {"ru": "№", "en": "No."},
+    "export_col_user_id": {"ru": "ID пользователя", "en": "User ID"},
+    "export_col_username": {"ru": "Username", "en": "Username"},
+    "export_col_first_name": {"ru": "Имя", "en": "First name"},
+    "export_col_first_seen": {"ru": "Впервые", "en": "First seen"},
+    "export_col_last_seen": {"ru": "Последний раз", "en": "Last seen"},
+    "export_col_blocked": {"ru": "Заблокировал(а) бота", "en": "Blocked the bot"},
+    "export_col_course_id": {"ru": "Курс", "en": "Course"},
+    "export_col_course_stream": {"ru": "Поток", "en": "Stream"},
+    "export_col_confirmed": {"ru": "Статус", "en": "Status"},
+    "export_col_created_at": {"ru": "Создано", "en": "Created"},
+    "export_col_referral_code": {"ru": "Реферальный код", "en": "Referral code"},
+    "export_col_discount_percent": {"ru": "Скидка, %", "en": "Discount, %"},
+    "export_col_email": {"ru": "Email", "en": "Email"},
+    "export_col_lesson_type": {"ru": "Урок", "en": "Lesson"},
+    "export_col_lesson_date": {"ru": "Дата урока", "en": "Lesson date"},
+    "export_col_registered_at": {"ru": "Записался(-ась)", "en": "Signed up"},
+    "export_col_notification_sent": {"ru": "Напоминание отправлено", "en": "Reminder sent"},
+    "export_col_event_type": {"ru": "Событие", "en": "Event"},
+    "export_col_details": {"ru": "Подробности", "en": "Details"},
 }

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
 
 from bot import charts
-from bot.analytics import SchoolAnalytics
+from bot.analytics import MAX_DAYS, SchoolAnalytics
+from bot.analytics.models import Daily, Growth, Window
 from bot.telegram.analytics import views
 from bot.telegram.analytics.arguments import (
     BadArguments,
@@ -25,8 +28,11 @@ from bot.telegram.core.replies import answer_chart, render
 from bot.telegram.texts import Texts
 
 GROWTH_DEFAULT: int | None = 30
-DAILY_DEFAULT = 7
+DAILY_DEFAULT: int | None = 7
 DAILY_TEXT_UP_TO = 14  # a table fits a phone up to this many days; longer gets a chart
+# A growth chart shows at least this many days: a shorter window is drawn after the days
+# before it (muted), so one day's bar has something to be compared with.
+GROWTH_MIN_CHART_DAYS = 7
 EVENTS_DEFAULT_TOP = 10
 EVENTS_MAX_TOP = 25
 EVENTS_DEFAULT_DAYS = 30
@@ -36,13 +42,35 @@ async def show_stats(message: Message, school: SchoolAnalytics, texts: Texts) ->
     await message.answer(views.stats_text(texts, await school.stats()))
 
 
+def capped(window: Window, asked: int | None) -> Window:
+    """``window`` noting that ``asked`` days were asked for, when that is over the cap."""
+    if asked is not None and asked > MAX_DAYS:
+        return replace(window, capped_from=asked)
+    return window
+
+
 async def growth_chart(
     school: SchoolAnalytics, texts: Texts, days: int | None
 ) -> tuple[bytes, str]:
-    """The growth chart over ``days`` (None: all history) and its caption."""
-    growth = await school.growth(days)
-    png = await render(charts.growth_chart, growth, views.growth_labels(texts))
-    return png, views.growth_caption(texts, growth)
+    """The growth chart over ``days`` (None: all history) and its caption.
+
+    Every window is capped at MAX_DAYS, as /daily, /events and /funnel are ("all" is the
+    whole history).
+    """
+    wanted = None if days is None else min(days, MAX_DAYS)
+    shown = await school.growth(None if wanted is None else max(wanted, GROWTH_MIN_CHART_DAYS))
+    growth = shown
+    if wanted is not None and wanted < len(shown.days):
+        growth = Growth(school.window(wanted), shown.days[-wanted:])
+    growth = replace(growth, window=capped(growth.window, days))
+    png = await render(
+        charts.growth_chart,
+        shown,
+        views.growth_labels(texts, until_now=True),
+        views.growth_numbers(texts, shown),
+        len(shown.days) - len(growth.days),
+    )
+    return png, views.growth_caption(texts, growth, until_now=True)
 
 
 async def show_growth(
@@ -52,14 +80,26 @@ async def show_growth(
     await answer_chart(message, png, "growth.png", caption, growth_keyboard(texts, days or 0))
 
 
-async def show_daily(message: Message, school: SchoolAnalytics, texts: Texts, days: int) -> None:
+async def daily(school: SchoolAnalytics, days: int | None) -> Daily:
+    """Each day's figures over ``days`` (capped like every window; None: all history)."""
+    if days is not None:
+        return await school.daily(days)
+    # SchoolAnalytics.daily takes a number only: the history starts where growth's does.
+    first_day = (await school.growth(None)).window.first_day or school.today()
+    whole = await school.daily_between(first_day, school.today())
+    return replace(whole, window=Window(first_day, school.today(), None))
+
+
+async def show_daily(
+    message: Message, school: SchoolAnalytics, texts: Texts, days: int | None
+) -> None:
     """A table for a short period, a chart for a longer one."""
-    daily = await school.daily(days)
-    if len(daily.rows) <= DAILY_TEXT_UP_TO:
-        await message.answer(views.daily_table(texts, daily))
+    figures = await daily(school, days)
+    if len(figures.rows) <= DAILY_TEXT_UP_TO:
+        await message.answer(views.daily_table(texts, figures))
         return
-    png = await render(charts.daily_chart, daily, views.daily_labels(texts))
-    await answer_chart(message, png, "daily.png", views.daily_caption(texts, daily))
+    png = await render(charts.daily_chart, figures, views.daily_labels(texts))
+    await answer_chart(message, png, "daily.png", views.daily_caption(texts, figures))
 
 
 # commands -----------------------------------------------------------------------------------
@@ -85,9 +125,9 @@ async def growth_command(
 async def daily_command(
     message: Message, command: CommandObject, school: SchoolAnalytics, texts: Texts
 ) -> None:
-    """/daily [days]: each day's figures."""
+    """/daily [days|all]: each day's figures."""
     try:
-        days = one_optional(command.args, positive, DAILY_DEFAULT)
+        days = one_optional(command.args, days_or_all, DAILY_DEFAULT)
     except BadArguments:
         await usage(message, texts, "usage_daily")
         return
@@ -109,7 +149,11 @@ async def events_command(
         return
     events = await school.top_events(min(top, EVENTS_MAX_TOP), days)
     numbers = [texts.number(r.count) for r in events.rows]
-    labels = charts.Labels(title=texts("events_chart_title"), empty=texts("no_data"))
+    labels = charts.Labels(
+        title=texts("events_chart_title"),
+        empty=texts("no_data"),
+        series=tuple(texts.code_name("event", r.event_type) for r in events.rows),
+    )
     png = await render(charts.events_chart, events, labels, numbers)
     await answer_chart(message, png, "events.png", views.events_text(texts, events))
 

@@ -1,26 +1,19 @@
-"""/user (and the buttons that open a card), /schema, /export."""
+"""/user (and the buttons that open a card), /schema."""
 
 from __future__ import annotations
 
-import asyncio
-
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, FSInputFile, Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.analytics import SchoolAnalytics
-from bot.analytics.export import EXPORT_KINDS
-from bot.limits import MAX_UPLOAD_BYTES
 from bot.telegram.analytics import views
-from bot.telegram.analytics.arguments import BadArguments, no_arguments, positive, usage, words
+from bot.telegram.analytics.arguments import no_arguments, usage
 from bot.telegram.analytics.callbacks import OpenUser
 from bot.telegram.analytics.keyboards import matches_keyboard, user_card_keyboard
 from bot.telegram.core.filters import admin_router
 from bot.telegram.core.formatting import fit, quoted_input
 from bot.telegram.texts import Texts
-
-EXPORT_MAX_BYTES = MAX_UPLOAD_BYTES - 1024 * 1024  # room for the multipart envelope
-EXPORT_MAX_DAYS = 10 * 365
 
 
 async def show_card(message: Message, school: SchoolAnalytics, texts: Texts, user_id: int) -> None:
@@ -76,44 +69,9 @@ async def schema_command(
         await message.answer(chunk)
 
 
-async def export_command(
-    message: Message, command: CommandObject, school: SchoolAnalytics, texts: Texts
-) -> None:
-    """/export <kind> [days]: a CSV file of one table."""
-    args = words(command.args)
-    try:
-        if not 1 <= len(args) <= 2 or args[0].lower() not in EXPORT_KINDS:
-            raise BadArguments(command.args)
-        kind = args[0].lower()
-        days = positive(args[1]) if len(args) > 1 else None
-    except BadArguments:
-        await usage(message, texts, "usage_export")
-        return
-    exported = await school.export(kind, days, max_bytes=EXPORT_MAX_BYTES)
-    try:
-        if exported.too_big:
-            await message.answer(
-                texts("export_too_big", mb=EXPORT_MAX_BYTES // (1024 * 1024), kind=kind)
-            )
-            return
-        window = school.window(days, cap=EXPORT_MAX_DAYS)
-        caption = texts(
-            "export_caption",
-            kind=kind,
-            rows=texts.number(exported.rows),
-            period=views.period(texts, window) if days else texts("period_everything"),
-        )
-        await message.answer_document(
-            FSInputFile(exported.path, filename=exported.file_name), caption=caption
-        )
-    finally:
-        await asyncio.to_thread(exported.discard)
-
-
 def build_router() -> Router:
     router = admin_router("analytics-people")
     router.message.register(user_command, Command("user"))
     router.message.register(schema_command, Command("schema"))
-    router.message.register(export_command, Command("export"))
     router.callback_query.register(open_user_pressed, OpenUser.filter())
     return router

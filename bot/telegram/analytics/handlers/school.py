@@ -72,7 +72,8 @@ async def lessons_command(
     if not await no_arguments(message, command, texts):
         return
     report = await school.lessons()
-    await message.answer(views.lessons_text(texts, report.rows, texts.day(report.first_day)))
+    first = texts.day(report.first_day)
+    await message.answer(views.lessons_text(texts, report.rows, first, school.today()))
 
 
 async def funnel_command(
