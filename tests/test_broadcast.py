@@ -77,8 +77,10 @@ async def expected_audience(pool: asyncpg.Pool, kind: str, value: str | None = N
         result = {
             b["user_id"] for b in bookings if b["course_stream"] == value and b["confirmed"] != -1
         }
-    elif kind == "unpaid":
+    elif kind == "all_but_paid":
         result = users - {b["user_id"] for b in bookings if b["confirmed"] == 2}
+    elif kind == "awaiting":
+        result = {b["user_id"] for b in bookings if b["confirmed"] in (0, 1)}
     else:
         result = {r["user_id"] for r in lessons if value is None or r["lesson_type"] == value}
     return result - blocked
@@ -86,12 +88,13 @@ async def expected_audience(pool: asyncpg.Pool, kind: str, value: str | None = N
 
 AUDIENCES = [
     ("Everyone", None, "everyone", None),
-    ("Students of 3rd_stream", None, "stream", "3rd_stream"),
-    ("Students of 4th_stream", None, "stream", "4th_stream"),
-    ("Booked 3rd_stream", "Booked a stream", "booked", "3rd_stream"),
-    ("Not paid", None, "unpaid", None),
+    ("🎓 stream 3 · Vibe coding", None, "stream", "3rd_stream"),
+    ("🎓 stream 4 · Vibe coding", None, "stream", "4th_stream"),
+    ("📝 stream 3 · Vibe coding", "Booked a stream", "booked", "3rd_stream"),
+    ("Everyone but the paid", None, "all_but_paid", None),
+    ("Awaiting payment", None, "awaiting", None),
     ("All free lessons", "Free-lesson", "lessons", None),
-    ("Lesson: cursor_lesson", "Free-lesson", "lessons", "cursor_lesson"),
+    ("Lesson: Cursor lesson", "Free-lesson", "lessons", "cursor_lesson"),
 ]
 
 
@@ -131,11 +134,11 @@ async def test_every_audience_matches_an_independent_computation(
 async def test_blocked_and_duplicates_are_counted_in_the_summary(
     standin: Any, bot_app: Any, pool: asyncpg.Pool, school: list[Person]
 ) -> None:
-    summary = await choose_audience(standin, "Students of 4th_stream")
+    summary = await choose_audience(standin, "🎓 stream 4 · Vibe coding")
     # carol booked 4th_stream twice and paid twice: one recipient, one duplicate
     assert "Recipients: 2" in summary.shown_text
     assert "duplicates removed: 1" in summary.shown_text
-    summary = await choose_audience(standin, "Students of 3rd_stream")
+    summary = await choose_audience(standin, "🎓 stream 3 · Vibe coding")
     assert "Recipients: 1" in summary.shown_text
     assert "excluded as blocked: 1" in summary.shown_text
 
@@ -162,15 +165,18 @@ async def test_individual_list_keeps_known_and_lists_unknown(
     assert row["recipient_type"] == "individual" and row["recipient_group"] is None
 
 
-async def test_html_error_is_caught_at_preview(
+async def test_html_error_is_caught_when_the_text_arrives(
     standin: Any, bot_app: Any, pool: asyncpg.Pool, school: list[Person]
 ) -> None:
+    """Issue #16 §3: explained at once, with the place, and the text shown back to fix."""
     await choose_audience(standin, "Everyone")
-    await standin.send_message(ADMIN_ID, "<b>unclosed")
-    ask = await expect(standin, "Add URL buttons?")
-    await press(standin, ask, "No buttons")
-    error = await expect(standin, "Telegram refused the message")
-    assert "can't parse entities" in error.shown_text
+    await standin.send_message(ADMIN_ID, "Hello\n<b>unclosed")
+    error = await expect(standin, "The formatting is broken")
+    assert "unclosed tag <b> on line 2" in error.shown_text
+    assert "can't parse entities" not in error.shown_text
+    kept = await expect(standin, "<b>unclosed")
+    assert kept.shown_text == "Hello\n<b>unclosed"  # as typed, to copy
+    assert not any("Add URL buttons?" in m.shown_text for m in standin.transcript(ADMIN_ID))
     await standin.send_message(ADMIN_ID, "<b>closed</b> now")
     review = await finish_compose(standin)
     assert "Send now" in str(review.buttons)
@@ -183,7 +189,8 @@ async def test_over_long_text_is_refused_at_once(
     await choose_audience(standin, "Everyone")
     await standin.send_message(ADMIN_ID, "x" * 4097)
     refused = await expect(standin, "Too long")
-    assert "4097" in refused.shown_text and "4096" in refused.shown_text
+    # the count with its noun, as the admin's locale writes numbers (issue #16 §5)
+    assert "4,097 characters" in refused.shown_text and "4,096" in refused.shown_text
 
 
 async def test_url_buttons_reach_recipients(
@@ -191,7 +198,7 @@ async def test_url_buttons_reach_recipients(
 ) -> None:
     review = await compose(
         standin,
-        "Students of 4th_stream",
+        "🎓 stream 4 · Vibe coding",
         "With a button",
         buttons="Open the course | https://example.com/course\nFAQ | https://example.com/faq",
     )
@@ -337,6 +344,8 @@ async def test_pause_resume_and_cancel(
         await standin.wait_for(lambda: standin.delivered_count() > frozen + 3, timeout=5)
         await standin.wait_for(lambda: "sending" in card.shown_text, timeout=5)
         await press(standin, card, "Cancel")
+        question = await expect(standin, f"Cancel broadcast #{bid}?")
+        await press(standin, question, "Yes, cancel")
         row = await wait_finished(pool, bid)
     assert row["status"] == "cancelled"
     outcome = await statuses(pool, bid)

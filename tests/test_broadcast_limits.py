@@ -50,6 +50,7 @@ from tests.test_broadcast_support import (
 
 LONG_STREAM = "Осенний поток вечерняя группа"  # 56 bytes in UTF-8: over the old budget
 STREAMS = [f"{LONG_STREAM} №{n:02d}" for n in range(1, 31)]
+COURSES = ["Vibe coding", "Vibe coding EXTRA"]  # add_streams: stream n is in course 1 + n % 2
 LESSONS = [f"Бесплатный урок «Вайб-кодинг» №{n:03d}" for n in range(1, 301)]
 FIRST_STUDENT = 810000
 FIRST_REGISTRANT = 820000
@@ -166,11 +167,12 @@ async def test_every_long_cyrillic_stream_is_offered_and_reaches_its_students(
     await standin.send_message(ADMIN_ID, "/broadcast")
     menu = await expect(standin, "Who should get it?")
     pages = await every_page(standin, menu)
-    offered = [t for _, page in pages for t in page if t.startswith("Students of ")]
-    assert offered == [f"Students of {s}" for s in STREAMS]
+    # each course's stream is its own audience (issue #16 §4): the label names the course
+    offered = [t for _, page in pages for t in page if t.startswith("🎓 ")]
+    assert offered == [f"🎓 {s} · {COURSES[n % 2]}" for n, s in enumerate(STREAMS)]
     assert len(pages) > 1
     # the last stream, on the last page, is the one pressed
-    await press(standin, menu, f"Students of {STREAMS[-1]}")
+    await press(standin, menu, f"🎓 {STREAMS[-1]}")
     summary = await expect(standin, "Recipients:")
     assert f"students of {STREAMS[-1]}" in summary.shown_text
     assert "Recipients: 1" in summary.shown_text
@@ -190,12 +192,12 @@ async def test_the_booked_submenu_pages_through_every_stream(
     await standin.send_message(ADMIN_ID, "/broadcast")
     menu = await expect(standin, "Who should get it?")
     await press(standin, menu, "Booked a stream")
-    await standin.wait_for(lambda: f"Booked {STREAMS[0]}" in labels(menu))
+    await standin.wait_for(lambda: f"📝 {STREAMS[0]} · {COURSES[0]}" in labels(menu))
     pages = await every_page(standin, menu)
-    offered = [t for _, page in pages for t in page if t.startswith(f"Booked {LONG_STREAM}")]
-    assert offered == [f"Booked {s}" for s in STREAMS]
+    offered = [t for _, page in pages for t in page if t.startswith(f"📝 {LONG_STREAM}")]
+    assert offered == [f"📝 {s} · {COURSES[n % 2]}" for n, s in enumerate(STREAMS)]
     await back_to_first_page(standin, menu)
-    await press(standin, menu, f"Booked {STREAMS[0]}")
+    await press(standin, menu, f"📝 {STREAMS[0]} · ")
     summary = await expect(standin, "Recipients:")
     assert f"booked {STREAMS[0]}" in summary.shown_text and "Recipients: 1" in summary.shown_text
     assert over_the_limits(standin) == []
@@ -231,11 +233,11 @@ async def test_a_stream_gone_since_the_menu_was_shown_says_so(
     menu = await expect(standin, "Who should get it?")
     await pool.execute("DELETE FROM bookings WHERE course_stream = $1", STREAMS[0])
     answer = await standin.wait_for_callback_answer(
-        await press(standin, menu, f"Students of {STREAMS[0]}")
+        await press(standin, menu, f"🎓 {STREAMS[0]} ")
     )
     assert answer.get("show_alert") and "no longer" in answer["text"]
     # the flow is still at the audience: another stream works
-    await press(standin, menu, f"Students of {STREAMS[1]}")
+    await press(standin, menu, f"🎓 {STREAMS[1]} ")
     summary = await expect(standin, "Recipients:")
     assert f"students of {STREAMS[1]}" in summary.shown_text
 
@@ -287,10 +289,14 @@ async def test_scheduled_and_history_page_through_every_broadcast(
     assert listed == [f"Cancel #{i}" for i in ids]
     # cancelling one on the last page keeps the list paged, without it
     await press(standin, listing, f"Cancel #{ids[-1]}")
-    await standin.wait_for(lambda: f"#{ids[-1]} " not in listing.shown_text)
+    # it asks first, in the list's message; Yes cancels
+    await standin.wait_for(lambda: "Nobody will get it" in listing.shown_text)
+    await press(standin, listing, f"Yes, cancel #{ids[-1]}")
+    await standin.wait_for(lambda: "Nobody will get it" not in listing.shown_text)
+    assert f"#{ids[-1]} " not in listing.shown_text
     assert f"#{ids[-2]} " in listing.shown_text
     await back_to_first_page(standin, listing)
-    left = [t for _, page in await every_page(standin, listing) for t in page if "#" in t]
+    left = [t for _, page in await every_page(standin, listing) for t in page if "Cancel #" in t]
     assert left == [f"Cancel #{i}" for i in ids[:-1]]
 
     await pool.execute("UPDATE message_history SET status = 'done'")
@@ -338,7 +344,7 @@ async def test_4096_emoji_go_out_whole_and_4097_are_refused(
     await choose_audience(standin, "Everyone")
     await standin.send_message(ADMIN_ID, "😀" * 4097)
     refused = await expect(standin, "Too long")
-    assert "4097" in refused.shown_text and "4096" in refused.shown_text
+    assert "4,097 characters" in refused.shown_text and "4,096" in refused.shown_text
     text = "😀" * 4095 + "!"  # 8191 UTF-16 units, 4096 code points
     await standin.send_message(ADMIN_ID, text)
     bid = await send_now(standin, await finish_compose(standin))

@@ -129,7 +129,10 @@ async def send_now(standin: Any, review: Any) -> int:
     """Press Send now; return the broadcast id from the confirmation."""
     await press(standin, review, "Send now")
     started = await expect(standin, "started:")
-    return int(started.shown_text.split("#")[1].split(" ")[0])
+    bid = int(started.shown_text.split("#")[1].split(" ")[0])
+    # "Progress is on the card below": the card comes after the line that points to it
+    await expect(standin, f"📣 Broadcast #{bid} ")
+    return bid
 
 
 async def wait_finished(pool: asyncpg.Pool, bid: int, timeout: float = 20.0) -> asyncpg.Record:

@@ -18,7 +18,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.broadcast.engine import Pacer
 from bot.broadcast.models import Progress, Report
-from bot.broadcast.store import fetch_broadcast, fetch_counts, fetch_report
+from bot.broadcast.store import fetch_counts, fetch_report, fetch_shown
 from bot.db.queries import QUERIES
 
 if TYPE_CHECKING:
@@ -60,7 +60,8 @@ class ControlCard:
         self.pacer = pacer
         self.every_s = every_s
         self.presenter: Presenter | None = None
-        self._samples: dict[int, tuple[float, int]] = {}
+        self._samples: dict[int, tuple[float, int]] = {}  # (monotonic time, settled)
+        self._paces: dict[int, float] = {}  # the last pace measured while sending
 
     async def post(self, bid: int, chat_id: int) -> None:
         """Send the live control card for a broadcast that starts now."""
@@ -81,20 +82,36 @@ class ControlCard:
         )
 
     async def progress(self, bid: int) -> Progress:
-        broadcast = await fetch_broadcast(self.pool, bid)
+        """A snapshot for the card, about the latest run (the start, or the latest retry).
+
+        While sending, the pace is measured between refreshes. A pause's standstill never
+        enters it: the sample is dropped while not sending and the pace measured before is
+        kept, so "time left" does not jump on pause or resume. Once ended: the run's average.
+        """
+        broadcast = await fetch_shown(self.pool, bid)
         assert broadcast is not None
         counts = await fetch_counts(self.pool, bid)
-        settled = counts.sent + counts.failed
+        settled = counts.run_settled
+        if broadcast.status != "sending":
+            self._samples.pop(bid, None)
+            rate = self._paces.get(bid, 0.0)
+            start, end = broadcast.run_start, broadcast.finished_at
+            if start is not None and end is not None and end > start:
+                rate = settled / (end - start).total_seconds()
+            return Progress(broadcast, counts, rate, None)
         now = time.monotonic()
         before = self._samples.get(bid)
-        self._samples[bid] = (now, settled)
-        rate = 0.0
+        rate = self._paces.get(bid, 0.0)
+        if before is None or now - before[0] > 0.2:
+            self._samples[bid] = (now, settled)
         if before is not None and now - before[0] > 0.2:
             rate = max(0.0, (settled - before[1]) / (now - before[0]))
-        elif broadcast.started_at is not None and settled:
-            elapsed = (datetime.now(UTC) - broadcast.started_at).total_seconds()
+            if rate > 0:
+                self._paces[bid] = rate
+        elif bid not in self._paces and broadcast.run_start is not None and settled:
+            elapsed = (datetime.now(UTC) - broadcast.run_start).total_seconds()
             rate = settled / elapsed if elapsed > 0 else 0.0
-        pace = rate if rate > 0 else self.rate
+        pace = self._paces.get(bid) or rate or self.rate
         eta = counts.pending / pace if counts.pending else None
         return Progress(broadcast, counts, rate, eta)
 
@@ -151,6 +168,7 @@ class ControlCard:
     async def report(self, bid: int, *, deletion: bool = False) -> None:
         """Final card state and a report message to whoever runs the broadcast."""
         self._samples.pop(bid, None)
+        self._paces.pop(bid, None)
         report = await fetch_report(self.pool, bid)
         if report is None or self.presenter is None:
             return

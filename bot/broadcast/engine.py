@@ -128,14 +128,23 @@ class Window:
         self.in_flight = 0
         self._best = float("inf")
         self._latencies: list[float] = []
-        self._free = asyncio.Event()
-        self._free.set()
+        self._waiting: deque[asyncio.Future[None]] = deque()
 
     async def acquire(self) -> None:
-        while self.in_flight >= int(self.limit):
-            self._free.clear()
-            await self._free.wait()
-        self.in_flight += 1
+        if self.in_flight < int(self.limit) and not self._waiting:
+            self.in_flight += 1
+            return
+        # Wait in turn, woken one per freed place: waking every waiter at each answer would
+        # cost a resumption per waiting sender per message.
+        place = asyncio.get_running_loop().create_future()
+        self._waiting.append(place)
+        try:
+            await place  # whoever freed the place counted it for us
+        except asyncio.CancelledError:
+            if place.done() and not place.cancelled():  # handed a place, then cancelled
+                self.in_flight -= 1
+                self._hand_on()
+            raise
 
     def release(self, started: float | None) -> None:
         """Free a place; ``started`` (when the request went out) feeds the estimate."""
@@ -144,7 +153,14 @@ class Window:
             self._latencies.append(time.monotonic() - started)
             if len(self._latencies) >= self.SAMPLE:
                 self._adjust()
-        self._free.set()
+        self._hand_on()
+
+    def _hand_on(self) -> None:
+        while self._waiting and self.in_flight < int(self.limit):
+            place = self._waiting.popleft()
+            if not place.done():  # a cancelled waiter's place is done already: skipped
+                self.in_flight += 1
+                place.set_result(None)
 
     def _adjust(self) -> None:
         latencies, self._latencies = sorted(self._latencies), []

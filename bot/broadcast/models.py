@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
-AudienceKind = Literal["everyone", "stream", "booked", "unpaid", "lessons", "individual"]
+# "unpaid" is the name broadcasts made before issue #16 stored for "all_but_paid" (kept so
+# those rows still read and a broadcast scheduled then still starts).
+AudienceKind = Literal[
+    "everyone",
+    "stream",
+    "booked",
+    "awaiting",
+    "all_but_paid",
+    "unpaid",
+    "lessons",
+    "individual",
+]
 ContentKind = Literal["text", "photo", "video", "document"]
 Status = Literal["scheduled", "sending", "paused", "cancelled", "done", "deleting", "deleted"]
 
@@ -35,6 +46,8 @@ class Audience:
     stream: str | None = None
     lesson: str | None = None
     user_ids: tuple[int, ...] = ()
+    course: int | None = None  # a stream's course; None (older broadcasts): every course
+    lesson_date: date | None = None  # one day's free lesson; None: every date
 
     @property
     def recipient_type(self) -> str:
@@ -48,7 +61,8 @@ class Audience:
         if self.kind == "booked":
             return f"booked:{self.stream}"
         if self.kind == "lessons":
-            return f"lessons:{self.lesson}" if self.lesson else "lessons"
+            group = f"lessons:{self.lesson}" if self.lesson else "lessons"
+            return f"{group}:{self.lesson_date.isoformat()}" if self.lesson_date else group
         if self.kind == "individual":
             return None
         return self.kind
@@ -60,6 +74,8 @@ class Audience:
             "stream": self.stream,
             "lesson": self.lesson,
             "ids": list(self.user_ids),
+            "course": self.course,
+            "lesson_date": self.lesson_date,
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -68,6 +84,8 @@ class Audience:
             "stream": self.stream,
             "lesson": self.lesson,
             "user_ids": list(self.user_ids),
+            "course": self.course,
+            "lesson_date": self.lesson_date.isoformat() if self.lesson_date else None,
         }
 
     @classmethod
@@ -77,7 +95,35 @@ class Audience:
             stream=data.get("stream"),
             lesson=data.get("lesson"),
             user_ids=tuple(int(i) for i in data.get("user_ids") or ()),
+            course=data.get("course"),
+            lesson_date=date.fromisoformat(day) if (day := data.get("lesson_date")) else None,
         )
+
+
+@dataclass(frozen=True)
+class CourseStream:
+    """A stream of one course: the unit a stream audience is chosen by."""
+
+    course: int | None
+    stream: str
+
+    @property
+    def key(self) -> str:
+        """Stable text naming the pair (callback refs are made of it)."""
+        return f"{self.course}|{self.stream}"
+
+
+@dataclass(frozen=True)
+class LessonDay:
+    """A free lesson on one date, with how many registered for it."""
+
+    lesson: str
+    day: date
+    registrants: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.lesson}|{self.day.isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -178,6 +224,8 @@ class Counts:
     pending: int = 0
     blocked: int = 0
     not_deleted: int = 0
+    cancelled: int = 0  # stopped before sending (not errors; ``failed`` excludes them)
+    run_settled: int = 0  # settled by the latest run (start or retry), for its pace
 
 
 @dataclass(frozen=True)
@@ -202,6 +250,12 @@ class Broadcast:
     scheduled_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    run_started_at: datetime | None = None  # the latest run: the start, or the latest retry
+    author_name: str | None = None  # the author's first name or @username, when known
+
+    @property
+    def run_start(self) -> datetime | None:
+        return self.run_started_at or self.started_at
 
 
 @dataclass(frozen=True)
@@ -210,7 +264,7 @@ class Progress:
 
     broadcast: Broadcast
     counts: Counts
-    rate: float  # messages settled per second recently
+    rate: float  # messages settled per second recently (the run's average once it ended)
     eta_s: float | None
 
 
@@ -225,10 +279,19 @@ class Report:
 
     @property
     def duration_s(self) -> float | None:
+        """How long the latest run took (a retry's own time, not since the first start)."""
         b = self.broadcast
-        if b.started_at is None or b.finished_at is None:
+        if b.run_start is None or b.finished_at is None:
             return None
-        return (b.finished_at - b.started_at).total_seconds()
+        return max(0.0, (b.finished_at - b.run_start).total_seconds())
+
+    @property
+    def rate(self) -> float | None:
+        """The latest run's average pace, messages per second."""
+        seconds = self.duration_s
+        if not seconds or not self.counts.run_settled:
+            return None
+        return self.counts.run_settled / seconds
 
 
 @dataclass(frozen=True)

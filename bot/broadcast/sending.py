@@ -1,7 +1,10 @@
-"""One pass over a broadcast's pending recipients: claim a batch, pace, send, settle.
+"""One pass over a broadcast's pending recipients: claim in batches, pace, send, settle.
 
-A pass ends when nobody is left to claim or the broadcast is halted (paused, cancelled, the
-process stopping); whatever it claimed but never requested is given back ("released").
+Long-lived senders do the sending, as many as the window allows: each takes a send slot, then
+the next claimed recipient, makes the request and notes the outcome, and goes on to the next
+— no task per message. A pass ends when nobody is left to claim or the broadcast is halted
+(paused, cancelled, the process stopping); whatever it claimed but never requested is given
+back ("released").
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,8 +28,56 @@ if TYPE_CHECKING:
     from aiogram import Bot
 
 # From this claim size on, the next batch is claimed while the current one is half sent, so
-# the sender never waits for the database between batches.
+# the senders never wait for the database between batches.
 PREFETCH_FROM = 50
+
+Claim = Callable[[int], Coroutine[Any, Any, list[Any]]]  # recipients after the given id
+
+
+class Claimed:
+    """The recipients claimed for one pass, handed out in id order, one claim at a time."""
+
+    def __init__(self, claim: Claim, claim_size: int) -> None:
+        self._claim = claim
+        self._prefetch = claim_size >= PREFETCH_FROM
+        self._rows: deque[Any] = deque()
+        self._after = 0  # the last id claimed
+        self._prefetch_below = 0  # claim ahead once fewer rows than this are left
+        self._next: asyncio.Task[list[Any]] | None = None
+        self._refilling = asyncio.Lock()
+        self.exhausted = False  # a claim came back empty: nobody is left
+
+    async def take(self) -> Any | None:
+        """The next claimed recipient (claimed now if need be); None when nobody is left."""
+        while not self._rows:
+            if self.exhausted:
+                return None
+            async with self._refilling:  # one claim at a time; the others wait for its rows
+                if not self._rows and not self.exhausted:
+                    await self._refill()
+        row = self._rows.popleft()
+        if self._prefetch and self._next is None and len(self._rows) < self._prefetch_below:
+            self._next = asyncio.create_task(self._claim(self._after))
+        return row
+
+    async def _refill(self) -> None:
+        ahead, self._next = self._next, None
+        rows = await ahead if ahead is not None else await self._claim(self._after)
+        if not rows:
+            self.exhausted = True
+            return
+        self._rows.extend(rows)
+        self._after = rows[-1]["id"]
+        self._prefetch_below = (len(rows) + 1) // 2
+
+    async def left_over(self) -> list[int]:
+        """Ids claimed but never handed out (to release), the batch claimed ahead included."""
+        ids = [row["id"] for row in self._rows]
+        self._rows.clear()
+        ahead, self._next = self._next, None
+        if ahead is not None:
+            ids.extend(row["id"] for row in await ahead)
+        return ids
 
 
 @dataclass
@@ -39,84 +91,99 @@ class SendPass:
     pacer: Pacer
     window: Window
     settler: Settler
-    claim: Callable[[int], Coroutine[Any, Any, list[Any]]]  # recipients after the given id
+    claim: Claim
     halted: Callable[[], bool]
     claim_size: int
     media: str | None = None  # the sender bot's file id, once it has one
     upload: InputFile | None = None  # the file to upload with the first copy
-    in_flight: set[asyncio.Task[None]] = field(default_factory=set)
+    in_flight: set[asyncio.Task[None]] = field(default_factory=set)  # the senders
     unsent: list[int] = field(default_factory=list)
     token_refused: bool = False  # Telegram refused the bot's token: stop, send nothing more
+    _senders: int = 0
+    _error: BaseException | None = None
+    _claimed: Claimed | None = None
 
     async def run(self) -> None:
-        """Claim and send batch after batch; whatever happens, wait for requests in flight.
+        """Send until nobody is left; whatever happens, wait for the senders to finish.
 
         The caller releases ``unsent`` afterwards, also after an error (a claim that failed,
         a database that went away): claims no request was made for never end "unknown".
         """
+        claimed = self._claimed = Claimed(self.claim, self.claim_size)
         try:
-            batch = await self.claim(0)
-            while batch:
-                following = await self._send_batch(batch)
-                if following is None:
-                    break
-                if self._stop():
-                    self.unsent.extend(r["id"] for r in following)
-                    break
-                batch = following
+            await self._upload_first(claimed)
+            self._add_senders()
+            while self.in_flight:
+                await asyncio.gather(*self.in_flight, return_exceptions=True)
         finally:
             if self.in_flight:
                 await asyncio.gather(*self.in_flight, return_exceptions=True)
+            self.unsent.extend(await claimed.left_over())
+        if self._error is not None:
+            raise self._error
 
     def _stop(self) -> bool:
-        return self.token_refused or self.halted()
+        return self.token_refused or self._error is not None or self.halted()
 
-    async def _send_batch(self, batch: list[Any]) -> list[Any] | None:
-        """Send one batch, claiming the next halfway through; None when halted mid-batch."""
-        after = batch[-1]["id"]
-        prefetch: asyncio.Task[list[Any]] | None = None
-        for index, row in enumerate(batch):
-            if prefetch is None and self.claim_size >= PREFETCH_FROM and index >= len(batch) // 2:
-                prefetch = asyncio.create_task(self.claim(after))
-            if not await self._start(row):
-                self.unsent.extend(r["id"] for r in batch[index:])
-                if prefetch is not None:
-                    self.unsent.extend(r["id"] for r in await prefetch)
-                return None
-        return await prefetch if prefetch is not None else await self.claim(after)
+    def _no_more(self) -> bool:
+        return self._stop() or self._claimed is None or self._claimed.exhausted
 
-    async def _start(self, row: Any) -> bool:
-        """Start the request to one recipient at the paced rate; False when halted first."""
-        if self.media is None and self.upload is not None:
-            await self._send_upload(row)
-            return True
-        # Wait for the slot before spawning: claimed rows not yet requested stay few.
-        await self.window.acquire()
-        if not await self.pacer.slot(self._stop):
-            self.window.release(None)
-            return False
-        task = asyncio.create_task(self._send_one(row, time.monotonic()))
-        self.in_flight.add(task)
-        task.add_done_callback(self.in_flight.discard)
-        return True
-
-    async def _send_upload(self, row: Any) -> None:
+    async def _upload_first(self, claimed: Claimed) -> None:
         """The first copy carries the upload; everyone after gets the file id it returns."""
-        call = functools.partial(send_content, self.bot, row["user_id"], self.content, self.upload)
-        outcome, message = await deliver(row["id"], call, self.pacer, self._stop)
-        self._settle(outcome)
-        self.media = await keep_sender_file(self.pool, self.bid, message)
-
-    async def _send_one(self, row: Any, started: float) -> None:
-        try:
-            outcome, _ = await deliver(
-                row["id"],
-                lambda: send_content(self.bot, row["user_id"], self.content, self.media),
-                self.pacer,
-                self._stop,
-                have_slot=True,
+        while self.media is None and self.upload is not None and not self._stop():
+            row = await claimed.take()
+            if row is None:
+                return
+            call = functools.partial(
+                send_content, self.bot, row["user_id"], self.content, self.upload
             )
+            outcome, message = await deliver(row["id"], call, self.pacer, self._stop)
             self._settle(outcome)
+            self.media = await keep_sender_file(self.pool, self.bid, message)
+
+    def _add_senders(self) -> None:
+        """Start senders up to what the window allows now (it widens as answers come back)."""
+        while self._senders < int(self.window.limit) and not self._no_more():
+            self._senders += 1
+            task = asyncio.create_task(self._sender(), name=f"broadcast-{self.bid}-sender")
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
+
+    async def _sender(self) -> None:
+        """Send one recipient after another; leave when the window narrows below us."""
+        try:
+            while await self._send_next():
+                if self._senders > int(self.window.limit):
+                    return
+                self._add_senders()
+        except Exception as error:  # a claim failed: the whole pass stops and says why
+            if self._error is None:
+                self._error = error
+        finally:
+            self._senders -= 1
+
+    async def _send_next(self) -> bool:
+        """Take a send slot, then a recipient, and send; False when there is nothing to do.
+
+        The slot comes first, so only recipients whose request goes out now leave the claimed
+        batch: a halt while waiting for a slot leaves them all to release.
+        """
+        assert self._claimed is not None
+        await self.window.acquire()
+        started = None
+        try:
+            if not await self.pacer.slot(self._no_more):
+                return False
+            row = await self._claimed.take()
+            if row is None:
+                return False
+            started = time.monotonic()
+            call = functools.partial(
+                send_content, self.bot, row["user_id"], self.content, self.media
+            )
+            outcome, _ = await deliver(row["id"], call, self.pacer, self._stop, have_slot=True)
+            self._settle(outcome)
+            return True
         finally:
             self.window.release(started)
 

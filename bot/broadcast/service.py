@@ -19,15 +19,23 @@ from bot.broadcast.models import (
     AudienceSize,
     Broadcast,
     Content,
+    CourseStream,
     Created,
     Draft,
     HistoryPage,
+    LessonDay,
     Reach,
     Recipients,
     Report,
 )
 from bot.broadcast.outgoing import send_content, transfer_file
-from bot.broadcast.store import export_csv, fetch_broadcast, fetch_report, to_broadcast
+from bot.broadcast.store import (
+    export_csv,
+    fetch_report,
+    fetch_shown,
+    to_broadcast,
+    with_author_names,
+)
 from bot.db.queries import QUERIES
 
 if TYPE_CHECKING:
@@ -38,6 +46,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 HISTORY_PAGE = 8
+UPCOMING_LESSONS = 20  # lesson dates offered as audiences (the nearest ones)
 
 
 class BroadcastService:
@@ -74,10 +83,21 @@ class BroadcastService:
 
     # audiences ------------------------------------------------------------------------------
 
-    async def streams(self) -> list[str]:
-        return [r["stream"] for r in await self.pool.fetch(*QUERIES.broadcast_streams())]
+    async def streams(self) -> list[CourseStream]:
+        """Each course's streams: a stream audience is one course's stream."""
+        rows = await self.pool.fetch(*QUERIES.broadcast_course_streams())
+        return [CourseStream(r["course"], r["stream"]) for r in rows]
+
+    async def upcoming_lessons(self) -> list[LessonDay]:
+        """Free lessons from today on (in TIMEZONE), by date and type."""
+        today = datetime.now(self.settings.tz).date()
+        rows = await self.pool.fetch(
+            *QUERIES.broadcast_upcoming_lessons(today=today, limit=UPCOMING_LESSONS)
+        )
+        return [LessonDay(r["lesson"], r["day"], r["registrants"]) for r in rows]
 
     async def lesson_types(self) -> list[str]:
+        """Free-lesson types that have registrations."""
         rows = await self.pool.fetch(*QUERIES.broadcast_lesson_types())
         return [r["lesson_type"] for r in rows]
 
@@ -102,6 +122,20 @@ class BroadcastService:
         return await send_content(self.sender_bot, chat_id, content, upload)
 
     # creating -------------------------------------------------------------------------------
+
+    async def update_scheduled(self, bid: int, content: Content, admin_id: int) -> datetime | None:
+        """Replace a scheduled broadcast's message; None when it has started (or is gone)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                *QUERIES.broadcast_update_scheduled(
+                    message_id=bid, message_text=content.text, content=content.to_json()
+                )
+            )
+            if row is None:
+                return None
+            await self._audit(conn, admin_id, "broadcast_edit", {"broadcast_id": bid})
+        scheduled_at: datetime = row["scheduled_at"]
+        return scheduled_at
 
     async def create(
         self, draft: Draft, *, recorded: Callable[[Created], Awaitable[None]] | None = None
@@ -236,6 +270,7 @@ class BroadcastService:
                 *QUERIES.broadcast_retry_failed(message_id=bid, **self.reach.query_args())
             )
             if retried:
+                await conn.execute(*QUERIES.broadcast_mark_run(message_id=bid))
                 details = {"broadcast_id": bid, "recipients": retried}
                 await self._audit(conn, admin_id, "broadcast_retry", details)
         if retried:
@@ -275,7 +310,7 @@ class BroadcastService:
     # reading --------------------------------------------------------------------------------
 
     async def get(self, bid: int) -> Broadcast | None:
-        return await fetch_broadcast(self.pool, bid)
+        return await fetch_shown(self.pool, bid)
 
     async def report(self, bid: int) -> Report | None:
         return await fetch_report(self.pool, bid)
@@ -287,12 +322,12 @@ class BroadcastService:
         rows = await self.pool.fetch(
             *QUERIES.broadcast_history_page(limit=HISTORY_PAGE, offset=page * HISTORY_PAGE)
         )
-        return HistoryPage([to_broadcast(r) for r in rows], page, pages)
+        items = await with_author_names(self.pool, (to_broadcast(r) for r in rows))
+        return HistoryPage(items, page, pages)
 
     async def scheduled(self) -> list[Broadcast]:
-        return [
-            to_broadcast(r) for r in await self.pool.fetch(*QUERIES.broadcast_scheduled_list())
-        ]
+        rows = await self.pool.fetch(*QUERIES.broadcast_scheduled_list())
+        return await with_author_names(self.pool, (to_broadcast(r) for r in rows))
 
     async def export_csv(self, bid: int) -> bytes:
         """One row per recipient, UTF-8 with a BOM so spreadsheets read Cyrillic names."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+from collections.abc import Iterable
 from typing import Any
 
 import asyncpg
@@ -42,13 +44,47 @@ async def fetch_broadcast(conn: asyncpg.Pool | asyncpg.Connection, bid: int) -> 
     return None if row is None else to_broadcast(row)
 
 
+def author_name(first_name: str | None, username: str | None) -> str | None:
+    """What a person is called in lists: their first name, else @username, else nothing."""
+    if first_name and first_name.strip():
+        return first_name.strip()
+    return f"@{username}" if username else None
+
+
+async def fetch_shown(pool: asyncpg.Pool | asyncpg.Connection, bid: int) -> Broadcast | None:
+    """A broadcast as the console shows it: with its latest run's start and author's name."""
+    broadcast = await fetch_broadcast(pool, bid)
+    if broadcast is None:
+        return None
+    row = await pool.fetchrow(*QUERIES.broadcast_ui_details(message_id=bid))
+    if row is None:
+        return broadcast
+    return dataclasses.replace(
+        broadcast,
+        run_started_at=row["run_started_at"],
+        author_name=author_name(row["author_first_name"], row["author_username"]),
+    )
+
+
+async def with_author_names(
+    pool: asyncpg.Pool, broadcasts: Iterable[Broadcast]
+) -> list[Broadcast]:
+    """The broadcasts, each with its author's name where the school's tables know it."""
+    items = list(broadcasts)
+    ids = sorted({b.author_id for b in items if b.author_id is not None})
+    rows = await pool.fetch(*QUERIES.broadcast_author_names(ids=ids)) if ids else []
+    names = {r["user_id"]: author_name(r["first_name"], r["username"]) for r in rows}
+    return [dataclasses.replace(b, author_name=names.get(b.author_id)) for b in items]
+
+
 async def fetch_counts(conn: asyncpg.Pool | asyncpg.Connection, bid: int) -> Counts:
-    row = await conn.fetchrow(*QUERIES.broadcast_counts(message_id=bid))
+    """Recipients per state; ``failed`` leaves out the cancelled (counted apart)."""
+    row = await conn.fetchrow(*QUERIES.broadcast_outcome_counts(message_id=bid))
     return Counts(**dict(row)) if row is not None else Counts()
 
 
 async def fetch_report(pool: asyncpg.Pool, bid: int) -> Report | None:
-    broadcast = await fetch_broadcast(pool, bid)
+    broadcast = await fetch_shown(pool, bid)
     if broadcast is None:
         return None
     counts = await fetch_counts(pool, bid)

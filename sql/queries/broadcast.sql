@@ -18,7 +18,7 @@ SELECT count(*) AS source_rows,
        count(DISTINCT a.user_id) FILTER (WHERE x.reason = 'blocked') AS blocked,
        count(DISTINCT a.user_id) FILTER (WHERE x.reason = 'never started') AS never_started,
        count(DISTINCT a.user_id) FILTER (WHERE x.reason = 'deactivated') AS deactivated
-FROM hsl_broadcast_audience(:kind, :stream, :lesson, :ids) AS a
+FROM hsl_broadcast_audience(:kind, :stream, :lesson, :ids, :course, :lesson_date) AS a
 LEFT JOIN hsl_unreachable(:sender, :revive) AS x ON x.user_id = a.user_id;
 
 -- name: broadcast_known_ids
@@ -57,7 +57,7 @@ WITH unreachable AS MATERIALIZED (
 ), inserted AS (
     INSERT INTO message_recipients (message_id, user_id, username)
     SELECT DISTINCT ON (s.user_id) :message_id, s.user_id, u.username
-    FROM hsl_broadcast_audience(:kind, :stream, :lesson, :ids) s
+    FROM hsl_broadcast_audience(:kind, :stream, :lesson, :ids, :course, :lesson_date) s
     LEFT JOIN users u ON u.user_id = s.user_id
     WHERE NOT EXISTS (SELECT 1 FROM unreachable x WHERE x.user_id = s.user_id)
     RETURNING 1
@@ -67,7 +67,7 @@ WITH unreachable AS MATERIALIZED (
            count(DISTINCT s.user_id) FILTER (WHERE x.reason = 'never started') AS never_started,
            count(DISTINCT s.user_id) FILTER (WHERE x.reason = 'deactivated') AS deactivated,
            (SELECT count(*) FROM inserted) AS frozen
-    FROM hsl_broadcast_audience(:kind, :stream, :lesson, :ids) s
+    FROM hsl_broadcast_audience(:kind, :stream, :lesson, :ids, :course, :lesson_date) s
     LEFT JOIN unreachable x ON x.user_id = s.user_id
 )
 UPDATE message_history h

@@ -15,3 +15,63 @@ WHERE r.message_id = :message_id AND r.delivery_status = 'failed'
       SELECT 1 FROM message_history h
       WHERE h.id = :message_id AND h.status IN ('done', 'cancelled')
   );
+
+-- name: broadcast_course_streams
+-- Each course's streams that have bookings: a stream audience is one course's stream.
+SELECT DISTINCT course_id AS course, course_stream AS stream FROM bookings
+WHERE course_stream IS NOT NULL
+ORDER BY course_stream, course_id NULLS LAST;
+
+-- name: broadcast_upcoming_lessons
+-- Free lessons from :today on, by type and date, with how many registered for each.
+SELECT lesson_type AS lesson, lesson_date AS day, count(DISTINCT user_id) AS registrants
+FROM free_lesson_registrations
+WHERE lesson_type IS NOT NULL AND lesson_date >= :today
+GROUP BY lesson_type, lesson_date
+ORDER BY lesson_date, lesson_type
+LIMIT :limit;
+
+-- name: broadcast_outcome_counts
+-- Recipients per state in one snapshot; cancelled ones (stopped before sending) apart from
+-- failures. run_settled: those the latest run (start or retry) settled, for its pace.
+SELECT count(*) FILTER (WHERE r.delivery_status = 'sent') AS sent,
+       count(*) FILTER (WHERE r.delivery_status = 'failed'
+                        AND r.failure_reason IS DISTINCT FROM 'cancelled') AS failed,
+       count(*) FILTER (WHERE r.delivery_status = 'failed'
+                        AND r.failure_reason = 'cancelled') AS cancelled,
+       count(*) FILTER (WHERE r.delivery_status = 'deleted') AS deleted,
+       count(*) FILTER (WHERE r.delivery_status = 'pending') AS pending,
+       count(*) FILTER (WHERE r.failure_reason IN ('blocked', 'deactivated')) AS blocked,
+       count(*) FILTER (WHERE r.delete_error IS NOT NULL) AS not_deleted,
+       count(*) FILTER (
+           WHERE r.delivery_status IN ('sent', 'failed', 'deleted')
+             AND r.failure_reason IS DISTINCT FROM 'cancelled'
+             AND r.settled_at >= coalesce(h.run_started_at, h.started_at)
+       ) AS run_settled
+FROM message_history h
+LEFT JOIN message_recipients r ON r.message_id = h.id
+WHERE h.id = :message_id
+GROUP BY h.id;
+
+-- name: broadcast_mark_run
+-- A retry starts a new run of the broadcast: its duration and pace are counted from now.
+UPDATE message_history SET run_started_at = now() WHERE id = :message_id;
+
+-- name: broadcast_ui_details
+-- What the console shows about a broadcast beyond broadcast_get: when its latest run began
+-- and the author's name as the school's tables know it.
+SELECT h.run_started_at, u.first_name AS author_first_name, u.username AS author_username
+FROM message_history h
+LEFT JOIN users u ON u.user_id = h.author_id
+WHERE h.id = :message_id;
+
+-- name: broadcast_author_names
+-- Names of broadcast authors (admins are often school users too), for lists.
+SELECT user_id, first_name, username FROM users WHERE user_id = ANY(:ids::bigint[]);
+
+-- name: broadcast_update_scheduled
+-- Replace a scheduled broadcast's message; nothing when it has started (or is gone).
+UPDATE message_history
+SET message_text = :message_text, content = :content
+WHERE id = :message_id AND status = 'scheduled'
+RETURNING id, scheduled_at;

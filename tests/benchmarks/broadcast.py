@@ -308,6 +308,7 @@ class EngineRun:
     work: Delivered
     elapsed: float  # confirm → finished (or → giving up)
     stats: dict[str, Any]
+    cpu_s: float = 0.0  # this process's CPU over the same span (the engine runs in it)
 
     @property
     def rate(self) -> float:
@@ -332,17 +333,18 @@ async def engine_rate(
                 await asyncio.sleep(0.05)
             await asyncio.sleep(0.5)
             await remote.call("reset")
-            started = time.monotonic()
+            started, cpu = time.monotonic(), time.process_time()
             created = await app.services.broadcasts.create(
                 draft(Audience("stream", stream=stream), text)
             )
             finished = await wait_finished(pool, created.broadcast_id)
             elapsed = (finished or time.monotonic()) - started
+            cpu = time.process_time() - cpu
             stats = await remote.call("stats")
             work = await count_delivered(
                 pool, remote, created.broadcast_id, STREAMS[stream], finished is not None
             )
-            return EngineRun(work, elapsed, stats)
+            return EngineRun(work, elapsed, stats, cpu)
     finally:
         await pool.close()
 
@@ -352,6 +354,7 @@ class BareRun:
     count: int
     delivered: int
     elapsed: float
+    cpu_s: float = 0.0  # this process's CPU while the loop ran
 
     @property
     def rate(self) -> float:
@@ -390,15 +393,103 @@ async def bare_loop(
             await bot.send_message(user_id, text)
 
     await remote.call("reset")
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     try:
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     except Exception as error:  # counted below: the loop delivered less than it was asked to
         print(f"  bare loop stopped: {error!r}", flush=True)
     elapsed = time.monotonic() - started
+    cpu = time.process_time() - cpu
     await session.close()
     stats = await remote.call("stats")
-    return BareRun(count, stats["delivered"], elapsed)
+    return BareRun(count, stats["delivered"], elapsed, cpu)
+
+
+PAIRS = 3  # bare loop / engine runs, alternated
+
+
+def per_message_ms(cpu_s: float, messages: int) -> float:
+    return 1000 * cpu_s / messages if messages else float("inf")
+
+
+async def best_concurrency(remote: Remote) -> int:
+    """The bare loop's fastest number of requests in flight against this stand-in."""
+    best_c, best = 0, 0.0
+    for concurrency in (10, 50, 100, 200):
+        probe = await bare_loop(remote, 5_000, concurrency, f"probe {concurrency}")
+        print(
+            f"  bare aiogram loop, {concurrency} in flight: {probe.rate:.0f} msg/s"
+            f" ({probe.delivered} of {probe.count} delivered)"
+        )
+        if probe.problem() is None and probe.rate > best:
+            best_c, best = concurrency, probe.rate
+    await remote.call("prune")
+    return best_c or 100
+
+
+async def bookkeeping_cost(dsn: str, remote: Remote, work: Path, targets: Targets) -> None:
+    """The engine against a bare aiogram loop sending the same 20,000 requests.
+
+    Both run in this process, alternately, PAIRS times: other work on a small machine moves
+    single runs by ±30 % and moves neighbours alike, so each pair gives a ratio and the
+    targets take the median pair. CPU is this process's (user + system) over each run; the
+    engine's includes its bookkeeping (claims, settlement, the control card), not the
+    database server's share.
+    """
+    best_c = await best_concurrency(remote)
+    pairs: list[tuple[BareRun, EngineRun]] = []
+    for n in range(PAIRS):
+        bare = await bare_loop(remote, 20_000, best_c, f"bare 20k {n}")
+        await remote.call("prune")
+        ours = await engine_rate(dsn, remote, work, 100_000, "bench_20k", f"engine 20k {n}")
+        await remote.call("prune")
+        pairs.append((bare, ours))
+        print(
+            f"  pair {n + 1}: bare loop {bare.rate:.0f} msg/s at {best_c} in flight,"
+            f" {per_message_ms(bare.cpu_s, bare.delivered):.3f} ms CPU per message;"
+            f" engine {ours.rate:.0f} msg/s ({ours.work.done} of {ours.work.expected}"
+            f" delivered), {per_message_ms(ours.cpu_s, ours.work.done):.3f} ms CPU per message",
+            flush=True,
+        )
+    plain = await bare_loop(remote, 20_000, best_c, "plain 20k", plain=True)
+    await remote.call("prune")
+    print(
+        f"  for reference, plain text without parse mode or link options: {plain.rate:.0f} msg/s"
+    )
+    report_pairs(pairs, targets)
+
+
+def report_pairs(pairs: list[tuple[BareRun, EngineRun]], targets: Targets) -> None:
+    """The median pair's throughput ratio and CPU-per-message ratio, as targets."""
+    problem = problems(*(p for b, o in pairs for p in (o.work.problem(), b.problem())))
+    middle = len(pairs) // 2
+    rates = sorted(pairs, key=lambda pair: pair[1].rate / max(pair[0].rate, 1e-9))
+    bare, ours = rates[middle]
+    ratio = ours.rate / bare.rate if bare.rate > 0 else 0.0
+    targets.report(
+        "overhead_ratio",
+        f"{ratio:.2f} (median of {len(pairs)} pairs: engine {ours.rate:.0f}"
+        f" vs bare {bare.rate:.0f} msg/s)",
+        ">= 0.9",
+        ratio >= 0.9,
+        problem,
+    )
+    costs = sorted(
+        (
+            (per_message_ms(o.cpu_s, o.work.done), per_message_ms(b.cpu_s, b.delivered))
+            for b, o in pairs
+        ),
+        key=lambda cost: cost[0] / cost[1],
+    )
+    engine_ms, bare_ms = costs[middle]
+    targets.report(
+        "cpu_per_message_ratio",
+        f"{engine_ms / bare_ms:.2f}x (median of {len(pairs)} pairs: engine {engine_ms:.3f}"
+        f" vs bare {bare_ms:.3f} ms CPU per message)",
+        "<= 1.15x",
+        engine_ms / bare_ms <= 1.15,
+        problem,
+    )
 
 
 # --- subprocesses -----------------------------------------------------------------------------
@@ -479,8 +570,8 @@ async def memory_and_freeze(dsn: str, remote: Remote, data_dir: Path, targets: T
         targets.report(
             "freeze_100k",
             f"{freeze_s:.2f} s for {frozen} recipients",
-            "<= 1 s",
-            freeze_s <= 1,
+            "<= 0.5 s",
+            freeze_s <= 0.5,
             None
             if frozen == total == USERS
             else f"{frozen} rows frozen (total_recipients {total}), expected {USERS}",
@@ -678,6 +769,77 @@ async def ambiguous_answers(dsn: str, remote: Remote, work: Path, targets: Targe
     )
 
 
+MILLION = 1_000_000
+
+
+async def million_only() -> None:
+    """The 1M freeze on TEST_DATABASE_URL's server (or an embedded one)."""
+    from bot.db.embedded import EmbeddedPostgres
+
+    targets = Targets()
+    work = Path(tempfile.mkdtemp(prefix="hsl-bench-broadcast-"))
+    server = None
+    server_dsn = os.environ.get("TEST_DATABASE_URL")
+    if not server_dsn:
+        server = EmbeddedPostgres(work / "pg", port=55442)
+        server_dsn = server.start().dsn("postgres")
+    try:
+        await freeze_million(server_dsn, targets)
+    finally:
+        if server is not None:
+            server.destroy()
+        shutil.rmtree(work, ignore_errors=True)
+    print("\n".join(["", "summary:", *targets.lines]))
+
+
+async def freeze_million(server_dsn: str, targets: Targets) -> None:
+    """Freeze "everyone" at 1,000,000 users (behind --freeze-1m: seeding takes minutes).
+
+    Users are written straight into ``users`` (no events), in a scratch database of their own.
+    """
+    from datetime import UTC, datetime
+
+    from bot.broadcast import Audience
+    from bot.db.migrations import Migrator
+    from bot.db.pool import create_pool
+
+    name = f"hsl_bench_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(server_dsn)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    dsn = with_database(server_dsn, name)
+    try:
+        conn = await asyncpg.connect(dsn)
+        await Migrator(conn).upgrade()
+        seeded = time.monotonic()
+        now = datetime.now(UTC)
+        await conn.copy_records_to_table(
+            "users",
+            records=((i, now) for i in range(FIRST_USER, FIRST_USER + MILLION)),
+            columns=["user_id", "first_seen_at"],
+        )
+        await conn.execute("ANALYZE")
+        await conn.close()
+        print(f"  1M users seeded in {time.monotonic() - seeded:.0f} s", flush=True)
+        pool = await create_pool(dsn, max_size=2)
+        try:
+            bid, freeze_s = await create_in_db(pool, Audience("everyone"), "million")
+            frozen = await pool.fetchval(
+                "SELECT count(*) FROM message_recipients WHERE message_id = $1", bid
+            )
+        finally:
+            await pool.close()
+        targets.report(
+            "freeze_1m",
+            f"{freeze_s:.2f} s for {frozen} recipients",
+            "<= 5 s",
+            freeze_s <= 5,
+            None if frozen == MILLION else f"{frozen} rows frozen, expected {MILLION}",
+        )
+    finally:
+        await drop_database(server_dsn, name)
+
+
 async def main(only: str | None = None) -> None:
     """Every scenario in order; ``only`` ("ambiguous"): just that one (a quick check)."""
     from bot.broadcast import Audience  # noqa: F401 - import cost outside the timings
@@ -701,40 +863,7 @@ async def main(only: str | None = None) -> None:
             return
 
         # 1. bookkeeping cost: our engine against a bare aiogram loop, no limits, no latency
-        best_c, best = 0, 0.0
-        for concurrency in (10, 50, 100, 200):
-            probe = await bare_loop(remote, 5_000, concurrency, f"probe {concurrency}")
-            print(
-                f"  bare aiogram loop, {concurrency} in flight: {probe.rate:.0f} msg/s"
-                f" ({probe.delivered} of {probe.count} delivered)"
-            )
-            if probe.problem() is None and probe.rate > best:
-                best_c, best = concurrency, probe.rate
-        best_c = best_c or 100
-        await remote.call("prune")
-        bare = await bare_loop(remote, 20_000, best_c, "bare 20k")
-        await remote.call("prune")
-        plain = await bare_loop(remote, 20_000, best_c, "plain 20k", plain=True)
-        await remote.call("prune")
-        ours = await engine_rate(dsn, remote, work, 100_000, "bench_20k", "engine 20k")
-        await remote.call("prune")
-        print(
-            f"  bare loop {bare.rate:.0f} msg/s at {best_c} in flight;"
-            f" engine {ours.rate:.0f} msg/s ({ours.work.done} of {ours.work.expected} delivered)"
-        )
-        if plain.rate > 0:
-            print(
-                f"  for reference, plain text without parse mode or link options:"
-                f" {plain.rate:.0f} msg/s (engine / plain = {ours.rate / plain.rate:.2f})"
-            )
-        ratio = ours.rate / bare.rate if bare.rate > 0 else 0.0
-        targets.report(
-            "overhead_ratio",
-            f"{ratio:.2f} (engine {ours.rate:.0f} vs bare {bare.rate:.0f} msg/s)",
-            ">= 0.8",
-            ratio >= 0.8,
-            problems(ours.work.problem(), bare.problem()),
-        )
+        await bookkeeping_cost(dsn, remote, work, targets)
 
         # 2. 50 ms latency, limits off
         await remote.call("faults", latency=0.05)
@@ -744,8 +873,8 @@ async def main(only: str | None = None) -> None:
         targets.report(
             "latency_50ms_rate",
             f"{latent.rate:.0f} msg/s",
-            ">= 500 msg/s",
-            latent.rate >= 500,
+            ">= 1000 msg/s",
+            latent.rate >= 1000,
             latent.work.problem(),
         )
 
@@ -798,7 +927,17 @@ async def main(only: str | None = None) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--serve-standin":
+    if "--help" in sys.argv or "-h" in sys.argv:
+        print(
+            "usage: broadcast.py [--only ambiguous | --freeze-1m]\n"
+            "  (default) every scenario at 100,000 users\n"
+            "  --only ambiguous   only the 5xx / lost-answer scenario\n"
+            "  --freeze-1m        only the freeze of 1,000,000 recipients (seeds a scratch"
+            " database; minutes)"
+        )
+    elif len(sys.argv) == 2 and sys.argv[1] == "--freeze-1m":
+        asyncio.run(million_only())
+    elif len(sys.argv) == 3 and sys.argv[1] == "--serve-standin":
         asyncio.run(serve_standin(sys.argv[2]))
     elif len(sys.argv) == 3 and sys.argv[1] == "--only":
         asyncio.run(main(sys.argv[2]))

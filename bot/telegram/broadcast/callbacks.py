@@ -36,8 +36,11 @@ def new_draft_key() -> str:
 class AudiencePick(CallbackData, prefix="bca"):
     """An audience; ``ref`` is the :func:`short_ref` of its stream or lesson, if it has one."""
 
-    kind: Literal["everyone", "stream", "booked", "unpaid", "lessons", "individual"]
+    kind: Literal[
+        "everyone", "stream", "booked", "awaiting", "all_but_paid", "lessons", "individual"
+    ]
     ref: str = ""
+    day: int = 0  # a free lesson's date (its ordinal), when one date is chosen
 
 
 class AudienceMenu(CallbackData, prefix="bcm"):
@@ -49,7 +52,9 @@ class AudienceMenu(CallbackData, prefix="bcm"):
 
 class DraftAction(CallbackData, prefix="bcd"):
     draft: str
-    action: Literal["send", "schedule", "test", "edit", "cancel", "no_buttons", "at"]
+    action: Literal[
+        "send", "schedule", "test", "edit", "cancel", "no_buttons", "keep_buttons", "at"
+    ]
     at: int = 0  # unix time, for "at"
 
 
@@ -59,6 +64,8 @@ class Control(CallbackData, prefix="bcc"):
         "pause",
         "resume",
         "cancel",
+        "cancel_yes",
+        "cancel_no",
         "open",
         "retry",
         "retry_yes",
@@ -66,6 +73,9 @@ class Control(CallbackData, prefix="bcc"):
         "delete_yes",
         "export",
         "unschedule",
+        "unschedule_yes",
+        "scheduled_back",
+        "edit_scheduled",
     ]
 
 

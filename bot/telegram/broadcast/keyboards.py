@@ -11,6 +11,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.broadcast import Broadcast, HistoryPage, Report
+from bot.broadcast.models import CourseStream, LessonDay
 from bot.telegram.broadcast.callbacks import (
     AudienceMenu,
     AudiencePick,
@@ -20,7 +21,7 @@ from bot.telegram.broadcast.callbacks import (
     ScheduledAt,
     short_ref,
 )
-from bot.telegram.broadcast.views import time_choices
+from bot.telegram.broadcast.views import lesson_day_button, stream_button, time_choices
 from bot.telegram.core import paging
 from bot.telegram.core.formatting import button_label
 from bot.telegram.texts import Texts
@@ -63,61 +64,86 @@ def page_buttons(
 # the audience -----------------------------------------------------------------------------
 
 
-def audience_keyboard(texts: Texts, streams: list[str], number: int = 0) -> InlineKeyboardMarkup:
-    """Everyone; a page of streams' students (◀ ▶); the sub-menus; individual people."""
+def audience_keyboard(
+    texts: Texts, streams: list[CourseStream], number: int = 0
+) -> InlineKeyboardMarkup:
+    """Everyone; a page of each course's streams' students (◀ ▶); awaiting payment and
+    everyone but the paid; the sub-menus; individual people."""
     page = paging.page(streams, number, AUDIENCE_NAMES_PER_PAGE)
     keyboard = InlineKeyboardBuilder()
     keyboard.button(text=texts("bc_btn_everyone"), callback_data=AudiencePick(kind="everyone"))
-    for stream in page.items:
+    labels = [button_label(stream_button(texts, "bc_btn_stream", pair)) for pair in page.items]
+    for pair, label in zip(page.items, labels, strict=True):
         keyboard.button(
-            text=button_label(texts("bc_btn_stream", stream=stream)),
-            callback_data=AudiencePick(kind="stream", ref=short_ref(stream)),
+            text=label, callback_data=AudiencePick(kind="stream", ref=short_ref(pair.key))
         )
     turns = page_buttons(keyboard, texts, page, lambda n: AudienceMenu(menu="main", page=n))
+    keyboard.button(text=texts("bc_btn_awaiting"), callback_data=AudiencePick(kind="awaiting"))
+    keyboard.button(
+        text=texts("bc_btn_all_but_paid"), callback_data=AudiencePick(kind="all_but_paid")
+    )
     keyboard.button(text=texts("bc_btn_booked_menu"), callback_data=AudienceMenu(menu="booked"))
-    keyboard.button(text=texts("bc_btn_unpaid"), callback_data=AudiencePick(kind="unpaid"))
     keyboard.button(text=texts("bc_btn_lessons_menu"), callback_data=AudienceMenu(menu="lessons"))
     keyboard.button(text=texts("bc_btn_individual"), callback_data=AudiencePick(kind="individual"))
-    keyboard.adjust(*_rows(1, *_name_rows(page.items), turns, 1))
+    keyboard.adjust(*_rows(1, *_name_rows(labels), turns, 2, 1))
     return keyboard.as_markup()
 
 
-def booked_keyboard(texts: Texts, streams: list[str], number: int = 0) -> InlineKeyboardMarkup:
-    """Who booked each stream (a page of them, ◀ ▶), then Back."""
+def booked_keyboard(
+    texts: Texts, streams: list[CourseStream], number: int = 0
+) -> InlineKeyboardMarkup:
+    """Who booked each course's stream (a page of them, ◀ ▶), then Back."""
     page = paging.page(streams, number, AUDIENCE_NAMES_PER_PAGE)
     keyboard = InlineKeyboardBuilder()
-    for stream in page.items:
+    labels = [button_label(stream_button(texts, "bc_btn_booked", pair)) for pair in page.items]
+    for pair, label in zip(page.items, labels, strict=True):
         keyboard.button(
-            text=button_label(texts("bc_btn_booked", stream=stream)),
-            callback_data=AudiencePick(kind="booked", ref=short_ref(stream)),
+            text=label, callback_data=AudiencePick(kind="booked", ref=short_ref(pair.key))
         )
     turns = page_buttons(keyboard, texts, page, lambda n: AudienceMenu(menu="booked", page=n))
     keyboard.button(text=texts("bc_btn_back"), callback_data=AudienceMenu(menu="main"))
-    keyboard.adjust(*_rows(*_name_rows(page.items), turns, 1))
+    keyboard.adjust(*_rows(*_name_rows(labels), turns, 1))
     return keyboard.as_markup()
 
 
-def lessons_keyboard(texts: Texts, lessons: list[str], number: int = 0) -> InlineKeyboardMarkup:
-    """Everyone registered for a free lesson, or a page of lesson types (◀ ▶); then Back."""
+def lessons_keyboard(
+    texts: Texts, lessons: list[str], upcoming: list[LessonDay], number: int = 0
+) -> InlineKeyboardMarkup:
+    """Everyone registered for a free lesson; the upcoming lessons by date (first page);
+    a page of lesson types (◀ ▶); then Back."""
     page = paging.page(lessons, number, AUDIENCE_NAMES_PER_PAGE)
+    days = upcoming if page.number == 0 else []
     keyboard = InlineKeyboardBuilder()
     keyboard.button(text=texts("bc_btn_lessons_all"), callback_data=AudiencePick(kind="lessons"))
+    for day in days:
+        keyboard.button(
+            text=button_label(lesson_day_button(texts, day)),
+            callback_data=AudiencePick(
+                kind="lessons", ref=short_ref(day.lesson), day=day.day.toordinal()
+            ),
+        )
     for lesson in page.items:
         keyboard.button(
-            text=button_label(texts("bc_btn_lesson", lesson=lesson)),
+            text=button_label(texts("bc_btn_lesson", lesson=texts.code_name("lesson", lesson))),
             callback_data=AudiencePick(kind="lessons", ref=short_ref(lesson)),
         )
     turns = page_buttons(keyboard, texts, page, lambda n: AudienceMenu(menu="lessons", page=n))
     keyboard.button(text=texts("bc_btn_back"), callback_data=AudienceMenu(menu="main"))
-    keyboard.adjust(*_rows(*[1] * (1 + len(page.items)), turns, 1))
+    keyboard.adjust(*_rows(*[1] * (1 + len(days) + len(page.items)), turns, 1))
     return keyboard.as_markup()
 
 
 # composing --------------------------------------------------------------------------------
 
 
-def no_buttons_keyboard(texts: Texts, draft: str) -> InlineKeyboardMarkup:
+def no_buttons_keyboard(texts: Texts, draft: str, *, keep: bool = False) -> InlineKeyboardMarkup:
+    """No buttons; and Keep the buttons, when the message being edited had some."""
     keyboard = InlineKeyboardBuilder()
+    if keep:
+        keyboard.button(
+            text=texts("bc_btn_keep_buttons"),
+            callback_data=DraftAction(draft=draft, action="keep_buttons"),
+        )
     keyboard.button(
         text=texts("bc_btn_no_buttons"),
         callback_data=DraftAction(draft=draft, action="no_buttons"),
@@ -125,11 +151,14 @@ def no_buttons_keyboard(texts: Texts, draft: str) -> InlineKeyboardMarkup:
     return keyboard.as_markup()
 
 
-def review_keyboard(texts: Texts, draft: str) -> InlineKeyboardMarkup:
-    """Send · Schedule, then Test to me · Edit · Cancel."""
+def review_keyboard(texts: Texts, draft: str, recipients: int) -> InlineKeyboardMarkup:
+    """Send to N recipients · Schedule, then Test to me · Edit · Cancel."""
     keyboard = InlineKeyboardBuilder()
+    keyboard.button(
+        text=texts("bc_btn_send", n=texts.count(recipients, "recipient_dative")),
+        callback_data=DraftAction(draft=draft, action="send"),
+    )
     for key, action in (
-        ("bc_btn_send", "send"),
         ("bc_btn_schedule", "schedule"),
         ("bc_btn_test", "test"),
         ("bc_btn_edit", "edit"),
@@ -212,6 +241,27 @@ def detail_keyboard(texts: Texts, report: Report) -> InlineKeyboardMarkup:
     return keyboard.as_markup()
 
 
+def stop_confirm_keyboard(texts: Texts, bid: int) -> InlineKeyboardMarkup:
+    """Cancelling a running broadcast: Yes, or No (keep sending)."""
+    keyboard = InlineKeyboardBuilder()
+    _control(keyboard, texts, "bc_btn_stop_yes", bid, "cancel_yes")
+    _control(keyboard, texts, "bc_btn_stop_no", bid, "cancel_no")
+    keyboard.adjust(1)
+    return keyboard.as_markup()
+
+
+def unschedule_confirm_keyboard(texts: Texts, bid: int) -> InlineKeyboardMarkup:
+    """Cancelling a scheduled broadcast: Yes, or Back to the list."""
+    keyboard = InlineKeyboardBuilder()
+    keyboard.button(
+        text=texts("bc_btn_unschedule_yes", id=bid),
+        callback_data=Control(broadcast_id=bid, action="unschedule_yes"),
+    )
+    _control(keyboard, texts, "bc_btn_back", bid, "scheduled_back")
+    keyboard.adjust(1)
+    return keyboard.as_markup()
+
+
 def delete_confirm_keyboard(texts: Texts, bid: int) -> InlineKeyboardMarkup:
     keyboard = InlineKeyboardBuilder()
     _control(keyboard, texts, "bc_btn_delete_yes", bid, "delete_yes")
@@ -249,15 +299,19 @@ def history_keyboard(texts: Texts, page: HistoryPage) -> InlineKeyboardMarkup | 
 
 
 def scheduled_keyboard(texts: Texts, page: paging.Page[Broadcast]) -> InlineKeyboardMarkup | None:
-    """Cancel each scheduled broadcast on the page; ◀ ▶ where there is more."""
+    """Edit or cancel each scheduled broadcast on the page; ◀ ▶ where there is more."""
     if not page.items:
         return None
     keyboard = InlineKeyboardBuilder()
     for b in page.items:
         keyboard.button(
+            text=texts("bc_btn_edit_scheduled", id=b.id),
+            callback_data=Control(broadcast_id=b.id, action="edit_scheduled"),
+        )
+        keyboard.button(
             text=texts("bc_btn_unschedule", id=b.id),
             callback_data=Control(broadcast_id=b.id, action="unschedule"),
         )
     turns = page_buttons(keyboard, texts, page, lambda n: ScheduledAt(page=n))
-    keyboard.adjust(*_rows(*[1] * len(page.items), turns))
+    keyboard.adjust(*_rows(*[2] * len(page.items), turns))
     return keyboard.as_markup()

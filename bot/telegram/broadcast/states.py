@@ -12,3 +12,4 @@ class Compose(StatesGroup):
     adding_buttons = State()
     confirming = State()
     choosing_time = State()
+    editing_scheduled = State()  # the new text of a scheduled broadcast

@@ -10,6 +10,7 @@ from bot.broadcast import (
     Audience,
     AudienceSize,
     Broadcast,
+    Counts,
     Created,
     HistoryPage,
     Progress,
@@ -24,7 +25,10 @@ from bot.broadcast.models import (
     OUTCOME_UNKNOWN,
     SERVER_ERROR,
     TOO_OLD,
+    CourseStream,
+    LessonDay,
 )
+from bot.telegram.broadcast.html_check import HtmlProblem
 from bot.telegram.core import paging
 from bot.telegram.core.formatting import excerpt, plain
 from bot.telegram.core.paging import Page
@@ -58,19 +62,62 @@ def shown_name(value: str | None) -> str:
     return excerpt(value or "", NAME_CHARS)
 
 
+def stream_name(texts: Texts, stream: str | None) -> str:
+    """A stream as people say it ("8-й поток"), quoted and cut."""
+    return shown_name(texts.code_name("stream", stream))
+
+
+def course_name(texts: Texts, course: int | None) -> str:
+    """A course by its name ("Вайб кодинг"); "every course" for older stream audiences."""
+    if course is None:
+        return texts("bc_aud_any_course")
+    return shown_name(texts.code_name("course", str(course)))
+
+
+def lesson_name(texts: Texts, lesson: str | None) -> str:
+    return shown_name(texts.code_name("lesson", lesson))
+
+
+def stream_button(texts: Texts, key: str, pair: CourseStream) -> str:
+    """The label of a stream's button: the stream and its course, as people say them."""
+    return texts(
+        key,
+        stream=texts.code_name("stream", pair.stream),
+        course=texts.code_name("course", str(pair.course)) if pair.course is not None else "—",
+    )
+
+
+def lesson_day_button(texts: Texts, lesson: LessonDay) -> str:
+    return texts(
+        "bc_btn_lesson_day",
+        day=lesson.day.strftime("%d.%m"),
+        lesson=texts.code_name("lesson", lesson.lesson),
+        n=texts.number(lesson.registrants),
+    )
+
+
 def audience_label(texts: Texts, audience: Audience | None) -> str:
     if audience is None:
         return texts("bc_aud_unknown")
-    if audience.kind == "stream":
-        return texts("bc_aud_stream", stream=shown_name(audience.stream))
-    if audience.kind == "booked":
-        return texts("bc_aud_booked", stream=shown_name(audience.stream))
+    if audience.kind in ("stream", "booked"):
+        return texts(
+            f"bc_aud_{audience.kind}",
+            stream=stream_name(texts, audience.stream),
+            course=course_name(texts, audience.course),
+        )
     if audience.kind == "lessons":
+        if audience.lesson and audience.lesson_date:
+            return texts(
+                "bc_aud_lesson_day",
+                lesson=lesson_name(texts, audience.lesson),
+                day=texts.day(audience.lesson_date),
+            )
         if audience.lesson:
-            return texts("bc_aud_lessons", lesson=shown_name(audience.lesson))
+            return texts("bc_aud_lessons", lesson=lesson_name(texts, audience.lesson))
         return texts("bc_aud_lessons_all")
     if audience.kind == "individual":
-        return texts("bc_aud_individual", n=len(set(audience.user_ids)))
+        n = len(set(audience.user_ids))
+        return texts("bc_aud_individual", n=texts.number(n))
     return texts(f"bc_aud_{audience.kind}")
 
 
@@ -123,6 +170,25 @@ def duration(texts: Texts, seconds: float | None) -> str:
     return f"{hours} h {minutes} min" if texts.language == "en" else f"{hours} ч {minutes} мин"
 
 
+def html_problem_text(texts: Texts, problem: HtmlProblem) -> str:
+    """What is wrong with the admin's HTML, and where, in their language."""
+    place = texts(
+        f"bc_html_{problem.kind}",
+        tag=quote(problem.tag),
+        other=quote(problem.other),
+        line=problem.line,
+    )
+    return texts("bc_html_problem", problem=place)
+
+
+def too_long_text(texts: Texts, length: int, limit: int) -> str:
+    return texts(
+        "bc_too_long",
+        length=texts.count(length, "character"),
+        limit=texts.number(limit),
+    )
+
+
 def review_text(texts: Texts, summary: str, recipients: int, rate: float) -> str:
     eta = texts("bc_eta", eta=duration(texts, recipients / rate), rate=texts.number(rate))
     return "\n".join([texts("bc_preview_title"), summary, eta])
@@ -132,7 +198,7 @@ def started_text(texts: Texts, created: Created) -> str:
     return texts(
         "bc_started",
         id=created.broadcast_id,
-        recipients=texts.number(created.recipients),
+        recipients=texts.count(created.recipients, "recipient"),
         blocked=texts.number(created.blocked),
         others=excluded_others(texts, created.never_started, created.deactivated),
         duplicates=texts.number(created.duplicates),
@@ -172,44 +238,112 @@ def status_text(texts: Texts, status: str) -> str:
 
 
 def progress_bar(done: int, total: int, width: int = PROGRESS_BAR_WIDTH) -> str:
-    filled = round(width * done / total) if total else width
+    filled = round(width * done / total) if total else 0
     return "▓" * filled + "░" * (width - filled)
 
 
+FINAL_STATUSES = ("done", "cancelled", "deleting", "deleted")
+
+
+def outcome_key(status: str, counts: Counts, total: int) -> str:
+    """What happened to a finished broadcast: cancelled, or delivered to all / some / none."""
+    if status == "cancelled":
+        return "cancelled"
+    delivered = counts.sent + counts.deleted
+    if total == 0:
+        return "empty"
+    if delivered == 0:
+        return "none"
+    if counts.failed or delivered < total:
+        return "partly"
+    return "all"
+
+
+def card_status(texts: Texts, broadcast: Broadcast, counts: Counts) -> str:
+    """The card's headline: the live status, or once done what happened (never just "sent")."""
+    if broadcast.status == "done":
+        key = outcome_key("done", counts, broadcast.total)
+        return texts(f"bc_outcome_{key}")
+    return status_text(texts, broadcast.status)
+
+
 def card_text(texts: Texts, progress: Progress) -> str:
-    """The live control card: status, a progress bar, counts, rate and time left."""
+    """The live control card: status, a progress bar, counts, rate and time left.
+
+    While it runs the bar shows how far it got; once it ended (done or cancelled), how much
+    was delivered — a cancelled broadcast's bar is not full.
+    """
     b, c = progress.broadcast, progress.counts
-    done = c.sent + c.failed + c.deleted
-    total = max(b.total, done + c.pending)
+    settled = c.sent + c.failed + c.deleted + c.cancelled
+    total = max(b.total, settled + c.pending)
+    final = b.status in FINAL_STATUSES
+    done = c.sent + c.deleted if final else settled
+    if b.status == "sending":
+        tail = texts(
+            "bc_card_live",
+            rate=texts.number(round(progress.rate, 1)),
+            eta=duration(texts, progress.eta_s) if progress.eta_s is not None else "—",
+        )
+    elif b.status == "paused":
+        tail = texts("bc_card_paused")
+    else:
+        seconds = None
+        if b.run_start is not None and b.finished_at is not None:
+            seconds = (b.finished_at - b.run_start).total_seconds()
+        tail = texts(
+            "bc_card_final",
+            duration=duration(texts, seconds),
+            rate=texts.number(round(progress.rate, 1)),
+        )
     return texts(
         "bc_card",
         id=b.id,
-        status=status_text(texts, b.status),
+        status=card_status(texts, b, c),
         audience=audience_label(texts, b.audience),
         bar=progress_bar(done, total),
-        percent=texts.percent(done, total) if total else "100%",
+        percent=(texts.percent(done, total) if total else "—")
+        + (texts("bc_card_delivered") if final else ""),
         sent=texts.number(c.sent),
         failed=texts.number(c.failed),
         pending=texts.number(c.pending),
-        rate=texts.number(round(progress.rate, 1)),
-        eta=duration(texts, progress.eta_s) if b.status == "sending" else "—",
+        cancelled=texts("bc_card_cancelled", n=texts.number(c.cancelled)) if c.cancelled else "",
+        tail=tail,
     )
+
+
+def failure_reasons(report: Report) -> list[tuple[str, int]]:
+    """Why recipients did not get it; the cancelled are not failures (counted apart)."""
+    return [(reason, n) for reason, n in report.reasons if reason != CANCELLED]
 
 
 def report_text(texts: Texts, report: Report) -> str:
-    """The final report of a delivery."""
+    """The final report: what happened (all / some / nobody / cancelled), why, how long."""
     b, c = report.broadcast, report.counts
-    return texts(
-        "bc_report",
-        id=b.id,
-        status=status_text(texts, b.status),
-        sent=texts.number(c.sent),
-        total=texts.number(b.total),
-        failed=texts.number(c.failed),
-        reasons=reason_lines(texts, report.reasons),
-        blocked=texts.number(c.blocked),
-        duration=duration(texts, report.duration_s),
-    )
+    key = outcome_key(b.status, c, b.total)
+    parts = [
+        texts(
+            f"bc_report_{key}",
+            id=b.id,
+            sent=texts.number(c.sent + c.deleted),
+            total=texts.number(b.total),
+            cancelled=texts.number(c.cancelled),
+        )
+    ]
+    if c.failed:
+        reasons = reason_lines(texts, failure_reasons(report))
+        parts.append(texts("bc_report_failed", failed=texts.number(c.failed), reasons=reasons))
+    if c.blocked:
+        parts.append(texts("bc_report_blocked", blocked=texts.number(c.blocked)))
+    if report.duration_s is not None:
+        retried = b.run_started_at is not None
+        parts.append(
+            texts(
+                "bc_report_retry_duration" if retried else "bc_report_duration",
+                duration=duration(texts, report.duration_s),
+                rate=texts.number(round(report.rate or 0.0, 1)),
+            )
+        )
+    return "".join(parts)
 
 
 def deletion_report_text(texts: Texts, report: Report) -> str:
@@ -222,8 +356,13 @@ def deletion_report_text(texts: Texts, report: Report) -> str:
     )
 
 
-def author_label(author_id: int | None) -> str:
-    return str(author_id) if author_id is not None else "—"
+def author_label(texts: Texts, broadcast: Broadcast) -> str:
+    """Who made it: their name as the school's tables know it, else their id."""
+    if broadcast.author_name:
+        return shown_name(broadcast.author_name)
+    if broadcast.author_id is None:
+        return "—"
+    return texts("bc_author_id", id=broadcast.author_id)
 
 
 def history_text(texts: Texts, page: HistoryPage) -> str:
@@ -236,13 +375,14 @@ def history_text(texts: Texts, page: HistoryPage) -> str:
                 "bc_history_item",
                 id=b.id,
                 when=texts.when(b.started_at or b.created_at),
-                author=author_label(b.author_id),
+                author=author_label(texts, b),
                 audience=audience_label(texts, b.audience)
                 if b.audience
                 else shown_name(b.recipient_group or b.recipient_type or "—"),
                 sent=texts.number(b.successful),
                 total=texts.number(b.total),
                 status=status_text(texts, b.status),
+                preview=excerpt_of(b.message_text),
             )
         )
     return "\n".join(lines)
@@ -251,14 +391,15 @@ def history_text(texts: Texts, page: HistoryPage) -> str:
 def detail_text(texts: Texts, report: Report) -> str:
     """Everything about one broadcast, for /history's details."""
     b, c = report.broadcast, report.counts
-    reasons = texts("bc_detail_reasons") + reason_lines(texts, report.reasons)
+    failures = failure_reasons(report)
+    reasons = texts("bc_detail_reasons") + reason_lines(texts, failures)
     delete_errors = texts("bc_detail_delete_errors") + reason_lines(texts, report.delete_errors)
     return texts(
         "bc_detail",
         id=b.id,
         status=status_text(texts, b.status),
         when=texts.when(b.started_at or b.created_at),
-        author=author_label(b.author_id),
+        author=author_label(texts, b),
         audience=audience_label(texts, b.audience),
         total=texts.number(b.total),
         blocked=texts.number(b.excluded_blocked),
@@ -266,12 +407,18 @@ def detail_text(texts: Texts, report: Report) -> str:
         duplicates=texts.number(b.duplicates_removed),
         sent=texts.number(c.sent),
         failed=texts.number(c.failed),
+        cancelled=texts("bc_card_cancelled", n=texts.number(c.cancelled)) if c.cancelled else "",
         deleted=texts.number(c.deleted),
         pending=texts.number(c.pending),
-        reasons=reasons if report.reasons else "",
+        reasons=reasons if failures else "",
         delete_errors=delete_errors if report.delete_errors else "",
-        preview=excerpt(plain(b.message_text), EXCERPT_CHARS),
+        preview=excerpt_of(b.message_text),
     )
+
+
+def excerpt_of(message_text: str) -> str:
+    """A broadcast's text in a list: one plain line (no raw tags), quoted and cut."""
+    return excerpt(plain(message_text), EXCERPT_CHARS)
 
 
 def scheduled_text(texts: Texts, items: Sequence[Broadcast], page: int = 0, pages: int = 1) -> str:
@@ -289,7 +436,7 @@ def scheduled_text(texts: Texts, items: Sequence[Broadcast], page: int = 0, page
                 id=b.id,
                 when=texts.when(b.scheduled_at),
                 audience=audience_label(texts, b.audience),
-                preview=excerpt(plain(b.message_text), EXCERPT_CHARS),
+                preview=excerpt_of(b.message_text),
             )
         )
     return "\n\n".join(lines)

@@ -6,17 +6,26 @@ CATALOG: dict[str, dict[str, str]] = {
     "cmd_scheduled": {"ru": "Запланированные рассылки", "en": "Scheduled broadcasts"},
     # audience step
     "bc_choose_audience": {
-        "ru": "<b>Новая рассылка</b>\nКому отправить? (/cancel — выйти)",
-        "en": "<b>New broadcast</b>\nWho should get it? (/cancel to leave)",
+        "ru": "<b>Новая рассылка</b>\nКому отправить? (/cancel — выйти)\n"
+        "🎓 — студенты потока: оплатили этот курс и поток\n"
+        "«Ждут оплаты» — есть открытая бронь: создана или загружен чек\n"
+        "«Все, кроме оплативших» — все, у кого нет оплаченной брони (и кто только нажал /start)",
+        "en": "<b>New broadcast</b>\nWho should get it? (/cancel to leave)\n"
+        "🎓 — a stream's students: paid for that course and stream\n"
+        "“Awaiting payment” — has an open booking: created, or payment proof uploaded\n"
+        "“Everyone but the paid” — everyone without a paid booking (even if they only pressed "
+        "/start)",
     },
     "bc_btn_everyone": {"ru": "Все пользователи", "en": "Everyone"},
-    "bc_btn_stream": {"ru": "Студенты {stream}", "en": "Students of {stream}"},
+    "bc_btn_stream": {"ru": "🎓 {stream} · {course}", "en": "🎓 {stream} · {course}"},
     "bc_btn_booked_menu": {"ru": "Записавшиеся на поток…", "en": "Booked a stream…"},
-    "bc_btn_booked": {"ru": "Записались на {stream}", "en": "Booked {stream}"},
-    "bc_btn_unpaid": {"ru": "Не оплатившие", "en": "Not paid"},
+    "bc_btn_booked": {"ru": "📝 {stream} · {course}", "en": "📝 {stream} · {course}"},
+    "bc_btn_awaiting": {"ru": "Ждут оплаты", "en": "Awaiting payment"},
+    "bc_btn_all_but_paid": {"ru": "Все, кроме оплативших", "en": "Everyone but the paid"},
     "bc_btn_lessons_menu": {"ru": "Участники бесплатных уроков…", "en": "Free-lesson sign-ups…"},
     "bc_btn_lessons_all": {"ru": "Все бесплатные уроки", "en": "All free lessons"},
     "bc_btn_lesson": {"ru": "Урок: {lesson}", "en": "Lesson: {lesson}"},
+    "bc_btn_lesson_day": {"ru": "📅 {day} · {lesson} ({n})", "en": "📅 {day} · {lesson} ({n})"},
     "bc_btn_individual": {"ru": "Отдельные получатели", "en": "Individual recipients"},
     "bc_btn_back": {"ru": "« Назад", "en": "« Back"},
     "bc_paste_recipients": {
@@ -79,8 +88,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Albums aren't supported — send a single file.",
     },
     "bc_too_long": {
-        "ru": "Слишком длинно: {length} символов при лимите {limit}. Сократите и пришлите снова.",
-        "en": "Too long: {length} characters, the limit is {limit}. Shorten it and send again.",
+        "ru": "Слишком длинно: {length} при лимите {limit}. Сократите и пришлите снова.",
+        "en": "Too long: {length}, the limit is {limit}. Shorten it and send again.",
     },
     "bc_ask_buttons": {
         "ru": "Добавить кнопки-ссылки? Пришлите строки вида <code>Текст | https://…</code> "
@@ -89,6 +98,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "per line), or press “No buttons”.",
     },
     "bc_btn_no_buttons": {"ru": "Без кнопок", "en": "No buttons"},
+    "bc_btn_keep_buttons": {"ru": "Оставить кнопки", "en": "Keep the buttons"},
+    "bc_current_buttons": {
+        "ru": "\nСейчас под сообщением:\n{buttons}\n«Оставить кнопки» — сохранить их.",
+        "en": "\nUnder the message now:\n{buttons}\n“Keep the buttons” keeps them.",
+    },
+    "bc_button_line": {"ru": "• {label} — {url}", "en": "• {label} — {url}"},
     "bc_bad_buttons": {
         "ru": "Не понял строки (нужно <code>Текст | https://…</code>):\n{lines}",
         "en": "These lines aren't <code>Label | https://…</code>:\n{lines}",
@@ -96,6 +111,53 @@ CATALOG: dict[str, dict[str, str]] = {
     "bc_html_error": {
         "ru": "Telegram не принял сообщение: <code>{error}</code>\nИсправьте и пришлите снова.",
         "en": "Telegram refused the message: <code>{error}</code>\nFix it and send it again.",
+    },
+    "bc_html_problem": {
+        "ru": "Ошибка в разметке: {problem}.\nИсправьте и пришлите текст снова — вот он, "
+        "чтобы скопировать:",
+        "en": "The formatting is broken: {problem}.\nFix it and send the text again — here it "
+        "is to copy:",
+    },
+    "bc_html_unclosed": {
+        "ru": "незакрытый тег &lt;{tag}&gt; в строке {line}",
+        "en": "unclosed tag &lt;{tag}&gt; on line {line}",
+    },
+    "bc_html_stray_end": {
+        "ru": "закрывающий тег &lt;/{tag}&gt; без открывающего в строке {line}",
+        "en": "closing tag &lt;/{tag}&gt; without an opening one on line {line}",
+    },
+    "bc_html_mismatch": {
+        "ru": "тег &lt;{tag}&gt; закрыт как &lt;/{other}&gt; в строке {line}",
+        "en": "tag &lt;{tag}&gt; is closed as &lt;/{other}&gt; on line {line}",
+    },
+    "bc_html_unsupported": {
+        "ru": "Telegram не знает тег &lt;{tag}&gt; (строка {line}); можно: b, i, u, s, a, "
+        "code, pre, blockquote, tg-spoiler",
+        "en": "Telegram has no tag &lt;{tag}&gt; (line {line}); allowed: b, i, u, s, a, code, "
+        "pre, blockquote, tg-spoiler",
+    },
+    "bc_html_broken_tag": {
+        "ru": "тег без «&gt;» в строке {line}",
+        "en": "a tag without “&gt;” on line {line}",
+    },
+    "bc_html_bare_lt": {
+        "ru": "символ «&lt;» в строке {line} — напишите его как <code>&amp;lt;</code>",
+        "en": "a “&lt;” on line {line} — write it as <code>&amp;lt;</code>",
+    },
+    "bc_html_attribute": {
+        "ru": "неверный атрибут тега &lt;{tag}&gt; в строке {line} (нужно, например, "
+        '<code>&lt;a href="https://…"&gt;</code>)',
+        "en": "a bad attribute of tag &lt;{tag}&gt; on line {line} (e.g. "
+        '<code>&lt;a href="https://…"&gt;</code>)',
+    },
+    "bc_current_text": {
+        "ru": "Сейчас текст такой (нажмите, чтобы скопировать) — пришлите исправленный:",
+        "en": "The text now (tap to copy) — send the corrected one:",
+    },
+    "bc_current_text_long": {
+        "ru": "Текст слишком длинный, чтобы показать его для копирования: возьмите его из "
+        "предпросмотра выше.",
+        "en": "The text is too long to show for copying: take it from the preview above.",
     },
     # preview card
     "bc_preview_title": {
@@ -106,7 +168,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "ru": "Время отправки: ~{eta} при {rate} сообщ./с",
         "en": "Sending time: ~{eta} at {rate} msg/s",
     },
-    "bc_btn_send": {"ru": "🚀 Отправить сейчас", "en": "🚀 Send now"},
+    "bc_btn_send": {"ru": "🚀 Отправить {n}", "en": "🚀 Send now to {n}"},
     "bc_btn_schedule": {"ru": "🕒 Запланировать", "en": "🕒 Schedule"},
     "bc_btn_test": {"ru": "Тест мне", "en": "Test to me"},
     "bc_btn_edit": {"ru": "Изменить", "en": "Edit"},
@@ -114,6 +176,15 @@ CATALOG: dict[str, dict[str, str]] = {
     "bc_test_sent": {
         "ru": "Тестовое сообщение отправлено вам ботом рассылки.",
         "en": "The test message was sent to you by the broadcast bot.",
+    },
+    "bc_test_sent_chat": {
+        "ru": "✅ Тест отправлен вам{bot}. Рассылка ещё не ушла — кнопки в карточке выше.",
+        "en": "✅ Test sent to you{bot}. The broadcast hasn't gone out — the buttons are on the "
+        "card above.",
+    },
+    "bc_test_by_bot": {
+        "ru": " ботом курса (@{bot}): смотрите чат с ним",
+        "en": " by the course bot (@{bot}): see your chat with it",
     },
     "bc_test_failed": {
         "ru": "Бот рассылки не смог написать вам: {error}. Откройте его и нажмите «Старт».",
@@ -129,23 +200,27 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Already created: broadcast #{id} ({status}). No second one is made.",
     },
     "bc_started": {
-        "ru": "Рассылка #{id} запущена: {recipients} получателей (исключено заблокировавших: "
+        "ru": "Рассылка #{id} запущена: {recipients} (исключено заблокировавших: "
         "{blocked}{others}, дубликатов: {duplicates}). Ход — в карточке ниже.",
-        "en": "Broadcast #{id} started: {recipients} recipients (excluded as blocked: "
+        "en": "Broadcast #{id} started: {recipients} (excluded as blocked: "
         "{blocked}{others}, duplicates: {duplicates}). Progress is on the card below.",
     },
     # schedule
     "bc_ask_time": {
-        "ru": "Когда отправить? Время — {tz}. Выберите или пришлите "
-        "<code>ГГГГ-ММ-ДД ЧЧ:ММ</code>.",
-        "en": "When should it go out? Times are in {tz}. Pick one or send "
-        "<code>YYYY-MM-DD HH:MM</code>.",
+        "ru": "Когда отправить? Время — {tz}. Выберите или пришлите, например: "
+        "<code>{example}</code>, <code>19:00</code> (сегодня, а если прошло — завтра), "
+        "<code>завтра 10:00</code>.",
+        "en": "When should it go out? Times are in {tz}. Pick one or send e.g. "
+        "<code>{example}</code>, <code>19:00</code> (today, or tomorrow if it has passed), "
+        "<code>tomorrow 10:00</code>.",
     },
     "bc_btn_in_hour": {"ru": "Через час", "en": "In an hour"},
     "bc_btn_at": {"ru": "{when}", "en": "{when}"},
     "bc_bad_time": {
-        "ru": "Не понял время. Формат: <code>2026-12-01 10:00</code>.",
-        "en": "I couldn't read that time. Format: <code>2026-12-01 10:00</code>.",
+        "ru": "Не понял время. Можно так: <code>{example}</code>, <code>19:00</code>, "
+        "<code>завтра 10:00</code>, <code>2026-12-01 10:00</code>.",
+        "en": "I couldn't read that time. Any of: <code>{example}</code>, <code>19:00</code>, "
+        "<code>tomorrow 10:00</code>, <code>2026-12-01 10:00</code>.",
     },
     "bc_time_past": {
         "ru": "Это время уже прошло ({when}). Выберите будущее.",
@@ -162,25 +237,118 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "#{id} · {when} · {audience}\n{preview}",
     },
     "bc_btn_unschedule": {"ru": "Отменить #{id}", "en": "Cancel #{id}"},
+    "bc_btn_edit_scheduled": {"ru": "Изменить #{id}", "en": "Edit #{id}"},
+    "bc_unschedule_confirm": {
+        "ru": "Отменить рассылку #{id}, запланированную на {when}? Её никто не получит.\n"
+        "{audience}\n{preview}",
+        "en": "Cancel broadcast #{id}, scheduled for {when}? Nobody will get it.\n"
+        "{audience}\n{preview}",
+    },
+    "bc_btn_unschedule_yes": {"ru": "Да, отменить #{id}", "en": "Yes, cancel #{id}"},
+    "bc_edit_scheduled": {
+        "ru": "Рассылка #{id} уйдёт {when}. Пришлите новый текст (или файл с подписью); "
+        "кнопки-ссылки останутся. /cancel — оставить как есть.",
+        "en": "Broadcast #{id} goes out {when}. Send the new text (or a file with a caption); "
+        "the URL buttons stay. /cancel leaves it as it is.",
+    },
+    "bc_edited_scheduled": {
+        "ru": "✅ Рассылка #{id} изменена; уйдёт {when}. Список — /scheduled",
+        "en": "✅ Broadcast #{id} is updated; it goes out {when}. See /scheduled",
+    },
+    "bc_edit_too_late": {
+        "ru": "Рассылка #{id} уже не запланирована (началась или отменена) — изменить нельзя.",
+        "en": "Broadcast #{id} is no longer scheduled (it started or was cancelled): it can't "
+        "be edited.",
+    },
     "bc_unscheduled": {"ru": "Рассылка #{id} отменена.", "en": "Broadcast #{id} cancelled."},
     # live card and report
     "bc_card": {
         "ru": "📣 <b>Рассылка #{id}</b> — {status}\n{audience}\n{bar} {percent}\n"
-        "Отправлено: {sent} · ошибок: {failed} · в очереди: {pending}\n"
-        "Скорость: {rate} сообщ./с · осталось: {eta}",
+        "Отправлено: {sent} · ошибок: {failed} · в очереди: {pending}{cancelled}\n{tail}",
         "en": "📣 <b>Broadcast #{id}</b> — {status}\n{audience}\n{bar} {percent}\n"
-        "Sent: {sent} · failed: {failed} · pending: {pending}\n"
-        "Rate: {rate} msg/s · ETA: {eta}",
+        "Sent: {sent} · failed: {failed} · pending: {pending}{cancelled}\n{tail}",
+    },
+    "bc_card_live": {
+        "ru": "Скорость: {rate} сообщ./с · осталось: ~{eta}",
+        "en": "Rate: {rate} msg/s · time left: ~{eta}",
+    },
+    "bc_card_paused": {
+        "ru": "На паузе: ничего не отправляется",
+        "en": "Paused: nothing is being sent",
+    },
+    "bc_card_final": {
+        "ru": "Длительность: {duration} · в среднем {rate} сообщ./с",
+        "en": "Duration: {duration} · average {rate} msg/s",
+    },
+    "bc_card_delivered": {"ru": " доставлено", "en": " delivered"},
+    "bc_card_cancelled": {"ru": " · отменено: {n}", "en": " · cancelled: {n}"},
+    "bc_outcome_all": {"ru": "доставлена всем", "en": "delivered to everyone"},
+    "bc_outcome_partly": {"ru": "доставлена не всем", "en": "delivered to some"},
+    "bc_outcome_none": {"ru": "не доставлена никому", "en": "delivered to nobody"},
+    "bc_outcome_empty": {"ru": "получателей не было", "en": "there was nobody to send to"},
+    "bc_stop_confirm": {
+        "ru": "Отменить рассылку #{id}? Ещё не отправлено: {pending} — они её не получат. "
+        "Уже доставленное останется.",
+        "en": "Cancel broadcast #{id}? Not sent yet: {pending} — they won't get it. What was "
+        "delivered stays.",
+    },
+    "bc_btn_stop_yes": {"ru": "Да, отменить рассылку", "en": "Yes, cancel the broadcast"},
+    "bc_btn_stop_no": {"ru": "Нет, пусть идёт", "en": "No, keep sending"},
+    "bc_stop_kept": {
+        "ru": "Рассылка #{id} продолжается.",
+        "en": "Broadcast #{id} goes on.",
+    },
+    "bc_stopped": {
+        "ru": "Рассылка #{id} отменена; итог придёт отдельным сообщением.",
+        "en": "Broadcast #{id} is cancelled; the outcome follows in a message.",
     },
     "bc_btn_pause": {"ru": "⏸ Пауза", "en": "⏸ Pause"},
     "bc_btn_resume": {"ru": "▶️ Продолжить", "en": "▶️ Resume"},
     "bc_btn_stop": {"ru": "⏹ Отменить", "en": "⏹ Cancel"},
     "bc_btn_details": {"ru": "Подробнее", "en": "Details"},
-    "bc_report": {
-        "ru": "✅ <b>Рассылка #{id} завершена</b> ({status})\nДоставлено: {sent} из {total}\n"
-        "Ошибок: {failed}{reasons}\nЗаблокировали бота: {blocked}\nДлительность: {duration}",
-        "en": "✅ <b>Broadcast #{id} finished</b> ({status})\nDelivered: {sent} of {total}\n"
-        "Failed: {failed}{reasons}\nBlocked the bot: {blocked}\nDuration: {duration}",
+    "bc_report_all": {
+        "ru": "✅ <b>Рассылка #{id} завершена: доставлено всем</b>\nДоставлено: {sent} из {total}",
+        "en": "✅ <b>Broadcast #{id} finished: delivered to everyone</b>\n"
+        "Delivered: {sent} of {total}",
+    },
+    "bc_report_partly": {
+        "ru": "⚠️ <b>Рассылка #{id} завершена: доставлено не всем</b>\n"
+        "Доставлено: {sent} из {total}",
+        "en": "⚠️ <b>Broadcast #{id} finished: delivered to some</b>\nDelivered: {sent} of {total}",
+    },
+    "bc_report_none": {
+        "ru": "❌ <b>Рассылка #{id} завершена: не доставлена никому</b>\n"
+        "Доставлено: {sent} из {total}",
+        "en": "❌ <b>Broadcast #{id} finished: delivered to nobody</b>\n"
+        "Delivered: {sent} of {total}",
+    },
+    "bc_report_empty": {
+        "ru": "❌ <b>Рассылка #{id} завершена: получателей не было</b>\n"
+        "Доставлено: {sent} из {total}",
+        "en": "❌ <b>Broadcast #{id} finished: there was nobody to send to</b>\n"
+        "Delivered: {sent} of {total}",
+    },
+    "bc_report_cancelled": {
+        "ru": "⏹ <b>Рассылка #{id} отменена</b>\nДоставлено: {sent} из {total} · отменено: "
+        "{cancelled}",
+        "en": "⏹ <b>Broadcast #{id} cancelled</b>\nDelivered: {sent} of {total} · cancelled: "
+        "{cancelled}",
+    },
+    "bc_report_failed": {
+        "ru": "\nНе доставлено: {failed}{reasons}",
+        "en": "\nNot delivered: {failed}{reasons}",
+    },
+    "bc_report_blocked": {
+        "ru": "\nЗаблокировали бота или удалили аккаунт: {blocked}",
+        "en": "\nBlocked the bot: {blocked}",
+    },
+    "bc_report_duration": {
+        "ru": "\nДлительность: {duration} · в среднем {rate} сообщ./с",
+        "en": "\nDuration: {duration} · average {rate} msg/s",
+    },
+    "bc_report_retry_duration": {
+        "ru": "\nДлительность повтора: {duration} · в среднем {rate} сообщ./с",
+        "en": "\nRetry took: {duration} · average {rate} msg/s",
     },
     "bc_delete_report": {
         "ru": "🗑 <b>Рассылка #{id}: удаление завершено</b>\nУдалено: {deleted}\n"
@@ -194,7 +362,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "bc_status_sending": {"ru": "отправляется", "en": "sending"},
     "bc_status_paused": {"ru": "на паузе", "en": "paused"},
     "bc_status_cancelled": {"ru": "отменена", "en": "cancelled"},
-    "bc_status_done": {"ru": "отправлена", "en": "done"},
+    "bc_status_done": {"ru": "завершена", "en": "finished"},
     "bc_status_deleting": {"ru": "удаляется", "en": "deleting"},
     "bc_status_deleted": {"ru": "удалена у всех", "en": "deleted"},
     # failure reasons
@@ -211,14 +379,30 @@ CATALOG: dict[str, dict[str, str]] = {
     "bc_reason_too_old": {"ru": "старше 48 часов", "en": "older than 48 hours"},
     # audiences
     "bc_aud_everyone": {"ru": "все пользователи", "en": "everyone"},
-    "bc_aud_stream": {"ru": "студенты {stream}", "en": "students of {stream}"},
-    "bc_aud_booked": {"ru": "записавшиеся на {stream}", "en": "booked {stream}"},
-    "bc_aud_unpaid": {"ru": "не оплатившие", "en": "not paid"},
+    "bc_aud_stream": {
+        "ru": "студенты: {stream} · {course}",
+        "en": "students of {stream} · {course}",
+    },
+    "bc_aud_booked": {
+        "ru": "записавшиеся на {stream} · {course}",
+        "en": "booked {stream} · {course}",
+    },
+    "bc_aud_awaiting": {
+        "ru": "ждут оплаты (открытая бронь)",
+        "en": "awaiting payment (an open booking)",
+    },
+    "bc_aud_all_but_paid": {"ru": "все, кроме оплативших", "en": "everyone but the paid"},
+    "bc_aud_unpaid": {"ru": "все, кроме оплативших", "en": "everyone but the paid"},
+    "bc_aud_any_course": {"ru": "все курсы", "en": "every course"},
     "bc_aud_lessons_all": {
         "ru": "участники бесплатных уроков",
         "en": "free-lesson registrants",
     },
     "bc_aud_lessons": {"ru": "участники урока {lesson}", "en": "registrants of {lesson}"},
+    "bc_aud_lesson_day": {
+        "ru": "участники урока {lesson} {day}",
+        "en": "registrants of {lesson} on {day}",
+    },
     "bc_aud_individual": {"ru": "отдельные получатели ({n})", "en": "individual recipients ({n})"},
     "bc_aud_unknown": {"ru": "—", "en": "—"},
     # history
@@ -228,19 +412,22 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "bc_history_none": {"ru": "Рассылок ещё не было.", "en": "No broadcasts yet."},
     "bc_history_item": {
-        "ru": "#{id} · {when} · {author} · {audience} · {sent}/{total} · {status}",
-        "en": "#{id} · {when} · {author} · {audience} · {sent}/{total} · {status}",
+        "ru": "#{id} · {when} · {author} · {audience} · {sent}/{total} · {status}\n   {preview}",
+        "en": "#{id} · {when} · {author} · {audience} · {sent}/{total} · {status}\n   {preview}",
     },
+    "bc_author_id": {"ru": "id {id}", "en": "id {id}"},
     "bc_btn_open": {"ru": "#{id}", "en": "#{id}"},
     "bc_detail": {
         "ru": "<b>Рассылка #{id}</b> — {status}\nСоздана: {when} · автор: {author}\n"
         "Аудитория: {audience}\nПолучателей: {total} (исключено заблокировавших: {blocked}"
         "{others}, "
-        "дубликатов: {duplicates})\nДоставлено: {sent} · ошибок: {failed} · удалено: {deleted} "
+        "дубликатов: {duplicates})\nДоставлено: {sent} · ошибок: {failed}{cancelled} · "
+        "удалено: {deleted} "
         "· в очереди: {pending}{reasons}{delete_errors}\n\n{preview}",
         "en": "<b>Broadcast #{id}</b> — {status}\nCreated: {when} · author: {author}\n"
         "Audience: {audience}\nRecipients: {total} (excluded as blocked: {blocked}{others}, "
-        "duplicates: {duplicates})\nSent: {sent} · failed: {failed} · deleted: {deleted} "
+        "duplicates: {duplicates})\nSent: {sent} · failed: {failed}{cancelled} · "
+        "deleted: {deleted} "
         "· pending: {pending}{reasons}{delete_errors}\n\n{preview}",
     },
     "bc_detail_reasons": {"ru": "\nПричины ошибок:", "en": "\nFailure reasons:"},

@@ -6,6 +6,8 @@ and its size, then hands over to ``Compose.writing_message``.
 
 from __future__ import annotations
 
+from datetime import date
+
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -125,7 +127,8 @@ async def show_menu(
     number = callback_data.page
     markup: InlineKeyboardMarkup
     if callback_data.menu == "lessons":
-        markup = lessons_keyboard(texts, await broadcasts.lesson_types(), number)
+        lessons, upcoming = await broadcasts.lesson_types(), await broadcasts.upcoming_lessons()
+        markup = lessons_keyboard(texts, lessons, upcoming, number)
     elif callback_data.menu == "booked":
         markup = booked_keyboard(texts, await broadcasts.streams(), number)
     else:
@@ -150,22 +153,32 @@ async def pick_group(
     texts: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """Everyone, the unpaid, a stream's students or its bookings, a lesson's registrants.
+    """Everyone, those awaiting payment, everyone but the paid, a course's stream's students
+    or bookings, a lesson's registrants (of one date, or all).
 
-    The button carries a short ref of the stream or lesson; it is found again among the
-    current ones (the data may have changed since the menu was shown).
+    The button carries a short ref of the course's stream or the lesson; it is found again
+    among the current ones (the data may have changed since the menu was shown).
     """
     kind, ref = callback_data.kind, callback_data.ref
-    stream = lesson = None
+    pair = lesson = None
     if kind in ("stream", "booked"):
-        stream = by_ref(await broadcasts.streams(), ref)
+        pairs = {p.key: p for p in await broadcasts.streams()}
+        found = by_ref(pairs, ref)
+        pair = pairs[found] if found is not None else None
     elif kind == "lessons" and ref:
         lesson = by_ref(await broadcasts.lesson_types(), ref)
-    if ref and stream is None and lesson is None:
+    if ref and pair is None and lesson is None:
         callback_answer.text = texts("bc_choice_gone")
         callback_answer.show_alert = True
         return
-    audience = Audience(kind, stream=stream, lesson=lesson)
+    day = date.fromordinal(callback_data.day) if callback_data.day and lesson else None
+    audience = Audience(
+        kind,
+        stream=pair.stream if pair else None,
+        course=pair.course if pair else None,
+        lesson=lesson,
+        lesson_date=day,
+    )
     await audience_chosen(message, state, broadcasts, texts, audience)
 
 
@@ -194,7 +207,7 @@ def build_router() -> Router:
     router.callback_query.register(show_menu, AudienceMenu.filter(), choosing)
     pick = AudiencePick.filter
     router.callback_query.register(ask_for_recipients, pick(F.kind == "individual"), choosing)
-    groups = F.kind.in_({"everyone", "unpaid", "lessons"}) | (
+    groups = F.kind.in_({"everyone", "awaiting", "all_but_paid", "lessons"}) | (
         F.kind.in_({"stream", "booked"}) & F.ref
     )
     router.callback_query.register(pick_group, pick(groups), choosing, flags=ANSWER_AFTER)

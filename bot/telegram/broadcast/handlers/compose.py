@@ -9,7 +9,8 @@ keys are kept as ``stale`` to say so), and a preview can only ever send what it 
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import F, Router
@@ -25,13 +26,23 @@ from bot.config import Settings
 from bot.limits import MAX_CAPTION_CHARS, MAX_DOWNLOAD_BYTES, MAX_TEXT_CHARS
 from bot.redact import redact
 from bot.telegram.broadcast.callbacks import DraftAction, new_draft_key
+from bot.telegram.broadcast.html_check import html_problem
 from bot.telegram.broadcast.keyboards import no_buttons_keyboard, review_keyboard, time_keyboard
 from bot.telegram.broadcast.states import Compose
-from bot.telegram.broadcast.views import audience_summary, review_text, started_text
+from bot.telegram.broadcast.views import (
+    audience_summary,
+    html_problem_text,
+    review_text,
+    started_text,
+    too_long_text,
+)
+from bot.telegram.broadcast.when import EXAMPLE_FORMAT, parse_when
 from bot.telegram.core.filters import NOT_A_COMMAND, admin_router
 from bot.telegram.core.formatting import excerpt, shown_length
 from bot.telegram.core.middlewares import ANSWER_AFTER
 from bot.telegram.texts import Texts, quote
+
+logger = logging.getLogger(__name__)
 
 # Entities Telegram adds by itself; any other entity means the admin formatted the text.
 _AUTOMATIC = {"url", "mention", "hashtag", "cashtag", "bot_command", "email", "phone_number"}
@@ -73,6 +84,47 @@ def file_size(message: Message) -> int:
     """The size of the photo, video or document in the message (0 when none or unknown)."""
     media = message.photo[-1] if message.photo else message.video or message.document
     return (media.file_size or 0) if media is not None else 0
+
+
+async def show_text(message: Message, texts: Texts, text: str, intro_key: str) -> None:
+    """The admin's text as typed (tags and all) in a block they can tap to copy."""
+    if len(text) > MAX_TEXT_CHARS:
+        await message.answer(texts("bc_current_text_long"))
+        return
+    await message.answer(texts(intro_key))
+    await message.answer(f"<pre>{quote(text)}</pre>")
+
+
+async def checked_content(message: Message, texts: Texts, two_bots: bool) -> Content | None:
+    """The content of the admin's message, or None after telling them what is wrong with it
+    (bad HTML is caught here, with its place, and the text shown back for fixing)."""
+    content = content_of(message)
+    if isinstance(content, str):
+        await message.answer(texts(content))
+        return None
+    size = file_size(message)
+    if two_bots and size > MAX_DOWNLOAD_BYTES:
+        # the course bot gets the file through the console bot, which may fetch only 20 MB
+        await message.answer(texts("bc_file_too_big", mb=MAX_DOWNLOAD_BYTES // (1024 * 1024)))
+        return None
+    problem = html_problem(content.text)
+    if problem is not None:
+        await message.answer(html_problem_text(texts, problem))
+        if len(content.text) <= MAX_TEXT_CHARS:
+            await message.answer(f"<pre>{quote(content.text)}</pre>")
+        return None
+    limit = MAX_TEXT_CHARS if content.kind == "text" else MAX_CAPTION_CHARS
+    length = shown_length(content.text)
+    if length > limit:
+        await message.answer(too_long_text(texts, length, limit))
+        return None
+    return content
+
+
+def button_lines(texts: Texts, buttons: tuple[tuple[str, str], ...]) -> str:
+    return "\n".join(
+        texts("bc_button_line", label=quote(label), url=quote(url)) for label, url in buttons
+    )
 
 
 def draft_of(data: dict[str, Any], author_id: int) -> Draft:
@@ -117,26 +169,22 @@ class CurrentDraft(Filter):
 async def write_message(
     message: Message, state: FSMContext, broadcasts: BroadcastService, texts: Texts
 ) -> None:
-    """The message itself: text, or a photo, video or document with a caption."""
-    content = content_of(message)
-    if isinstance(content, str):
-        await message.answer(texts(content))
-        return
-    size = file_size(message)
-    if broadcasts.two_bots and size > MAX_DOWNLOAD_BYTES:
-        # the course bot gets the file through the console bot, which may fetch only 20 MB
-        await message.answer(texts("bc_file_too_big", mb=MAX_DOWNLOAD_BYTES // (1024 * 1024)))
-        return
-    limit = MAX_TEXT_CHARS if content.kind == "text" else MAX_CAPTION_CHARS
-    length = shown_length(content.text)
-    if length > limit:
-        await message.answer(texts("bc_too_long", length=length, limit=limit))
+    """The message itself: text, or a photo, video or document with a caption.
+
+    After Edit, the buttons of the message before are offered to keep.
+    """
+    content = await checked_content(message, texts, broadcasts.two_bots)
+    if content is None:
         return
     await state.update_data(content=content.to_json())
     data = await new_version(state)
     await state.set_state(Compose.adding_buttons)
+    kept = tuple((str(b[0]), str(b[1])) for b in data.get("kept_buttons") or ())
+    question = texts("bc_ask_buttons")
+    if kept:
+        question += texts("bc_current_buttons", buttons=button_lines(texts, kept))
     await message.answer(
-        texts("bc_ask_buttons"), reply_markup=no_buttons_keyboard(texts, data["draft"])
+        question, reply_markup=no_buttons_keyboard(texts, data["draft"], keep=bool(kept))
     )
 
 
@@ -170,13 +218,13 @@ async def type_time(
     texts: Texts,
     settings: Settings,
 ) -> None:
-    """A time typed as ``YYYY-MM-DD HH:MM`` in TIMEZONE."""
-    try:
-        naive = datetime.strptime((message.text or "").strip(), "%Y-%m-%d %H:%M")
-    except ValueError:
-        await message.answer(texts("bc_bad_time"))
+    """A typed time in TIMEZONE: ``30.11.2026 19:00``, ``19:00``, ``завтра 10:00``, ISO."""
+    now = datetime.now(settings.tz)
+    at = parse_when(message.text or "", now)
+    if at is None:
+        example = (now + timedelta(days=1)).replace(hour=19, minute=0).strftime(EXAMPLE_FORMAT)
+        await message.answer(texts("bc_bad_time", example=example))
         return
-    at = naive.replace(tzinfo=settings.tz)
     await schedule(message, message.chat.id, at, state, broadcasts, texts)
 
 
@@ -203,7 +251,8 @@ async def preview(
     text = review_text(
         texts, audience_summary(texts, audience, size), size.recipients, settings.broadcast_rate
     )
-    await message.answer(text, reply_markup=review_keyboard(texts, data["draft"]))
+    markup = review_keyboard(texts, data["draft"], size.recipients)
+    await message.answer(text, reply_markup=markup)
 
 
 async def schedule(
@@ -246,20 +295,56 @@ async def skip_buttons(
     settings: Settings,
 ) -> None:
     """No buttons: straight to the preview."""
+    await drop_buttons(state, keep=False)
     await preview(message, query.from_user.id, state, broadcasts, texts, settings)
 
 
-async def edit_draft(
-    query: CallbackQuery, message: Message, state: FSMContext, texts: Texts
+async def keep_buttons(
+    query: CallbackQuery,
+    message: Message,
+    state: FSMContext,
+    broadcasts: BroadcastService,
+    texts: Texts,
+    settings: Settings,
 ) -> None:
-    """Edit: write the message again (the audience stays); the previews so far go stale."""
+    """Keep the URL buttons the message had before Edit: to the preview."""
+    await drop_buttons(state, keep=True)
+    await preview(message, query.from_user.id, state, broadcasts, texts, settings)
+
+
+async def drop_buttons(state: FSMContext, *, keep: bool) -> None:
+    """Settle the buttons of the new content: the kept ones, or none."""
+    data = await state.get_data()
+    content = Content.from_json(data["content"])
+    kept = tuple((str(b[0]), str(b[1])) for b in data.get("kept_buttons") or ())
+    buttons = kept if keep else ()
+    content = Content(content.kind, content.text, content.file_id, content.file_name, buttons)
+    await state.update_data(content=content.to_json(), kept_buttons=[])
+
+
+async def edit_draft(
+    query: CallbackQuery,
+    message: Message,
+    draft: dict[str, Any],
+    state: FSMContext,
+    texts: Texts,
+) -> None:
+    """Edit: write the message again (the audience stays); the previews so far go stale.
+
+    The current text is shown to copy, and its URL buttons are offered to keep.
+    """
+    content = Content.from_json(draft["content"])
     await new_version(state)
+    await state.update_data(kept_buttons=[list(b) for b in content.buttons])
     await state.set_state(Compose.writing_message)
     await message.answer(texts("bc_write_message"))
+    if content.text:
+        await show_text(message, texts, content.text, "bc_current_text")
 
 
 async def test_to_me(
     query: CallbackQuery,
+    message: Message,
     draft: dict[str, Any],
     broadcasts: BroadcastService,
     texts: Texts,
@@ -274,6 +359,11 @@ async def test_to_me(
         callback_answer.show_alert = True
         return
     callback_answer.text = texts("bc_test_sent")
+    by_bot = ""
+    if broadcasts.two_bots:
+        username = (await broadcasts.sender_bot.me()).username or ""
+        by_bot = texts("bc_test_by_bot", bot=quote(username))
+    await message.answer(texts("bc_test_sent_chat", bot=by_bot))
 
 
 async def ask_time(
@@ -286,8 +376,10 @@ async def ask_time(
 ) -> None:
     """Schedule: offer common times, or take a typed one."""
     await state.set_state(Compose.choosing_time)
+    now = datetime.now(settings.tz)
+    example = (now + timedelta(days=1)).replace(hour=19, minute=0).strftime(EXAMPLE_FORMAT)
     await message.answer(
-        texts("bc_ask_time", tz=settings.timezone),
+        texts("bc_ask_time", tz=settings.timezone, example=example),
         reply_markup=time_keyboard(texts, callback_data.draft, datetime.now(settings.tz)),
     )
 
@@ -318,7 +410,8 @@ async def send_now(
     """Send now: create the broadcast (once, whatever is pressed twice) and start it.
 
     The press is answered as soon as the broadcast is recorded, before its card is posted
-    (that may wait for a flood hold on a shared bot, and Telegram refuses late answers).
+    (that may wait for a flood hold on a shared bot, and Telegram refuses late answers); the
+    "started" line goes then too, so the card it points to ("below") comes last.
     """
 
     async def answer(created: Created) -> None:
@@ -330,11 +423,14 @@ async def send_now(
             return
         callback_answer.disable()
         await query.answer()
+        await state.clear()
+        try:
+            await message.answer(started_text(texts, created))
+        except TelegramAPIError:  # the broadcast goes on; its card and report still come
+            logger.warning("could not say broadcast %s started", created.broadcast_id)
 
-    created = await broadcasts.create(draft_of(draft, query.from_user.id), recorded=answer)
+    await broadcasts.create(draft_of(draft, query.from_user.id), recorded=answer)
     await state.clear()
-    if created.created:
-        await message.answer(started_text(texts, created))
 
 
 async def stale_draft(
@@ -378,6 +474,7 @@ def build_router() -> Router:
     on_draft(cancel_draft, "cancel", complete=False)
     on_draft(skip_buttons, "no_buttons")
     on_draft(edit_draft, "edit")
+    on_draft(keep_buttons, "keep_buttons")
     on_draft(test_to_me, "test", flags=ANSWER_AFTER)
     on_draft(ask_time, "schedule")
     on_draft(time_picked, "at")

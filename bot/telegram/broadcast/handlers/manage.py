@@ -21,9 +21,13 @@ from bot.telegram.broadcast.keyboards import (
     history_keyboard,
     retry_confirm_keyboard,
     scheduled_keyboard,
+    stop_confirm_keyboard,
+    unschedule_confirm_keyboard,
 )
 from bot.telegram.broadcast.views import (
+    audience_label,
     detail_text,
+    excerpt_of,
     history_text,
     scheduled_page,
     scheduled_page_of,
@@ -138,19 +142,88 @@ async def resume(
         await explain_refusal(callback_answer, broadcasts, texts, bid)
 
 
-async def stop(
+async def ask_to_stop(
     query: CallbackQuery,
     callback_data: Control,
+    message: Message,
     broadcasts: BroadcastService,
     texts: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """Stop: the pending recipients are cancelled."""
+    """Cancel on the card: ask first, saying how many would not get it."""
     bid = callback_data.broadcast_id
-    if await broadcasts.cancel(bid, query.from_user.id):
-        callback_answer.text = texts("bc_cancelled")
-    else:
+    report = await broadcasts.report(bid)
+    if report is None or report.broadcast.status not in ("sending", "paused"):
         await explain_refusal(callback_answer, broadcasts, texts, bid)
+        return
+    pending = texts.count(report.counts.pending, "recipient")
+    await message.answer(
+        texts("bc_stop_confirm", id=bid, pending=pending),
+        reply_markup=stop_confirm_keyboard(texts, bid),
+    )
+
+
+async def stop(
+    query: CallbackQuery,
+    callback_data: Control,
+    message: Message,
+    broadcasts: BroadcastService,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Confirmed: the pending recipients are cancelled; the question becomes the answer."""
+    bid = callback_data.broadcast_id
+    if not await broadcasts.cancel(bid, query.from_user.id):
+        await explain_refusal(callback_answer, broadcasts, texts, bid)
+        return
+    callback_answer.text = texts("bc_cancelled")
+    await message.edit_text(texts("bc_stopped", id=bid))
+
+
+async def keep_sending(
+    query: CallbackQuery, callback_data: Control, message: Message, texts: Texts
+) -> None:
+    """No: the broadcast goes on; the question says so."""
+    await message.edit_text(texts("bc_stop_kept", id=callback_data.broadcast_id))
+
+
+async def ask_to_unschedule(
+    query: CallbackQuery,
+    callback_data: Control,
+    message: Message,
+    broadcasts: BroadcastService,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Cancel #N in /scheduled: the list's message asks first (Yes, or Back to the list)."""
+    bid = callback_data.broadcast_id
+    broadcast = await broadcasts.get(bid)
+    if broadcast is None or broadcast.status != "scheduled":
+        await explain_refusal(callback_answer, broadcasts, texts, bid)
+        return
+    await edit_in_place(
+        message,
+        texts(
+            "bc_unschedule_confirm",
+            id=bid,
+            when=texts.when(broadcast.scheduled_at),
+            audience=audience_label(texts, broadcast.audience),
+            preview=excerpt_of(broadcast.message_text),
+        ),
+        unschedule_confirm_keyboard(texts, bid),
+    )
+
+
+async def back_to_scheduled(
+    query: CallbackQuery,
+    callback_data: Control,
+    message: Message,
+    broadcasts: BroadcastService,
+    texts: Texts,
+) -> None:
+    """Back from the question: the page of /scheduled that shows the broadcast."""
+    number = scheduled_page_of(texts, await broadcasts.scheduled(), callback_data.broadcast_id)
+    await edit_in_place(message, **await scheduled_screen(broadcasts, texts, number))
 
 
 async def unschedule(
@@ -161,13 +234,13 @@ async def unschedule(
     texts: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """Cancel a scheduled broadcast, and show its page of the list without it."""
+    """Confirmed: cancel a scheduled broadcast, and show its page of the list without it."""
     bid = callback_data.broadcast_id
     number = scheduled_page_of(texts, await broadcasts.scheduled(), bid)
     if not await broadcasts.cancel_scheduled(bid, query.from_user.id):
         await explain_refusal(callback_answer, broadcasts, texts, bid)
         return
-    callback_answer.text = texts("bc_cancelled")
+    callback_answer.text = texts("bc_unscheduled", id=bid)
     await message.edit_text(**await scheduled_screen(broadcasts, texts, number))
 
 
@@ -276,8 +349,12 @@ def build_router() -> Router:
     for handler, action, flags in (
         (pause, "pause", ANSWER_AFTER),
         (resume, "resume", ANSWER_AFTER),
-        (stop, "cancel", ANSWER_AFTER),
-        (unschedule, "unschedule", ANSWER_AFTER),
+        (ask_to_stop, "cancel", ANSWER_AFTER),
+        (stop, "cancel_yes", ANSWER_AFTER),
+        (keep_sending, "cancel_no", None),
+        (ask_to_unschedule, "unschedule", ANSWER_AFTER),
+        (unschedule, "unschedule_yes", ANSWER_AFTER),
+        (back_to_scheduled, "scheduled_back", None),
         (ask_to_retry, "retry", ANSWER_AFTER),
         (retry_failed, "retry_yes", ANSWER_AFTER),
         (delete_for_everyone, "delete_yes", ANSWER_AFTER),
