@@ -23,6 +23,7 @@ from bot.analytics.rebuild import SliceStart, rebuild_rollups
 from tests.test_analytics_people_rollups import (
     assert_leads_match,
     assert_people_rollups_match,
+    assert_school_rollups_match,
     random_event_changes,
 )
 from tests.test_analytics_rollups import assert_rollups_match, random_changes
@@ -79,6 +80,7 @@ async def test_sliced_rebuild_after_a_zone_change_equals_recomputation(
     async with pool.acquire() as conn:
         await assert_rollups_match(conn, ZONE)
         await assert_people_rollups_match(conn, ZONE)
+        await assert_school_rollups_match(conn, ZONE)
         await assert_leads_match(conn, ZONE)
         assert not await conn.fetchval("SELECT rebuilding FROM analytics_settings")
 
@@ -93,6 +95,7 @@ async def test_an_interrupted_rebuild_is_finished_by_the_next_process(pool: asyn
     async with pool.acquire() as conn:
         await assert_rollups_match(conn, ZONE)
         await assert_people_rollups_match(conn, ZONE)
+        await assert_school_rollups_match(conn, ZONE)
 
 
 async def test_an_insert_during_a_slice_waits_for_it_and_is_counted_once(
@@ -161,6 +164,7 @@ async def test_a_writer_running_through_a_whole_rebuild_loses_nothing(
     async with pool.acquire() as conn:
         await assert_rollups_match(conn, ZONE)
         await assert_people_rollups_match(conn, ZONE)
+        await assert_school_rollups_match(conn, ZONE)
 
 
 async def test_one_rebuild_at_a_time(pool: asyncpg.Pool) -> None:

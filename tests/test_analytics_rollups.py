@@ -38,6 +38,15 @@ RECOMPUTED = {
         SELECT concat_ws(' ', (created_at AT TIME ZONE $1)::date, coalesce(course_id, 0),
                          coalesce(course_stream, ''), coalesce(confirmed, 0)), count(*)
         FROM bookings WHERE created_at IS NOT NULL GROUP BY 1""",
+    "analytics_booking_statuses": """
+        SELECT (created_at AT TIME ZONE $1)::date || ' ' || coalesce(confirmed, 0), count(*)
+        FROM bookings WHERE created_at IS NOT NULL GROUP BY 1""",
+    "analytics_stream_totals": """
+        SELECT concat_ws(' ', coalesce(course_id, 0), coalesce(course_stream, ''),
+                         coalesce(confirmed, 0)), count(*)
+        FROM bookings
+        WHERE created_at IS NOT NULL AND $1::text IS NOT NULL  -- no day: the zone plays no part
+        GROUP BY 1""",
     "analytics_registrations": """
         SELECT (registered_at AT TIME ZONE $1)::date || ' ' || coalesce(lesson_type, ''),
                count(*)
@@ -59,6 +68,11 @@ DERIVED = {
     "analytics_bookings": """
         SELECT concat_ws(' ', day, course_id, course_stream, confirmed), n
         FROM analytics_bookings""",
+    "analytics_booking_statuses": """
+        SELECT day || ' ' || confirmed, n FROM analytics_booking_statuses""",
+    "analytics_stream_totals": """
+        SELECT concat_ws(' ', course_id, course_stream, confirmed), n
+        FROM analytics_stream_totals""",
     "analytics_registrations": "SELECT day || ' ' || lesson_type, n FROM analytics_registrations",
     "analytics_user_weeks": "SELECT user_id || ' ' || week, n FROM analytics_user_weeks",
     "analytics_cohorts": "SELECT cohort || ' ' || week, users FROM analytics_cohorts",

@@ -5,12 +5,16 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from bot.analytics import SchoolAnalytics
+from bot.seed import SeedOptions, seed_school
 from bot.telegram.texts.names import code_name
+from tests.benchmarks.naive import Naive
 from tests.support import ADMIN_ID
 from tests.test_analytics import ask, png_size
 from tests.test_analytics import school as school  # the fixture
@@ -296,3 +300,76 @@ async def test_an_export_over_the_limit_stops_while_streaming(
     assert capped.too_big
     assert capped.rows < len(school.events)  # it stopped early, not after writing it all
     assert not capped.path.exists()
+
+
+async def test_funnel_lessons_and_stream_people_follow_live_changes(pool: asyncpg.Pool) -> None:
+    """Migration 0080's rollups answer like the naive queries after the course bot writes."""
+    async with pool.acquire() as conn:
+        await seed_school(conn, SeedOptions(users=300, events=4000, days=60, seed=3))
+    tz = ZoneInfo("Europe/Moscow")
+    service, naive = SchoolAnalytics(pool, tz), Naive(pool, tz)
+
+    async def same_answers() -> None:
+        assert await service.funnel(30) == await naive.funnel(30)
+        assert await service.funnel(7) == await naive.funnel(7)
+        assert await service.lessons() == await naive.lessons()
+        stream = next(s for s in await service.streams() if s.current)
+        assert await service.students(stream.key, 0) == await naive.current_students()
+
+    await same_answers()
+    now = datetime.now(tz)
+    today = now.date()
+    newcomer, booker = 9_000_001, 9_000_002
+    async with pool.acquire() as conn:
+        stream = next(s for s in await service.streams() if s.current and s.course_id == 1)
+        # a newcomer walks the whole funnel today and books the current stream
+        for kind in ("start_command", "view_program", "booking_created", "payment_proof_uploaded"):
+            await conn.execute(
+                "INSERT INTO events (user_id, event_type, details, created_at)"
+                " VALUES ($1, $2, $3::jsonb, $4)",
+                newcomer,
+                kind,
+                {"course_id": 1},
+                now,
+            )
+        await conn.execute(
+            "INSERT INTO bookings (user_id, course_id, course_stream, confirmed, created_at)"
+            " VALUES ($1, 1, $2, 2, $3)",
+            newcomer,
+            stream.stream,
+            now,
+        )
+        # another views the programme, registers for today's lesson and attends it
+        await conn.execute(
+            "INSERT INTO events (user_id, event_type, details, created_at)"
+            " VALUES ($1, 'view_program', $2::jsonb, $3)",
+            booker,
+            {"course_id": 1},
+            now,
+        )
+        await conn.execute(
+            "INSERT INTO free_lesson_registrations (user_id, email, lesson_type, lesson_date,"
+            " registered_at) VALUES ($1, 'e', 'cursor_lesson', $2, $3)",
+            booker,
+            today,
+            now - timedelta(hours=1),
+        )
+        await conn.execute(
+            "INSERT INTO events (user_id, event_type, created_at)"
+            " VALUES ($1, 'lesson_link_clicked', $2)",
+            booker,
+            now,
+        )
+    await same_answers()
+    async with pool.acquire() as conn:
+        # the rarer paths: a status change, a moved event, deletions
+        await conn.execute("UPDATE bookings SET confirmed = -1 WHERE user_id = $1", newcomer)
+        await conn.execute(
+            "UPDATE events SET created_at = created_at - interval '40 days'"
+            " WHERE user_id = $1 AND event_type = 'start_command'",
+            newcomer,
+        )
+        await conn.execute(
+            "DELETE FROM events WHERE user_id = $1 AND event_type = 'lesson_link_clicked'", booker
+        )
+    await same_answers()

@@ -1,9 +1,10 @@
 """Questions about the school, answered as frozen dataclasses (no aiogram here).
 
 Days are local days in TIMEZONE. Counts per day come from the rollup tables of migration
-0010, per-person activity (funnel, leads, programme viewers) from those of 0012, all kept by
-triggers; :meth:`SchoolAnalytics.prepare` points them at TIMEZONE once per
-process and rebuilds them if a load bypassed the triggers.
+0010, per-person activity (funnel, leads, programme viewers) from those of 0012, and the
+funnel, lesson, stream and booking-status sums from those of 0080, all kept by triggers;
+:meth:`SchoolAnalytics.prepare` points them at TIMEZONE once per process and rebuilds them if
+a load bypassed the triggers.
 """
 
 from __future__ import annotations
@@ -172,16 +173,12 @@ class SchoolAnalytics:
         """Free lessons dated from a month ago on (upcoming ones included)."""
         first_day = self.today() - timedelta(days=LESSON_DAYS_BACK)
         async with self._connection() as conn:
-            rows = await school.lessons(
-                conn, first_day, self.midnight(first_day), self.tz_name, LESSON_ROWS
-            )
+            rows = await school.lessons(conn, first_day, LESSON_ROWS)
         return Lessons(first_day, rows)
 
     async def funnel(self, days: int) -> Funnel:
-        window = self.window(days)
-        assert window.first_day is not None
         async with self._connection() as conn:
-            return await school.funnel(conn, window, self.midnight(window.first_day))
+            return await school.funnel(conn, self.window(days))
 
     async def retention(self, weeks: int = RETENTION_WEEKS) -> Retention:
         today = self.today()

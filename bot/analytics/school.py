@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import asyncpg
 
@@ -89,22 +89,19 @@ async def students(
     return StudentsPage(stream, people, total, page, max(1, math.ceil(total / per_page)))
 
 
-async def lessons(
-    conn: asyncpg.Connection, first_day: date, since: datetime, tz: str, limit: int
-) -> tuple[Lesson, ...]:
+async def lessons(conn: asyncpg.Connection, first_day: date, limit: int) -> tuple[Lesson, ...]:
     """Free lessons dated from ``first_day`` on, newest first."""
-    rows = await conn.fetch(
-        *QUERIES.lessons_overview(first_day=first_day, since=since, tz=tz, limit=limit)
-    )
+    rows = await conn.fetch(*QUERIES.lessons_overview(first_day=first_day, limit=limit))
     return tuple(
         Lesson(r["lesson_type"], r["lesson_date"], r["registered"], r["attended"], r["booked"])
         for r in rows
     )
 
 
-async def funnel(conn: asyncpg.Connection, window: Window, since: datetime) -> Funnel:
+async def funnel(conn: asyncpg.Connection, window: Window) -> Funnel:
     """Users reaching each step (and every earlier one) within the window."""
-    row = await conn.fetchrow(*QUERIES.funnel_counts(since=since))
+    assert window.first_day is not None
+    row = await conn.fetchrow(*QUERIES.funnel_counts(first_day=window.first_day))
     assert row is not None
     return Funnel(window, tuple((step, int(row[step])) for step in FUNNEL_STEPS))
 

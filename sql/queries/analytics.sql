@@ -51,19 +51,16 @@ SELECT new_users.total AS users_total, new_users.today AS users_today,
 FROM new_users, registrations, blocked;
 
 -- name: stats_statuses
--- Bookings per status, all four always present (and any unexpected status the data has).
-SELECT s.status,
-       coalesce(sum(b.n), 0) AS total,
-       coalesce(sum(b.n) FILTER (WHERE b.day = :today), 0) AS today,
-       coalesce(sum(b.n) FILTER (WHERE b.day > :today - 7), 0) AS week
-FROM (
-    SELECT status FROM (VALUES (0), (1), (2), (-1)) AS known (status)
-    UNION
-    SELECT DISTINCT confirmed FROM analytics_bookings
-) AS s
-LEFT JOIN analytics_bookings AS b ON b.confirmed = s.status
-GROUP BY s.status
-HAVING s.status IN (-1, 0, 1, 2) OR coalesce(sum(b.n), 0) <> 0;
+-- Bookings per status (the caller adds the four known ones when missing; an unexpected status
+-- only while some booking has it), from analytics_booking_statuses (migration 0080): a row per
+-- day and status, however many courses and streams.
+SELECT confirmed AS status,
+       sum(n) AS total,
+       coalesce(sum(n) FILTER (WHERE day = :today), 0) AS today,
+       coalesce(sum(n) FILTER (WHERE day > :today - 7), 0) AS week
+FROM analytics_booking_statuses
+GROUP BY confirmed
+HAVING confirmed IN (-1, 0, 1, 2) OR sum(n) <> 0;
 
 -- name: last_broadcast
 SELECT message_text, coalesce(sent_at, created_at) AS sent_at, total_recipients,

@@ -3,38 +3,61 @@
 
 -- name: course_streams
 -- Every course and stream in the data with its bookings per status and its last booking day
--- (course_id 0 and stream '' stand for bookings without one).
-SELECT course_id, course_stream, confirmed, sum(n) AS n,
-       max(max(day) FILTER (WHERE n > 0)) OVER (PARTITION BY course_id, course_stream)
-           AS last_day
-FROM analytics_bookings
-GROUP BY course_id, course_stream, confirmed
-HAVING sum(n) <> 0;
+-- (course_id 0 and stream '' stand for bookings without one): analytics_stream_totals, and the
+-- last day with a booking from analytics_bookings by index (migration 0080).
+SELECT t.course_id, t.course_stream, t.confirmed, t.n,
+       (SELECT b.day FROM analytics_bookings AS b
+        WHERE b.course_id = t.course_id AND b.course_stream = t.course_stream AND b.n > 0
+        ORDER BY b.day DESC LIMIT 1) AS last_day
+FROM analytics_stream_totals AS t
+WHERE t.n <> 0;
 
 -- name: stream_students
 -- One stream's people: its bookers (latest booking each) and, with :with_viewers, those who
--- viewed the course programme since the stream's first booking without booking the stream
--- (analytics_program_viewers: a user's latest view per course). Only the page's rows are
--- ordered; the total is two counts.
-WITH booked AS MATERIALIZED (
-    SELECT DISTINCT ON (user_id) user_id, coalesce(confirmed, 0) AS status, created_at
-    FROM bookings
-    WHERE coalesce(course_id, 0) = :course_id AND coalesce(course_stream, '') = :stream
-    ORDER BY user_id, created_at DESC NULLS LAST, id DESC
-), opened AS (
-    SELECT min(created_at) AS since FROM booked
+-- viewed the course programme since the stream opened (the earliest of its bookers' latest
+-- bookings) without booking the stream (analytics_program_viewers: a user's latest view per
+-- course). From migration 0080's rollups: the page reads only its rows in index order, and
+-- the total is the bookers plus per-day sums of viewers (minus the stream's bookers among
+-- them) after the opening day, plus that day's viewers counted from the index.
+WITH opened AS (
+    SELECT min(latest_at) AS since,
+           (min(latest_at) AT TIME ZONE hsl_analytics_tz())::date AS day
+    FROM analytics_stream_bookers
+    WHERE course_id = :course_id AND course_stream = :stream
 ), viewers AS (
     SELECT v.user_id
     FROM analytics_program_viewers AS v, opened
     WHERE :with_viewers
       AND v.course_key = :course_id::text
       AND v.last_at >= opened.since
-      AND NOT EXISTS (SELECT 1 FROM booked WHERE booked.user_id = v.user_id)
-), total AS (
-    SELECT (SELECT count(*) FROM booked) + (SELECT count(*) FROM viewers) AS n
+      AND NOT EXISTS (
+          SELECT 1 FROM analytics_stream_bookers AS b
+          WHERE b.user_id = v.user_id AND b.course_id = :course_id
+            AND b.course_stream = :stream
+      )
+), total AS MATERIALIZED (  -- once, not per row of the page
+    SELECT (SELECT count(*) FROM analytics_stream_bookers
+            WHERE course_id = :course_id AND course_stream = :stream)
+           + CASE WHEN :with_viewers THEN
+                 (SELECT coalesce(sum(d.n), 0) FROM analytics_viewer_days AS d
+                  WHERE d.course_key = :course_id::text AND d.day > opened.day)
+                 - (SELECT coalesce(sum(d.n), 0) FROM analytics_booked_viewer_days AS d
+                    WHERE d.course_id = :course_id AND d.course_stream = :stream
+                      AND d.day > opened.day)
+                 -- the opening day itself, from the moment the stream opened
+                 + (SELECT count(*) FROM analytics_program_viewers AS v
+                    WHERE v.course_key = :course_id::text AND v.last_at >= opened.since
+                      AND v.last_at < (opened.day + 1)::timestamp AT TIME ZONE hsl_analytics_tz()
+                      -- a probe per viewer of that day, not a hash of every booker
+                      AND (SELECT count(*) FROM analytics_stream_bookers AS b
+                           WHERE b.user_id = v.user_id AND b.course_id = :course_id
+                             AND b.course_stream = :stream) = 0)
+             ELSE 0 END AS n
+    FROM opened
 ), page AS (
     SELECT user_id, status FROM (
-        (SELECT user_id, status FROM booked
+        (SELECT user_id, status FROM analytics_stream_bookers
+         WHERE course_id = :course_id AND course_stream = :stream
          ORDER BY status DESC, user_id LIMIT :limit::bigint + :offset::bigint)
         UNION ALL
         (SELECT user_id, NULL::integer FROM viewers
@@ -50,45 +73,25 @@ ORDER BY page.status IS NULL, page.status DESC, page.user_id;
 
 -- name: lessons_overview
 -- Free lessons dated from :first_day on (upcoming included): registrations, attendance
--- (a lesson_link_clicked event on the lesson's local day) and registrants who booked later.
-WITH registrations AS (
-    SELECT user_id, coalesce(lesson_type, '') AS lesson_type, lesson_date, registered_at
-    FROM free_lesson_registrations
-    WHERE lesson_date >= :first_day
-), clicks AS (
-    SELECT DISTINCT user_id, (created_at AT TIME ZONE :tz)::date AS day
-    FROM events
-    WHERE event_type = 'lesson_link_clicked' AND created_at >= :since
-), last_booking AS (
-    -- "booked later" = the user's latest booking is after the registration
-    SELECT user_id, max(created_at) AS last_at FROM bookings GROUP BY user_id
-)
-SELECT r.lesson_type, r.lesson_date,
-       count(*) AS registered,
-       count(c.user_id) AS attended,
-       count(*) FILTER (WHERE b.last_at > r.registered_at) AS booked
-FROM registrations AS r
-LEFT JOIN clicks AS c ON c.user_id = r.user_id AND c.day = r.lesson_date
-LEFT JOIN last_booking AS b ON b.user_id = r.user_id
-GROUP BY r.lesson_type, r.lesson_date
-ORDER BY r.lesson_date DESC, r.lesson_type
+-- (a lesson_link_clicked event on the lesson's local day) and registrants who booked later
+-- (their latest booking is after the registration), kept per lesson by migration 0080.
+SELECT lesson_type, lesson_date, registered, attended, booked
+FROM analytics_lessons
+WHERE lesson_date >= :first_day AND registered > 0
+ORDER BY lesson_date DESC, lesson_type
 LIMIT :limit;
 
 -- name: funnel_counts
--- Users who, within the window, reached each step and every step before it: a user had a
--- step in the window exactly when their latest event of that type is in it.
-WITH confirmed AS (
-    SELECT DISTINCT user_id FROM bookings WHERE confirmed = 2 AND created_at >= :since
-)
-SELECT count(*) AS started,
-       count(*) FILTER (WHERE s.viewed_at >= :since) AS viewed,
-       count(*) FILTER (WHERE s.viewed_at >= :since AND s.booked_at >= :since) AS booked,
-       count(*) FILTER (WHERE s.viewed_at >= :since AND s.booked_at >= :since
-                          AND s.paid_at >= :since) AS paid,
-       count(*) FILTER (WHERE s.viewed_at >= :since AND s.booked_at >= :since
-                          AND s.paid_at >= :since AND c.user_id IS NOT NULL) AS confirmed
-FROM analytics_user_steps AS s LEFT JOIN confirmed AS c ON c.user_id = s.user_id
-WHERE s.started_at >= :since;
+-- Users who, from local day :first_day on, reached each step and every step before it
+-- (migration 0080: per step, users by the day they reached it; confirmed = a confirmed
+-- booking created in the window too).
+SELECT coalesce(sum(n) FILTER (WHERE step = 1), 0) AS started,
+       coalesce(sum(n) FILTER (WHERE step = 2), 0) AS viewed,
+       coalesce(sum(n) FILTER (WHERE step = 3), 0) AS booked,
+       coalesce(sum(n) FILTER (WHERE step = 4), 0) AS paid,
+       coalesce(sum(n) FILTER (WHERE step = 5), 0) AS confirmed
+FROM analytics_funnel_days
+WHERE day >= :first_day;
 
 -- name: retention_cohorts
 -- Weekly cohorts by first appearance from :first_week on: their size and, per later week,
