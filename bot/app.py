@@ -129,7 +129,7 @@ def build_app(settings: Settings, pool: asyncpg.Pool) -> App:
     # The delivery engine and the digest show things to admins; wired here, at build time,
     # so both are ready before any instance becomes leader. The digest goes to each admin in
     # their own language.
-    services.broadcasts.attach(CardPresenter(texts))
+    services.broadcasts.attach(CardPresenter(languages))
     services.digest.attach(ChatDigestPresenter(console_bot, languages))
     dispatcher = Dispatcher(
         storage=make_storage(settings, pool),

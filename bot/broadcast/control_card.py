@@ -28,15 +28,16 @@ logger = logging.getLogger(__name__)
 
 
 class Presenter(Protocol):
-    """Renders the control card and reports (implemented by the Telegram layer)."""
+    """Renders the control card and reports (implemented by the Telegram layer, which picks
+    the reader's language: asynchronous, as it may have to look it up)."""
 
-    def card(self, progress: Progress) -> tuple[str, InlineKeyboardMarkup | None]: ...
+    async def card(self, progress: Progress) -> tuple[str, InlineKeyboardMarkup | None]: ...
 
-    def report(self, report: Report) -> tuple[str, InlineKeyboardMarkup | None]: ...
+    async def report(self, report: Report) -> tuple[str, InlineKeyboardMarkup | None]: ...
 
-    def deletion_report(self, report: Report) -> tuple[str, InlineKeyboardMarkup | None]: ...
+    async def deletion_report(self, report: Report) -> tuple[str, InlineKeyboardMarkup | None]: ...
 
-    def problem(self, broadcast_id: int, problem: str) -> str:
+    async def problem(self, broadcast_id: int, problem: str, reader_id: int) -> str:
         """Why delivery paused a broadcast by itself (TOKEN_REFUSED, DOWNLOAD_FAILED)."""
         ...
 
@@ -67,7 +68,7 @@ class ControlCard:
         """Send the live control card for a broadcast that starts now."""
         if self.presenter is None:
             return
-        text, markup = self.presenter.card(await self.progress(bid))
+        text, markup = await self.presenter.card(await self.progress(bid))
         if self.console_bot is self.sender_bot:
             await self.pacer.slot()  # the same bot's messages share Telegram's limit
         try:
@@ -136,7 +137,7 @@ class ControlCard:
             )
         if row is None or row["card_message_id"] is None:
             return
-        text, markup = self.presenter.card(await self.progress(bid))
+        text, markup = await self.presenter.card(await self.progress(bid))
         await self._edit(row["card_chat_id"], row["card_message_id"], text, markup)
 
     async def _edit(
@@ -147,7 +148,14 @@ class ControlCard:
                 text, chat_id=chat_id, message_id=message_id, reply_markup=markup
             )
         except TelegramBadRequest as error:
-            if "not modified" not in error.message:
+            if "message to edit not found" in error.message:
+                # The admin deleted the card (or the chat lost it): stop editing it; the
+                # final report still arrives as a message of its own.
+                logger.info("the card of a broadcast is gone; no more edits")
+                await self.pool.execute(
+                    *QUERIES.broadcast_forget_card(chat_id=chat_id, card_message_id=message_id)
+                )
+            elif "not modified" not in error.message:
                 logger.warning("card edit refused: %s", error.message)
         except TelegramAPIError as error:
             logger.warning("card edit failed: %s", error)
@@ -161,7 +169,8 @@ class ControlCard:
         if chat_id is None:
             return
         try:
-            await self.console_bot.send_message(chat_id, self.presenter.problem(bid, problem))
+            text = await self.presenter.problem(bid, problem, chat_id)
+            await self.console_bot.send_message(chat_id, text)
         except TelegramAPIError:
             logger.warning("could not tell about broadcast %s: %s", bid, problem, exc_info=True)
 
@@ -175,12 +184,12 @@ class ControlCard:
         row = await self.pool.fetchrow(*QUERIES.broadcast_get(message_id=bid))
         chat_id = row["card_chat_id"] or report.broadcast.author_id
         if not deletion and row["card_message_id"] is not None:
-            text, markup = self.presenter.card(await self.progress(bid))
+            text, markup = await self.presenter.card(await self.progress(bid))
             await self._edit(row["card_chat_id"], row["card_message_id"], text, markup)
         if chat_id is None:
             return
         render = self.presenter.deletion_report if deletion else self.presenter.report
-        text, markup = render(report)
+        text, markup = await render(report)
         if self.console_bot is self.sender_bot:
             await self.pacer.slot()
         try:

@@ -296,6 +296,11 @@ UPDATE message_history
 SET card_chat_id = :chat_id, card_message_id = :card_message_id, card_edited_at = now()
 WHERE id = :message_id;
 
+-- name: broadcast_forget_card
+-- The card message is gone (deleted in the chat): nothing edits it any more.
+UPDATE message_history SET card_message_id = NULL
+WHERE card_chat_id = :chat_id AND card_message_id = :card_message_id;
+
 -- name: broadcast_set_sender_file
 UPDATE message_history SET sender_file_id = :file_id WHERE id = :message_id;
 

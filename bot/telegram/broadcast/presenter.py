@@ -12,6 +12,7 @@ from bot.broadcast.delivery import DOWNLOAD_ATTEMPTS
 from bot.broadcast.models import DOWNLOAD_FAILED, TOKEN_REFUSED
 from bot.telegram.broadcast.keyboards import card_keyboard, details_keyboard
 from bot.telegram.broadcast.views import card_text, deletion_report_text, report_text
+from bot.telegram.core.language import Languages
 from bot.telegram.texts import Texts
 
 PROBLEM_KEYS = {
@@ -21,21 +22,29 @@ PROBLEM_KEYS = {
 
 
 class CardPresenter:
-    """The live card, the final report and the deletion report of a broadcast."""
+    """The live card, the final report and the deletion report of a broadcast, each in the
+    language of the admin who started it (an admin the bot knows nothing about: the default)."""
 
-    def __init__(self, texts: Texts) -> None:
-        self.texts = texts
+    def __init__(self, languages: Languages) -> None:
+        self.languages = languages
 
-    def card(self, progress: Progress) -> tuple[str, InlineKeyboardMarkup | None]:
-        return card_text(self.texts, progress), card_keyboard(self.texts, progress.broadcast)
+    async def _texts(self, admin_id: int | None) -> Texts:
+        if admin_id is None:
+            return self.languages.default
+        return await self.languages.for_admin(admin_id)
 
-    def report(self, report: Report) -> tuple[str, InlineKeyboardMarkup | None]:
-        return report_text(self.texts, report), details_keyboard(self.texts, report.broadcast.id)
+    async def card(self, progress: Progress) -> tuple[str, InlineKeyboardMarkup | None]:
+        texts = await self._texts(progress.broadcast.author_id)
+        return card_text(texts, progress), card_keyboard(texts, progress.broadcast)
 
-    def deletion_report(self, report: Report) -> tuple[str, InlineKeyboardMarkup | None]:
-        text = deletion_report_text(self.texts, report)
-        return text, details_keyboard(self.texts, report.broadcast.id)
+    async def report(self, report: Report) -> tuple[str, InlineKeyboardMarkup | None]:
+        texts = await self._texts(report.broadcast.author_id)
+        return report_text(texts, report), details_keyboard(texts, report.broadcast.id)
 
-    def problem(self, broadcast_id: int, problem: str) -> str:
-        key = PROBLEM_KEYS[problem]
-        return self.texts(key, id=broadcast_id, attempts=DOWNLOAD_ATTEMPTS)
+    async def deletion_report(self, report: Report) -> tuple[str, InlineKeyboardMarkup | None]:
+        texts = await self._texts(report.broadcast.author_id)
+        return deletion_report_text(texts, report), details_keyboard(texts, report.broadcast.id)
+
+    async def problem(self, broadcast_id: int, problem: str, reader_id: int) -> str:
+        texts = await self._texts(reader_id)
+        return texts(PROBLEM_KEYS[problem], id=broadcast_id, attempts=DOWNLOAD_ATTEMPTS)
