@@ -160,12 +160,16 @@ async def test_top_events_with_counts_and_chart(
 @pytest.mark.parametrize(
     ("command", "usage"),
     [
-        ("/growth soon", "Usage: /growth [days|all]"),
-        ("/daily -3", "Usage: /daily [days|all]"),
-        ("/events ten", "Usage: /events [how many] [days]"),
-        ("/funnel 1 2", "Usage: /funnel [days]"),
-        ("/export everything", "Usage: /export users|bookings|registrations|events [days] [csv]"),
-        ("/user", "Usage: /user <id | @username | name>"),
+        ("/growth soon", "Usage: /growth [days|all]\nFor example: /growth 90"),
+        ("/daily -3", "Usage: /daily [days|all]\nFor example: /daily 14"),
+        ("/events ten", "Usage: /events [how many] [days]\nFor example: /events 20 7"),
+        ("/funnel 1 2", "Usage: /funnel [days]\nFor example: /funnel 30"),
+        (
+            "/export everything",
+            "Usage: /export users|bookings|registrations|events [days] [csv]"
+            "\nFor example: /export bookings 30",
+        ),
+        ("/user", "Usage: /user <id | @username | name>\nFor example: /user @anna"),
         ("/courses now", "Usage: /courses takes no arguments"),
     ],
 )

@@ -157,4 +157,5 @@ async def test_wrong_export_arguments_get_the_usage_line(standin: Any, bot_app: 
         reply = await ask(standin, command)
         assert reply.plain_text == (
             "Usage: /export users|bookings|registrations|events [days] [csv]"
+            "\nFor example: /export bookings 30"
         ), command

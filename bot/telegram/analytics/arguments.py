@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from aiogram.filters import CommandObject
 from aiogram.types import Message
 
+from bot.telegram.console.commands import EXAMPLES
 from bot.telegram.texts import Texts
 
 T = TypeVar("T")
@@ -44,8 +45,13 @@ def days_or_all(word: str) -> int | None:
 
 
 async def usage(message: Message, texts: Texts, key: str, **fields: Any) -> None:
-    """Answer the usage line ``key`` of a command."""
-    await message.answer(texts("usage", usage=texts(key, **fields)))
+    """Answer the usage line ``key`` of a command, with its example (the one /help shows)."""
+    example = EXAMPLES.get(key.removeprefix("usage_"))
+    if example is None:
+        await message.answer(texts("usage", usage=texts(key, **fields)))
+    else:
+        line = texts(key, **fields)
+        await message.answer(texts("usage_with_example", usage=line, example=example))
 
 
 async def no_arguments(message: Message, command: CommandObject, texts: Texts) -> bool:

@@ -340,7 +340,7 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "bc_report_blocked": {
         "ru": "\nЗаблокировали бота или удалили аккаунт: {blocked}",
-        "en": "\nBlocked the bot: {blocked}",
+        "en": "\nBlocked the bot or deleted the account: {blocked}",
     },
     "bc_report_duration": {
         "ru": "\nДлительность: {duration} · в среднем {rate} сообщ./с",
