@@ -76,7 +76,8 @@ async def test_stats_counts_each_user_once_and_all_four_statuses(
     assert f"Free-lesson sign-ups: {regs[0]} (today {signed(regs[1])}" in text
     blocked = school.change([local_day(m) for _, m in school.blocked])
     assert f"Blocked the bot: {blocked[0]} (today {signed(blocked[1])}" in text
-    assert "Скидка <b>50%</b> до пятницы" in text  # quoted, shown as typed
+    # the snippet is what recipients read: plain text, never raw tags
+    assert "“Скидка 50% до пятницы”" in text and "<b>" not in text
     assert "delivered 11 of 12" in text
 
 

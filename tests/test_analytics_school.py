@@ -37,6 +37,12 @@ STATUS_NAMES = {
 COURSES = {1: "Vibe coding", 2: "Vibe coding EXTRA"}
 
 
+def stream_title(code: str) -> str:
+    """How the English console names a stream ("8th_stream" → "stream 8")."""
+    number = code.split("_")[0].rstrip("stndrh")
+    return f"stream {number}" if code.endswith("_stream") else code
+
+
 def pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "—"
 
@@ -49,7 +55,9 @@ async def test_courses_list_every_stream_with_all_statuses(
     for (course, stream), counts in school.streams().items():
         total = sum(counts.values())
         current = " (current)" if school.current_stream(course) == stream else ""
-        line = f"{stream}{current}: {total} bookings — conversion to paid {pct(counts[2], total)}"
+        conversion = pct(counts[2], total)
+        name = stream_title(stream)
+        line = f"{name}{current}: {total} bookings — conversion to paid {conversion}"
         assert line in text
         statuses = " · ".join(f"{STATUS_NAMES[s]} {counts[s]}" for s in (0, 1, 2, -1))
         assert statuses in text
@@ -61,7 +69,9 @@ async def test_current_stream_lists_students_and_programme_viewers(
 ) -> None:
     stream = school.current_stream(1)
     courses = await ask(standin, "/courses")
-    data = next(d for row in courses.buttons for t, d in row if t.endswith(f"· {stream}"))
+    data = next(
+        d for row in courses.buttons for t, d in row if t.endswith(f"· {stream_title(stream)}")
+    )
     await standin.press_button(ADMIN_ID, courses.message_id, data)
     first = await standin.wait_for_message(ADMIN_ID, timeout=10)
 
@@ -79,7 +89,8 @@ async def test_current_stream_lists_students_and_programme_viewers(
     }
     assert VIEWER in viewers
     total = len(bookers) + len(viewers)
-    assert f"Vibe coding · {stream} — {total} people, page 1/{-(-total // 10)}" in first.plain_text
+    title = f"Vibe coding · {stream_title(stream)} — {total} people, page 1/{-(-total // 10)}"
+    assert title in first.plain_text
 
     shown: list[str] = []
     page = first
@@ -219,7 +230,7 @@ async def test_user_card_of_someone_in_all_three_tables(
     card = await ask(standin, f"/user {ANNA}")
     text = card.plain_text
     assert "Анна @anna" in text and f"id {ANNA}" in text
-    assert "Vibe coding · 8th_stream — confirmed (paid)" in text
+    assert "Vibe coding · stream 8 — confirmed (paid)" in text
     assert "cursor_lesson on" in text
     anna_events = [e for e in school.events if e.user_id == ANNA]
     assert f"Recent events ({len(anna_events)} of {len(anna_events)})" in text

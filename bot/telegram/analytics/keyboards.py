@@ -46,7 +46,8 @@ def courses_keyboard(texts: Texts, page: Page[Stream]) -> InlineKeyboardMarkup |
         return None
     keyboard = InlineKeyboardBuilder()
     for stream in page.items:
-        label = f"👥 {course_name(texts, stream.course_id)} · {stream.stream or '—'}"
+        name = texts.code_name("stream", stream.stream)
+        label = f"👥 {course_name(texts, stream.course_id)} · {name}"
         keyboard.button(text=button_label(label), callback_data=StreamOpen(key=stream.key))
     turns = 0
     if page.has_previous:

@@ -26,7 +26,7 @@ from bot.analytics.models import (
 )
 from bot.charts import Labels
 from bot.telegram.core import paging
-from bot.telegram.core.formatting import excerpt
+from bot.telegram.core.formatting import excerpt, plain
 from bot.telegram.core.paging import Page
 from bot.telegram.texts import Texts, quote
 
@@ -58,8 +58,11 @@ def course_name(texts: Texts, course_id: int | None) -> str:
 
 
 def stream_name(texts: Texts, stream: str | None) -> str:
-    """A stream's name from the bookings, quoted and cut to a sane length (any is possible)."""
-    return excerpt(stream, NAME_CHARS) if stream else texts("stream_none")
+    """A stream as people call it ("8-й поток"), quoted and cut to a sane length (the school
+    may write anything there)."""
+    return (
+        excerpt(texts.code_name("stream", stream), NAME_CHARS) if stream else texts("stream_none")
+    )
 
 
 def period(texts: Texts, window: Window) -> str:
@@ -114,7 +117,7 @@ def stats_text(texts: Texts, stats: Stats) -> str:
             texts(
                 "stats_last_broadcast",
                 when=texts.when(last.sent_at),
-                text=excerpt(last.text, EXCERPT_CHARS),
+                text=excerpt(plain(last.text), EXCERPT_CHARS),
                 delivered=texts.number(last.delivered),
                 total=texts.number(last.recipients),
             )
@@ -494,7 +497,11 @@ def _card_lessons(texts: Texts, card: UserCard) -> list[str]:
 
 def _card_events(texts: Texts, card: UserCard) -> list[str]:
     return [
-        texts("user_event", when=texts.when(e.created_at), event=quote(e.event_type))
+        texts(
+            "user_event",
+            when=texts.when(e.created_at),
+            event=quote(texts.code_name("event", e.event_type)),
+        )
         for e in card.events
     ]
 
@@ -504,7 +511,7 @@ def _card_broadcasts(texts: Texts, card: UserCard) -> list[str]:
         texts(
             "user_broadcast",
             when=texts.when(b.sent_at),
-            text=excerpt(b.text, EXCERPT_CHARS),
+            text=excerpt(plain(b.text), EXCERPT_CHARS),
             status=texts(f"delivery_{b.status}")
             if texts.has(f"delivery_{b.status}")
             else quote(b.status),

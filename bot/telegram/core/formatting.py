@@ -10,7 +10,13 @@ from bot.telegram.texts import quote
 
 BUTTON_LABEL_CHARS = 60  # longer labels are cut: a phone shows about this much
 QUOTE_CHARS = 100  # an admin's own input quoted back in a reply: one line, at most this long
-_TAG = re.compile(r"<[^>]*>")
+# Only the tags Telegram's HTML knows: text written elsewhere (the school's old dashboard wrote
+# message_history too) may hold "<до встречи>", which is words, not a tag.
+_TAG = re.compile(
+    r"</?(?:b|strong|i|em|u|ins|s|strike|del|span|tg-spoiler|a|tg-emoji|code|pre|blockquote)"
+    r"(?:\s[^>]*)?>",
+    re.IGNORECASE,
+)
 
 
 def plain(html_text: str) -> str:
