@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -77,10 +78,13 @@ async def test_history_details_and_csv_export(
     await press(standin, details, "Export CSV")
     exported = await standin.wait_for_message(ADMIN_ID, predicate=lambda m: m.kind == "document")
     rows = list(csv.DictReader(io.StringIO(exported.document_bytes.decode("utf-8-sig"))))
-    assert {(r["user_id"], r["status"], r["failure_reason"]) for r in rows} == {
+    assert {(r["user_id"], r["delivery_status"], r["failure_reason"]) for r in rows} == {
         ("600001", "sent", ""),
         ("600002", "failed", "blocked"),
     }
+    # times as in every export: local, to the second, with the offset (not UTC microseconds)
+    local = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d\d:\d\d$")
+    assert all(local.match(r["settled_at"]) for r in rows), rows
 
 
 async def test_retry_failed_sends_only_the_failed_ones(

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from bot.analytics.models import ExportFile
+from bot.csvcells import FORMULA_START, csv_value
 from bot.db.queries import QUERIES
 
 EXPORT_KINDS: tuple[str, ...] = ("users", "bookings", "registrations", "events")
@@ -34,7 +35,7 @@ SIZE_CHECK_ROWS = 256  # with a size limit, the file is measured this often
 BOM = "\ufeff"
 # A cell starting with one of these is a formula to a spreadsheet; user-written names must
 # stay text (CSV injection), so such CSV cells get a leading apostrophe (XLSX: a text cell).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = FORMULA_START
 # XLSX: what one cell holds, and how wide a column may grow (in characters).
 XLSX_CELL_CHARS = 32767
 XLSX_MAX_WIDTH = 60
@@ -92,13 +93,7 @@ class _CsvSink:
         self.writer = csv.writer(self.handle)
 
     def _value(self, value: Any) -> Any:
-        if isinstance(value, datetime):
-            return value.astimezone(self.tz).replace(microsecond=0).isoformat(sep=" ")
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, str) and value.startswith(_FORMULA_START):
-            return "'" + value
-        return value
+        return csv_value(value, self.tz)
 
     def start(self, columns: Sequence[str], sample: Sequence[Sequence[Any]]) -> None:
         self.writer.writerow(columns)

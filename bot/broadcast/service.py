@@ -331,4 +331,4 @@ class BroadcastService:
 
     async def export_csv(self, bid: int) -> bytes:
         """One row per recipient, UTF-8 with a BOM so spreadsheets read Cyrillic names."""
-        return await export_csv(self.pool, bid)
+        return await export_csv(self.pool, bid, self.settings.tz)

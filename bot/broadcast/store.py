@@ -7,10 +7,12 @@ import dataclasses
 import io
 from collections.abc import Iterable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from bot.broadcast.models import Audience, Broadcast, Content, Counts, Report
+from bot.csvcells import csv_value
 from bot.db.queries import QUERIES
 
 
@@ -98,34 +100,23 @@ async def fetch_report(pool: asyncpg.Pool, bid: int) -> Report | None:
     )
 
 
-async def export_csv(pool: asyncpg.Pool, bid: int) -> bytes:
-    """One row per recipient, UTF-8 with a BOM so spreadsheets read Cyrillic names."""
+async def export_csv(pool: asyncpg.Pool, bid: int, tz: ZoneInfo) -> bytes:
+    """One row per recipient, UTF-8 with a BOM so spreadsheets read Cyrillic names; values
+    written as in every hsl-bot CSV (local times with their offset, see bot.csvcells)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            "user_id",
-            "username",
-            "status",
-            "telegram_message_id",
-            "failure_reason",
-            "attempted_at",
-            "settled_at",
-            "delete_error",
-        ]
+    columns = (
+        "user_id",
+        "username",
+        "delivery_status",
+        "telegram_message_id",
+        "failure_reason",
+        "attempted_at",
+        "settled_at",
+        "delete_error",
     )
+    writer.writerow(columns)
     async with pool.acquire() as conn, conn.transaction():
         async for row in conn.cursor(*QUERIES.broadcast_export(message_id=bid)):
-            writer.writerow(
-                [
-                    row["user_id"],
-                    row["username"] or "",
-                    row["delivery_status"],
-                    row["telegram_message_id"] or "",
-                    row["failure_reason"] or "",
-                    row["attempted_at"].isoformat() if row["attempted_at"] else "",
-                    row["settled_at"].isoformat() if row["settled_at"] else "",
-                    row["delete_error"] or "",
-                ]
-            )
+            writer.writerow([csv_value(row[column], tz) for column in columns])
     return buffer.getvalue().encode("utf-8-sig")
