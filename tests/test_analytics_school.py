@@ -199,9 +199,13 @@ async def test_retention_heat_map_of_weekly_cohorts(
 
 
 async def test_leads_scored_by_last_week_and_open_cards(
-    standin: Any, school: School, bot_app: Any
+    standin: Any, school: School, bot_app: Any, pool: asyncpg.Pool
 ) -> None:
     reply = await ask(standin, "/leads")
+    # the scores are a snapshot: the answer says when it was taken, in local time
+    as_of = await pool.fetchval("SELECT as_of FROM analytics_leads_state")
+    local = as_of.astimezone(ZoneInfo("Europe/Moscow")).strftime("%H:%M")
+    assert reply.plain_text.endswith(f"As of {local}")
     leads = school.leads()
     tiers = Counter(tier for tier, _, _ in leads.values())
     assert f"Hot (≥ 20 events on ≥ 5 days): {tiers['hot']}" in reply.plain_text

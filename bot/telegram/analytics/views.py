@@ -414,6 +414,9 @@ def leads_text(texts: Texts, leads: Leads) -> str:
                     days=texts.count(lead.days, "day"),
                 )
             )
+    if leads.as_of is not None:
+        # the scores are a snapshot kept at most a minute old: say how old
+        lines += ["", texts("leads_as_of", time=texts.when(leads.as_of)[-5:])]
     return "\n".join(lines)
 
 

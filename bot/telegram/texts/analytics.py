@@ -242,6 +242,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Cool (≥ 5 events): <b>{n}</b>",
     },
     "leads_top": {"ru": "Самые горячие:", "en": "Hottest leads:"},
+    "leads_as_of": {"ru": "<i>По данным на {time}</i>", "en": "<i>As of {time}</i>"},
     "leads_row": {
         "ru": "{n}. {name} — {events} за {days}",
         "en": "{n}. {name} — {events} on {days}",
