@@ -16,6 +16,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError, TelegramNotFound, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiohttp import web
 
 from bot.config import ConfigError, Settings
 from bot.leadership import Leadership
@@ -28,6 +29,8 @@ from bot.telegram.core.session import WaitOutFloods
 from bot.telegram.core.storage import PostgresStorage
 from bot.telegram.digest.presenter import ChatDigestPresenter
 from bot.telegram.texts import Texts
+from bot.web.wiring import offer_dashboard, page_url
+from bot.web.wiring import serve as serve_webapp
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +75,7 @@ class App:
     leadership: Leadership
     languages: Languages
     polling_started: asyncio.Event = field(default_factory=asyncio.Event)
+    webapp: web.AppRunner | None = None  # the Mini App's own server (polling mode)
 
     async def announce_commands(self) -> None:
         """Admins see the console commands in their chats; everyone else only /start.
@@ -101,12 +105,40 @@ class App:
                     )
             except Exception as exc:  # an admin who never opened the bot has no chat yet
                 logger.warning("could not set the command menu for admin %s: %s", admin_id, exc)
+        await self.offer_dashboard()
+
+    async def offer_dashboard(self) -> None:
+        """With WEBAPP_URL: each admin's chat menu button opens the Mini App."""
+        url = self.settings.webapp_url
+        if not url:
+            return
+
+        async def label(admin_id: int) -> str:
+            return (await self.languages.for_admin(admin_id))("menu_dashboard")
+
+        await offer_dashboard(self.console_bot, self.settings.admin_ids, url, label)
+
+    async def serve_webapp(self) -> None:
+        """Polling mode with WEBAPP_URL: the Mini App's own server on WEBAPP_LISTEN."""
+        settings = self.settings
+        if not settings.webapp_url:
+            return
+        try:
+            self.webapp = await serve_webapp(
+                settings, self.services, settings.webapp_url, settings.webapp_listen
+            )
+        except OSError as error:
+            raise ConfigError(
+                f"WEBAPP_LISTEN: cannot listen on {settings.webapp_listen} ({error})"
+            ) from None
 
     async def start_services(self) -> None:
         """Campaign for leadership; the leader alone delivers broadcasts and runs schedules."""
         self.leadership.start()
 
     async def close(self) -> None:
+        if self.webapp is not None:
+            await self.webapp.cleanup()
         await self.leadership.stop()
         await self.dispatcher.storage.close()
         await self.console_bot.session.close()
@@ -138,6 +170,7 @@ def build_app(settings: Settings, pool: asyncpg.Pool) -> App:
         languages=languages,
         **services.as_data(),
         admin_ids=frozenset(settings.admin_ids),
+        dashboard_url=page_url(settings.webapp_url) if settings.webapp_url else None,
     )
     setup_dispatcher(dispatcher)
     leadership = Leadership(pool, services.start, services.stop)
@@ -168,6 +201,7 @@ async def check_tokens(app: App) -> None:
 async def poll(app: App, *, handle_signals: bool) -> None:
     """Poll until stopped (SIGTERM/SIGINT or stop_polling), then let handlers finish."""
     await app.console_bot.delete_webhook(drop_pending_updates=False)
+    await app.serve_webapp()
     await app.announce_commands()
     await app.start_services()
     # start_polling takes its lock before its first await, so once this is set, a

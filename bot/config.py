@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     # Delete message_recipients and audit_log rows older than this many days, nightly.
     retention_days: int | None = None
+    # The admin Mini App: its public HTTPS address (unset: no Mini App) and, in polling mode,
+    # where its own server listens (in webhook mode the webhook server serves it).
+    webapp_url: str | None = None
+    webapp_listen: str = "0.0.0.0:8081"
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -108,6 +112,17 @@ class Settings(BaseSettings):
             return None
         if not str(value).startswith(("https://", "http://")):
             raise ValueError("expected an http(s):// URL")
+        return value
+
+    @field_validator("webapp_url", mode="before")
+    @classmethod
+    def _check_webapp_url(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        if not str(value).startswith("https://"):
+            raise ValueError(
+                "expected the page's public https:// address (Telegram opens HTTPS only)"
+            )
         return value
 
     @field_validator("retention_days", mode="before")
@@ -186,6 +201,12 @@ class Settings(BaseSettings):
             listen_port = -1
         if not 0 < listen_port < 65536:
             raise ValueError("WEBHOOK_LISTEN: expected host:port, e.g. 0.0.0.0:8080")
+        try:
+            webapp_port = int(self.webapp_listen.rpartition(":")[2])
+        except ValueError:
+            webapp_port = -1
+        if not 0 <= webapp_port < 65536:
+            raise ValueError("WEBAPP_LISTEN: expected host:port, e.g. 0.0.0.0:8081")
         return self
 
     @property

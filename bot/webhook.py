@@ -15,6 +15,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.db.queries import QUERIES
+from bot.web.wiring import mount
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -50,7 +51,7 @@ def listen_address(listen: str) -> tuple[str, int]:
 
 
 def build_web_app(app: App) -> tuple[web.Application, GuardedWebhook]:
-    """The aiohttp application: the webhook route and /healthz."""
+    """The aiohttp application: the webhook route, /healthz and (WEBAPP_URL) the Mini App."""
     settings = app.settings
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     handler = GuardedWebhook(
@@ -84,6 +85,8 @@ def build_web_app(app: App) -> tuple[web.Application, GuardedWebhook]:
         return web.json_response(report)
 
     web_app.router.add_get("/healthz", healthz)
+    if settings.webapp_url:  # the admin Mini App, on the same server under its own path
+        mount(web_app, settings, app.services, settings.webapp_url)
     return web_app, handler
 
 

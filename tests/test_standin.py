@@ -1221,3 +1221,52 @@ async def test_marks_are_off_by_default(standin: StandIn, bot: Bot) -> None:
     await standin.send_message(user.user_id, "hello")
     await bot.send_message(user.user_id, "hi")
     assert standin.marks is None
+
+
+# --- the Mini App's ways in: web_app buttons and the chat menu button ----------------------
+
+
+async def test_menu_button_is_kept_per_chat_and_needs_https(
+    standin: StandIn, http: aiohttp.ClientSession
+) -> None:
+    user = standin.create_user()
+    web_app = {"type": "web_app", "text": "Open", "web_app": {"url": "https://a.example/app/"}}
+    assert await call(http, standin, "getChatMenuButton", chat_id=user.user_id) == (
+        200,
+        {"ok": True, "result": {"type": "default"}},
+    )
+    status, _ = await call(
+        http, standin, "setChatMenuButton", chat_id=user.user_id, menu_button=web_app
+    )
+    assert status == 200
+    _, answer = await call(http, standin, "getChatMenuButton", chat_id=user.user_id)
+    assert answer["result"] == web_app
+    other = standin.create_user()
+    _, answer = await call(http, standin, "getChatMenuButton", chat_id=other.user_id)
+    assert answer["result"] == {"type": "default"}
+    plain = {**web_app, "web_app": {"url": "http://a.example/app/"}}
+    status, answer = await call(
+        http, standin, "setChatMenuButton", chat_id=user.user_id, menu_button=plain
+    )
+    assert status == 400 and "BUTTON_URL_INVALID" in answer["description"]
+    status, answer = await call(
+        http, standin, "setChatMenuButton", chat_id=424242, menu_button=web_app
+    )
+    assert status == 400 and "chat not found" in answer["description"]
+
+
+async def test_web_app_inline_button_needs_an_https_url(standin: StandIn, bot: Bot) -> None:
+    from aiogram.types import WebAppInfo
+
+    user = standin.create_user()
+
+    def markup(url: str) -> InlineKeyboardMarkup:
+        button = InlineKeyboardButton(text="Open", web_app=WebAppInfo(url=url))
+        return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+    sent = await bot.send_message(user.user_id, "hi", reply_markup=markup("https://a.example/"))
+    assert standin.transcript(user.user_id)[-1].buttons == [[("Open", "https://a.example/")]]
+    assert sent.message_id
+    with pytest.raises(TelegramBadRequest) as refused:
+        await bot.send_message(user.user_id, "hi", reply_markup=markup("http://a.example/"))
+    assert "Only HTTPS links are allowed" in refused.value.message

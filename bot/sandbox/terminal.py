@@ -35,6 +35,7 @@ from bot.sandbox.demo import (
     join_school,
     populate,
 )
+from bot.web.sandbox import local_dashboard
 
 SANDBOX_ADMIN = 1
 DEMO = {"users": 400, "events": 8000, "days": 90, "seed": 7}
@@ -87,7 +88,12 @@ async def sandbox_command(settings: Settings, args: argparse.Namespace) -> int:
         for line in welcome(admin_id, population):
             print(line, flush=True)
         try:
-            async with running(local, pool) as app:
+            async with (
+                running(local, pool) as app,
+                local_dashboard(local, app.services, admin_id, enabled=not scripted) as link,
+            ):
+                if link:
+                    print(f"sandbox: the admin dashboard (valid for an hour): {link}", flush=True)
                 chat = Chat(standin, printer, admin_id, app, args.script)
                 async for line in _lines(args.script):
                     await chat.say(line, echo=scripted)

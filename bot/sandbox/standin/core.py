@@ -50,6 +50,7 @@ class BotState:
     open_polls: int = 0  # getUpdates requests being held open right now
     poll_end_reason: str = ""  # the 409 an open long poll gets when it is terminated
     commands: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    menu_buttons: dict[int, dict[str, Any]] = field(default_factory=dict)  # chat id; 0: default
 
     def wake(self) -> None:
         """Wake long polls and the webhook pusher."""

@@ -1,4 +1,4 @@
-"""Small methods: getMe, commands, callback answers, chat actions, getFile."""
+"""Small methods: getMe, commands, menu button, callback answers, chat actions, getFile."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from .files import WRONG_FILE
 from .messages import chat_id_of
 from .models import bad_request
 from .params import Params
+from .render import web_app_url_problem
 
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 MAX_DOWNLOAD = 20 * 1024 * 1024  # telegram-bot-api's MAX_DOWNLOAD_FILE_SIZE (20 << 20 bytes)
@@ -148,3 +149,40 @@ async def get_file(core: Core, state: BotState, params: Params) -> Any:
         "file_size": len(stored.data),
         "file_path": stored.file_path,
     }
+
+
+# --- menu button (setChatMenuButton, for the Mini App) -----------------------------------
+
+
+def _menu_button(value: Any) -> dict[str, Any]:
+    """A MenuButton as Telegram accepts it: commands, default, or web_app with an HTTPS URL."""
+    if value is None:
+        return {"type": "default"}
+    if not isinstance(value, dict) or value.get("type") not in ("commands", "default", "web_app"):
+        raise bad_request("can't parse menu button JSON object")
+    if value["type"] != "web_app":
+        return {"type": value["type"]}
+    text, web_app = value.get("text"), value.get("web_app")
+    if not isinstance(text, str) or not text.strip():
+        raise bad_request("BUTTON_TEXT_INVALID")
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str) or web_app_url_problem(url):
+        raise bad_request("BUTTON_URL_INVALID")
+    return {"type": "web_app", "text": text, "web_app": {"url": url}}
+
+
+async def set_chat_menu_button(core: Core, state: BotState, params: Params) -> Any:
+    """setChatMenuButton: one chat's button (a chat the bot knows), or the bot's default."""
+    button = _menu_button(params.nested("menu_button"))
+    chat_id = params.integer("chat_id")
+    if chat_id is not None and chat_id not in core.users:
+        raise bad_request("chat not found")
+    state.menu_buttons[chat_id or 0] = button
+    core.notify()
+    return True
+
+
+async def get_chat_menu_button(core: Core, state: BotState, params: Params) -> Any:
+    """getChatMenuButton: the chat's own button, else the bot's default."""
+    chat_id = params.integer("chat_id") or 0
+    return state.menu_buttons.get(chat_id) or state.menu_buttons.get(0) or {"type": "default"}

@@ -259,7 +259,10 @@ class SentMessage:
         """Return inline keyboard rows as ``(text, callback_data or url)``."""
         markup = self.reply_markup or {}
         return [
-            [(b.get("text", ""), b.get("callback_data", b.get("url"))) for b in row]
+            [
+                (b.get("text", ""), b.get("callback_data", b.get("url", _web_app_url(b))))
+                for b in row
+            ]
             for row in markup.get("inline_keyboard", [])
         ]
 
@@ -281,3 +284,9 @@ class SentMessage:
             self.media,
             self.edit_date or self.date,
         )
+
+
+def _web_app_url(button: dict[str, Any]) -> str | None:
+    """A web_app button's page (what such a button opens, as a url button's link)."""
+    web_app = button.get("web_app")
+    return web_app.get("url") if isinstance(web_app, dict) else None

@@ -103,8 +103,25 @@ def _check_button(button: Any) -> None:
         reason = url_problem(url)
         if reason is not None:
             raise bad_request(f"inline keyboard button URL '{url}' is invalid: {reason}")
+    elif "web_app" in button:
+        web_app = button["web_app"]
+        url = web_app.get("url") if isinstance(web_app, dict) else None
+        if not isinstance(url, str):
+            raise bad_request("can't parse inline keyboard button: Web App URL must be a String")
+        reason = web_app_url_problem(url)
+        if reason is not None:
+            raise bad_request(f"inline keyboard button Web App URL '{url}' is invalid: {reason}")
     elif not any(key != "text" for key in button):
         raise bad_request("text buttons are unallowed in the inline keyboard")
+
+
+def web_app_url_problem(url: str) -> str | None:
+    """Why Telegram refuses a Mini App's URL (a web_app button, a menu button), or None:
+    only HTTPS, to a host it would accept in any button."""
+    scheme, has_scheme, _ = url.partition("://")
+    if not has_scheme or scheme.lower() != "https":
+        return "Only HTTPS links are allowed"
+    return url_problem(url)
 
 
 def url_problem(url: str) -> str | None:

@@ -44,6 +44,8 @@ METHODS: dict[str, Method] = {
     "deletemycommands": misc.delete_my_commands,
     "sendchataction": misc.send_chat_action,
     "getfile": misc.get_file,
+    "setchatmenubutton": misc.set_chat_menu_button,
+    "getchatmenubutton": misc.get_chat_menu_button,
 }
 MAX_BODY = 60 * 1024 * 1024
 _JSON = "application/json"

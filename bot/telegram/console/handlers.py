@@ -17,10 +17,15 @@ from bot.telegram.core.replies import edit_in_place
 from bot.telegram.texts import Texts
 
 
-async def show_console(message: Message, state: FSMContext, texts: Texts) -> None:
-    """Leave any flow and show the console menu."""
+async def show_console(
+    message: Message, state: FSMContext, texts: Texts, dashboard_url: str | None = None
+) -> None:
+    """Leave any flow and show the console menu (with the Mini App's button when it is on)."""
     await state.clear()
-    await message.answer(texts("console_title"), reply_markup=console_keyboard(texts))
+    await message.answer(
+        texts("console_title"),
+        reply_markup=console_keyboard(texts, dashboard_url=dashboard_url),
+    )
 
 
 async def show_help(message: Message, texts: Texts) -> None:
@@ -45,10 +50,16 @@ async def show_help_from_menu(query: CallbackQuery, message: Message, texts: Tex
 
 
 async def turn_menu_page(
-    query: CallbackQuery, callback_data: ConsolePage, message: Message, texts: Texts
+    query: CallbackQuery,
+    callback_data: ConsolePage,
+    message: Message,
+    texts: Texts,
+    dashboard_url: str | None = None,
 ) -> None:
     """Turn the menu to "More…" or "Back": the same message shows the other page."""
-    await edit_in_place(message, reply_markup=console_keyboard(texts, callback_data.page))
+    await edit_in_place(
+        message, reply_markup=console_keyboard(texts, callback_data.page, dashboard_url)
+    )
 
 
 async def run_from_menu(

@@ -12,6 +12,8 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "menu_more": {"ru": "Ещё…", "en": "More…"},
     "menu_back": {"ru": "◀ Назад", "en": "◀ Back"},
+    # the Mini App's button, under /start and as each admin's chat menu button (WEBAPP_URL)
+    "menu_dashboard": {"ru": "📊 Открыть панель", "en": "📊 Open dashboard"},
     "cancelled": {"ru": "Отменено. Вы в главном меню.", "en": "Cancelled. Back to the menu."},
     "nothing_to_cancel": {
         "ru": "Нечего отменять.",

@@ -1,0 +1,57 @@
+"""What every route needs, kept on the sub-application under :data:`CONTEXT`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from bot.telegram.core.language import LANGUAGES, Language, client_language
+from bot.telegram.texts import Texts
+from bot.web.bookings import BookingDesk
+from bot.web.data import Dashboard
+from bot.web.initdata import Viewer
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+
+class Context:
+    """The services, who may come in, and the texts in each language."""
+
+    def __init__(
+        self,
+        services: Services,
+        token: str,
+        admin_ids: frozenset[int],
+        language: Language | None,
+        tz: ZoneInfo,
+    ) -> None:
+        self.services = services
+        self.token = token
+        self.admin_ids = admin_ids
+        self.language = language
+        self.dashboard = Dashboard(services.school, services.broadcasts)
+        self.bookings = BookingDesk(services.school)
+        self._texts = {code: Texts(code, tz) for code in LANGUAGES}
+
+    def texts_for(self, viewer: Viewer) -> Texts:
+        """The chat's rule: LANGUAGE if set, else the viewer's Telegram language."""
+        return self._texts[self.language or client_language(viewer.language_code)]
+
+
+CONTEXT = web.AppKey("context", Context)
+VIEWER = web.RequestKey("viewer", Viewer)  # the admin a request comes from
+
+
+def context_of(request: web.Request) -> Context:
+    return request.app[CONTEXT]
+
+
+def viewer_of(request: web.Request) -> Viewer:
+    return request[VIEWER]
+
+
+def texts_of(request: web.Request) -> Texts:
+    return context_of(request).texts_for(viewer_of(request))

@@ -1,0 +1,470 @@
+"""The Mini App's door and its figures: only an admin's fresh, signed initData gets in, and
+what gets out equals what the chat's services answer.
+
+The app is built from the same Services the chat uses, on a real seeded database, and served
+by aiohttp's test server; requests carry initData signed like Telegram signs it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.broadcast.models import Audience, Content, Draft
+from bot.seed import SeedOptions, seed_school
+from bot.services import Services, build_services
+from bot.web import build_webapp
+from bot.web.app import STATIC_DIR, standalone
+from bot.web.data import plain
+from bot.web.initdata import sign_init_data
+from tests.support import ADMIN_ID, CONSOLE_TOKEN, SECOND_ADMIN_ID
+
+PREFIX = "/app"
+STRANGER_ID = 700099
+OTHER_TOKEN = "2000002:another-bot"
+SEED = SeedOptions(users=300, events=4000, days=60, seed=11)
+NOW = datetime.now(UTC).replace(second=0, microsecond=0)
+
+
+def init_data(
+    user_id: int = ADMIN_ID,
+    *,
+    token: str = CONSOLE_TOKEN,
+    age_s: int = 0,
+    language: str = "en",
+) -> str:
+    user = {"id": user_id, "first_name": "Admin", "language_code": language}
+    return sign_init_data(token, user, auth_date=int(time.time()) - age_s)
+
+
+def auth(raw: str) -> dict[str, str]:
+    return {"Authorization": f"tma {raw}"}
+
+
+ADMIN = "admin"  # a marker: sign fresh initData for the admin at request time
+
+
+@dataclass
+class Web:
+    """The Mini App under test, the services behind it and the database."""
+
+    client: TestClient
+    services: Services
+    pool: asyncpg.Pool
+    root: web.Application
+
+    async def get(self, path: str, raw: str | None = ADMIN, **kwargs: Any) -> Any:
+        headers = auth(init_data() if raw == ADMIN else raw) if raw else {}
+        return await self.client.get(PREFIX + path, headers=headers, **kwargs)
+
+    async def post(self, path: str, raw: str | None = ADMIN, **kwargs: Any) -> Any:
+        headers = auth(init_data() if raw == ADMIN else raw) if raw else {}
+        return await self.client.post(PREFIX + path, headers=headers, **kwargs)
+
+    async def json(self, path: str, **kwargs: Any) -> Any:
+        response = await self.get(path, **kwargs)
+        assert response.status == 200, await response.text()
+        return await response.json()
+
+
+async def seed(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as connection:
+        await seed_school(connection, SEED, now=NOW)
+
+
+@pytest.fixture(name="services")
+async def services_fixture(make_settings: Any, pool: asyncpg.Pool) -> AsyncIterator[Services]:
+    """The chat's services on this test's database (not delivering: no leader here)."""
+    from bot.app import make_bot
+
+    settings = make_settings()
+    bot = make_bot(settings.console_token, settings)
+    yield build_services(settings, pool, bot, bot)
+    await bot.session.close()
+
+
+@pytest.fixture(name="webapp")
+async def webapp_fixture(
+    services: Services, pool: asyncpg.Pool, make_settings: Any
+) -> AsyncIterator[Web]:
+    """The Mini App on a seeded school, served by a test server."""
+    await seed(pool)
+    settings = make_settings()
+    sub = build_webapp(services, CONSOLE_TOKEN, settings.admin_ids, "en", settings.tz)
+    root = standalone(sub, PREFIX, services)
+    client = TestClient(TestServer(root))
+    await client.start_server()
+    try:
+        yield Web(client, services, pool, root)
+    finally:
+        await client.close()
+
+
+def api_routes(root: web.Application) -> list[tuple[str, str]]:
+    """(method, path with sample ids) of every route of the Mini App, read from its router."""
+    (sub,) = [r._app for r in root.router.resources() if hasattr(r, "_app")]  # type: ignore[attr-defined]
+    found = []
+    for route in sub.router.routes():
+        info = route.resource.get_info() if route.resource else {}
+        path = info.get("formatter") or info.get("path")
+        if "prefix" in info:  # the static folder: one of its files
+            path = info["prefix"] + "/app.js"
+        if route.method == "HEAD" or path is None:
+            continue
+        path = path.removeprefix(PREFIX)  # mounted: the sub-app's routes carry the prefix
+        sample = re.sub(r"\{(bid|user_id|booking_id)\}", "1", path)
+        sample = sample.replace("{key}", "abc").replace("{action}", "pause")
+        found.append((route.method, sample))
+    return found
+
+
+OPEN = {("GET", "/"), ("GET", "/static/app.js")}
+# Digits of figures the seeded school has: a refusal must contain none (a body is a short
+# reason, never data).
+DIGITS = re.compile(r"\d")
+
+
+async def test_valid_admin_init_data_gets_200(webapp: Web) -> None:
+    response = await webapp.get("/api/overview")
+    assert response.status == 200
+    assert (await response.json())["stats"]["users"]["total"] > 0
+
+
+@pytest.mark.parametrize(
+    ("case", "status"),
+    [
+        ("wrong hash", 401),
+        ("another bot's token", 401),
+        ("stale auth_date", 401),
+        ("replayed after an hour", 401),
+        ("missing", 401),
+        ("not initData at all", 401),
+        ("non-admin user", 403),
+    ],
+)
+async def test_bad_init_data_is_refused_with_no_figure(
+    webapp: Web, case: str, status: int
+) -> None:
+    raw = {
+        "wrong hash": re.sub(r"hash=[0-9a-f]{8}", "hash=00000000", init_data()),
+        "another bot's token": init_data(token=OTHER_TOKEN),
+        "stale auth_date": init_data(age_s=3601),
+        "replayed after an hour": init_data(age_s=2 * 3600),
+        "missing": None,
+        "not initData at all": "hello",
+        "non-admin user": init_data(STRANGER_ID),
+    }[case]
+    response = await webapp.get("/api/overview", raw=raw)
+    body = await response.text()
+    assert response.status == status, body
+    assert not DIGITS.search(body), body
+    assert set(json.loads(body)) == {"error"}
+
+
+async def test_a_second_admin_gets_in_and_a_stranger_is_noted(webapp: Web) -> None:
+    response = await webapp.get("/api/me", raw=init_data(SECOND_ADMIN_ID))
+    assert response.status == 200
+    assert (await response.json())["user_id"] == SECOND_ADMIN_ID
+    await webapp.get("/api/me", raw=init_data(STRANGER_ID))
+    denied = await webapp.pool.fetchval(
+        "SELECT count(*) FROM audit_log WHERE admin_id = $1 AND action = 'denied_web'",
+        STRANGER_ID,
+    )
+    assert denied == 1
+
+
+async def test_every_route_refuses_without_and_with_bad_init_data(webapp: Web) -> None:
+    routes = api_routes(webapp.root)
+    assert len(routes) >= 17, routes
+    assert set(routes) >= OPEN
+    bad = [None, init_data(token=OTHER_TOKEN), init_data(age_s=7200), init_data(STRANGER_ID)]
+    for method, path in routes:
+        for raw in bad:
+            send = webapp.get if method == "GET" else webapp.post
+            response = await send(path, raw=raw)
+            body = await response.text()
+            if (method, path) in OPEN:  # the same file for anyone: no data in it
+                assert response.status == 200, (path, response.status)
+                file = "index.html" if path == "/" else path.rsplit("/", 1)[1]
+                assert body == (STATIC_DIR / file).read_text(encoding="utf-8")
+                continue
+            assert response.status in (401, 403), (method, path, raw, response.status)
+            assert not DIGITS.search(body), (path, body)
+        # and the path is a real route: an admin reaches its handler (not the router's 404)
+        send = webapp.get if method == "GET" else webapp.post
+        reached = await send(path)
+        assert "404: Not Found" not in await reached.text(), path
+
+
+async def test_page_shell_and_assets_are_open_but_hold_no_data(webapp: Web) -> None:
+    page = await webapp.client.get(PREFIX + "/")
+    assert page.status == 200
+    html = await page.text()
+    assert "tg.js" in html and "app.js" in html
+    assets = sorted(p.name for p in STATIC_DIR.iterdir() if p.suffix in (".js", ".css"))
+    assert {"tg.js", "core.js", "app.js", "app.css"} <= set(assets)
+    for asset in assets:
+        assert f"static/{asset}" in html, f"{asset} is not loaded by the page"
+    for asset in assets:
+        response = await webapp.client.get(f"{PREFIX}/static/{asset}")
+        assert response.status == 200, asset
+        assert "https://" not in await response.text(), f"{asset} must not load from a CDN"
+    health = await webapp.client.get("/healthz")
+    assert health.status == 200
+
+
+async def test_init_data_in_the_query_string_or_a_cookie_is_not_enough(webapp: Web) -> None:
+    raw = init_data()
+    response = await webapp.client.get(
+        PREFIX + "/api/overview", params={"tgWebAppData": raw}, cookies={"initData": raw}
+    )
+    assert response.status == 401
+
+
+# figures: the page's numbers are the chat's -------------------------------------------------
+
+
+async def test_overview_figures_equal_the_stats_the_chat_shows(webapp: Web) -> None:
+    shown = await webapp.json("/api/overview")
+    school = webapp.services.school
+    assert shown["stats"] == plain(await school.stats())
+    growth = await school.growth(30)
+    assert shown["spark"]["new_users"] == [d.new_users for d in growth.days]
+    assert len(shown["spark"]["bookings"]) == 30
+
+
+@pytest.mark.parametrize("days", ["7", "30", "90", "365", "all"])
+async def test_growth_for_each_period_equals_the_service(webapp: Web, days: str) -> None:
+    shown = await webapp.json("/api/growth", params={"days": days})
+    answer = await webapp.services.school.growth(None if days == "all" else int(days))
+    assert shown["days"] == plain(answer.days)
+    assert shown["new_users"] == answer.new_users and shown["total"] == answer.total
+
+
+@pytest.mark.parametrize("days", ["7", "30", "90"])
+async def test_daily_for_each_period_equals_the_service(webapp: Web, days: str) -> None:
+    shown = await webapp.json("/api/daily", params={"days": days})
+    assert shown["rows"] == plain((await webapp.services.school.daily(int(days))).rows)
+
+
+async def test_a_period_not_offered_is_a_bad_request(webapp: Web) -> None:
+    assert (await webapp.get("/api/growth", params={"days": "12"})).status == 400
+
+
+async def test_school_pages_equal_the_service_answers(webapp: Web) -> None:
+    school = webapp.services.school
+    streams = await webapp.json("/api/streams")
+    answer = await school.streams()
+    assert [s["total"] for s in streams["streams"]] == [s.total for s in answer]
+    first = answer[0]
+    people = await webapp.json(f"/api/streams/{first.key}")
+    page = await school.students(first.key, 0)
+    assert page is not None
+    assert people["total"] == page.total
+    assert [p["user_id"] for p in people["students"]] == [p.user_id for p in page.students]
+    assert (await webapp.get("/api/streams/nosuchstream")).status == 404
+    funnel = await webapp.json("/api/funnel", params={"days": "30"})
+    assert funnel["steps"] == plain((await school.funnel(30)).steps)
+    retention = await webapp.json("/api/retention")
+    assert retention["cohorts"] == plain((await school.retention()).cohorts)
+    leads = await webapp.json("/api/leads")
+    assert leads["tiers"] == plain((await school.leads()).tiers)
+
+
+async def test_people_search_and_a_persons_card(webapp: Web) -> None:
+    someone = await webapp.pool.fetchrow(
+        "SELECT user_id, username FROM users WHERE username IS NOT NULL ORDER BY user_id LIMIT 1"
+    )
+    found = await webapp.json("/api/people", params={"q": "@" + someone["username"]})
+    assert someone["user_id"] in [p["user_id"] for p in found["people"]]
+    card = await webapp.json(f"/api/people/{someone['user_id']}")
+    answer = await webapp.services.school.user_card(someone["user_id"])
+    assert answer is not None
+    assert card["events_total"] == answer.events_total
+    assert len(card["bookings"]) == len(answer.bookings)
+    assert (await webapp.get("/api/people/1")).status == 404
+
+
+# broadcasts -------------------------------------------------------------------------------
+
+
+async def make_broadcast(services: Services, *, admin_id: int = ADMIN_ID) -> int:
+    """A broadcast to the 4th stream, recorded and frozen (nothing delivers in these tests)."""
+    draft = Draft(
+        key=f"web-{time.monotonic_ns()}",
+        author_id=admin_id,
+        audience=Audience(kind="everyone"),
+        content=Content(kind="text", text="Hello <b>students</b>"),
+    )
+    created = await services.broadcasts.create(draft)
+    assert created.created and created.recipients > 0
+    return created.broadcast_id
+
+
+async def test_history_and_recipients_equal_the_chat_export(webapp: Web) -> None:
+    bid = await make_broadcast(webapp.services)
+    history = await webapp.json("/api/broadcasts")
+    assert history["items"][0]["id"] == bid
+    assert history["items"][0]["actions"] == ["pause", "cancel"]
+    exported = list(
+        csv.DictReader(
+            io.StringIO((await webapp.services.broadcasts.export_csv(bid)).decode("utf-8-sig"))
+        )
+    )
+    shown = await webapp.json(f"/api/broadcasts/{bid}/recipients")
+    assert shown["total"] == len(exported)
+    assert [r["user_id"] for r in shown["recipients"]] == [
+        r["user_id"] for r in exported[: len(shown["recipients"])]
+    ]
+    pending = await webapp.json(f"/api/broadcasts/{bid}/recipients", params={"status": "sent"})
+    assert pending["total"] == 0
+    one = exported[0]
+    searched = await webapp.json(f"/api/broadcasts/{bid}/recipients", params={"q": one["user_id"]})
+    assert one["user_id"] in [r["user_id"] for r in searched["recipients"]]
+    download = await webapp.get(f"/api/broadcasts/{bid}/csv")
+    assert download.status == 200
+    assert await download.read() == await webapp.services.broadcasts.export_csv(bid)
+    exports = await webapp.pool.fetchval(
+        "SELECT count(*) FROM audit_log WHERE action = 'web_export' AND admin_id = $1", ADMIN_ID
+    )
+    assert exports == 1
+
+
+async def test_pausing_through_the_api_pauses_the_broadcast(webapp: Web) -> None:
+    bid = await make_broadcast(webapp.services)
+    response = await webapp.post(f"/api/broadcasts/{bid}/pause")
+    assert response.status == 200, await response.text()
+    shown = await response.json()
+    assert shown["done"] and shown["broadcast"]["status"] == "paused"
+    broadcast = await webapp.services.broadcasts.get(bid)
+    assert broadcast is not None and broadcast.status == "paused"
+    audit = await webapp.pool.fetchrow(
+        "SELECT admin_id, details FROM audit_log WHERE action = 'broadcast_pause'"
+    )
+    assert audit["admin_id"] == ADMIN_ID and audit["details"]["broadcast_id"] == bid
+    # the control card's rules: pausing twice is refused with the current status
+    again = await webapp.post(f"/api/broadcasts/{bid}/pause")
+    assert again.status == 409
+    assert (await again.json())["broadcast"]["actions"] == ["resume", "cancel"]
+    resumed = await webapp.post(f"/api/broadcasts/{bid}/resume")
+    assert resumed.status == 200
+    broadcast = await webapp.services.broadcasts.get(bid)
+    assert broadcast is not None and broadcast.status == "sending"
+    cancelled = await webapp.post(f"/api/broadcasts/{bid}/cancel")
+    assert cancelled.status == 200
+    broadcast = await webapp.services.broadcasts.get(bid)
+    assert broadcast is not None and broadcast.status == "cancelled"
+    assert (await webapp.post(f"/api/broadcasts/{bid}/resume")).status == 409
+
+
+async def test_a_stranger_cannot_pause(webapp: Web) -> None:
+    bid = await make_broadcast(webapp.services)
+    response = await webapp.post(f"/api/broadcasts/{bid}/pause", raw=init_data(STRANGER_ID))
+    assert response.status == 403
+    broadcast = await webapp.services.broadcasts.get(bid)
+    assert broadcast is not None and broadcast.status == "sending"
+
+
+async def test_the_page_speaks_the_viewers_language(webapp: Web) -> None:
+    ru = await webapp.json("/api/me", raw=init_data(language="ru"))
+    assert ru["texts"]["tab_overview"]  # LANGUAGE=en in this app: English for everyone
+    assert ru["language"] == "en"
+
+
+async def test_without_language_each_admin_reads_their_own(
+    services: Services, make_settings: Any
+) -> None:
+    settings = make_settings(language="")
+    sub = build_webapp(services, CONSOLE_TOKEN, settings.admin_ids, None, settings.tz)
+    async with TestClient(TestServer(standalone(sub, PREFIX, services))) as client:
+        for code, expected in (("ru", "Сводка"), ("uk", "Сводка"), ("en", "Overview")):
+            response = await client.get(PREFIX + "/api/me", headers=auth(init_data(language=code)))
+            assert (await response.json())["texts"]["tab_overview"] == expected
+
+
+# wiring: the sandbox's link, the page's address, the webhook server ---------------------
+
+
+async def test_the_sandbox_link_opens_the_api_for_the_sandbox_admin(
+    services: Services, make_settings: Any
+) -> None:
+    import aiohttp
+
+    from bot.web.sandbox import serve_locally
+
+    runner, link = await serve_locally(make_settings(), services, ADMIN_ID)
+    try:
+        page, _, fragment = link.partition("#tgWebAppData=")
+        assert page.startswith("http://127.0.0.1:") and page.endswith("/app/")
+        from urllib.parse import unquote
+
+        async with aiohttp.ClientSession() as http:
+            async with http.get(page) as shell:
+                assert shell.status == 200
+            async with http.get(page + "api/me", headers=auth(unquote(fragment))) as me:
+                assert me.status == 200 and (await me.json())["user_id"] == ADMIN_ID
+            async with http.get(page + "api/me") as refused:
+                assert refused.status == 401
+    finally:
+        await runner.cleanup()
+
+
+def test_the_page_lives_at_webapp_urls_path() -> None:
+    from bot.web.wiring import page_url
+
+    assert page_url("https://school.example/dashboard") == "https://school.example/dashboard/"
+    assert page_url("https://school.example/dash/") == "https://school.example/dash/"
+    assert page_url("https://school.example") == "https://school.example/app/"
+
+
+async def test_mounted_next_to_the_webhook_route(services: Services, make_settings: Any) -> None:
+    from bot.web.wiring import mount
+
+    parent = web.Application()
+
+    async def webhook(request: web.Request) -> web.Response:
+        return web.Response(text="update taken")
+
+    parent.router.add_post("/webhook", webhook)
+    mount(parent, make_settings(), services, "https://school.example/dashboard")
+    async with TestClient(TestServer(parent)) as client:
+        assert (await client.post("/webhook")).status == 200
+        assert (await client.get("/dashboard/")).status == 200
+        assert (await client.get("/dashboard/api/overview")).status == 401
+        ok = await client.get("/dashboard/api/me", headers=auth(init_data()))
+        assert ok.status == 200
+
+
+def test_every_phrase_the_page_uses_exists_in_both_languages() -> None:
+    from bot.analytics.models import DAILY_SERIES, LEAD_TIERS
+    from bot.web.data import RECIPIENT_STATES
+    from bot.web.routes import CONTROL_ACTIONS
+    from bot.web.texts import CATALOG
+
+    script = "\n".join(
+        path.read_text(encoding="utf-8") for path in sorted(STATIC_DIR.glob("*.js"))
+    )
+    keys = set(re.findall(r'\bt\("([a-z_]+)"[,)]', script))
+    views = re.search(r"VIEWS = \[(.*?)\]", script, re.DOTALL)
+    assert views is not None
+    keys |= {f"tab_{name}" for name in re.findall(r'"([a-z]+)"', views.group(1))}
+    keys |= {f"tier_{tier}" for tier in LEAD_TIERS} | set(DAILY_SERIES)
+    keys |= set(RECIPIENT_STATES) | set(CONTROL_ACTIONS)
+    keys |= set(re.findall(r'figureCard\("([a-z_]+)"', script))
+    assert len(keys) > 60
+    missing = sorted(k for k in keys if k not in CATALOG)
+    assert not missing, missing
+    for key in keys:
+        assert CATALOG[key]["ru"].strip() and CATALOG[key]["en"].strip(), key

@@ -1,0 +1,287 @@
+"""The Mini App in a real browser: headless Chromium (Debian's chromium + chromium-driver,
+driven by Selenium) opens each page with valid initData against a seeded school; the figure on
+the page is the chat's answer; pausing from the page pauses the broadcast; each page leaves a
+screenshot (in HSL_WEB_SCREENSHOTS, else a temporary folder, printed at the end).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from tests.test_web import (  # noqa: F401  (the fixtures, by their functions' names)
+    PREFIX,
+    Web,
+    init_data,
+    make_broadcast,
+    services_fixture,
+    webapp_fixture,
+)
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+try:
+    import selenium  # noqa: F401
+
+    HAVE_SELENIUM = True
+except ImportError:
+    HAVE_SELENIUM = False
+
+needs_browser = pytest.mark.skipif(
+    not (CHROMIUM and DRIVER and HAVE_SELENIUM),
+    reason="no Chromium: install the chromium and chromium-driver packages (and selenium) "
+    "to run the browser tests",
+)
+pytestmark = needs_browser
+PHONE = (360, 780)
+WAIT_S = 20
+
+
+@pytest.fixture(scope="module", name="screenshots")
+def screenshots_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    configured = os.environ.get("HSL_WEB_SCREENSHOTS")
+    folder = Path(configured) if configured else tmp_path_factory.mktemp("web-screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    yield folder
+    print(f"\nMini App screenshots: {folder}")
+
+
+@pytest.fixture(scope="module", name="browser")
+def browser_fixture() -> Iterator[Any]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM or ""
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
+        options.add_argument(flag)
+    options.add_argument(f"--window-size={PHONE[0]},{PHONE[1]}")
+    driver = webdriver.Chrome(service=Service(DRIVER or ""), options=options)
+    # a phone's viewport (a headless window has a minimum width of its own)
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 2, "mobile": True},
+    )
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+class Page:
+    """The browser, driven from the test's loop (Selenium blocks: it runs in a thread)."""
+
+    def __init__(self, driver: Any, webapp: Web, screenshots: Path) -> None:
+        self.driver = driver
+        self.base = str(webapp.client.make_url(PREFIX + "/"))
+        self.screenshots = screenshots
+
+    async def run(self, action: Callable[[], Any]) -> Any:
+        return await asyncio.to_thread(action)
+
+    async def open(self, query: str, raw: str | None = None) -> None:
+        raw = raw if raw is not None else init_data()
+        url = f"{self.base}?{query}#tgWebAppData={quote(raw, safe='')}"
+
+        def load() -> None:
+            self.driver.get(url)
+            self._wait_loaded()
+
+        await self.run(load)
+        await self.fits_the_phone()
+
+    async def fits_the_phone(self) -> None:
+        """Nothing wider than a 360 px phone: no sideways scrolling of the page."""
+        width, inner = await self.run(
+            lambda: self.driver.execute_script(
+                "return [document.documentElement.scrollWidth, window.innerWidth];"
+            )
+        )
+        assert inner == PHONE[0] and width <= inner, (width, inner)
+
+    def _wait_loaded(self) -> None:
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(self.driver, WAIT_S).until(
+            lambda d: d.execute_script(
+                "var m = document.getElementById('main');"
+                "return m.dataset.loaded === 'true' || !!document.getElementById('denied');"
+            )
+        )
+
+    async def text(self, css: str) -> str:
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as ec
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        def read() -> str:
+            element = WebDriverWait(self.driver, WAIT_S).until(
+                ec.presence_of_element_located((By.CSS_SELECTOR, css))
+            )
+            return str(element.text)
+
+        return await self.run(read)
+
+    async def figure(self, name: str) -> int:
+        """A figure's value as a number (the page formats it for the reader's locale)."""
+        return int(re.sub(r"\D", "", await self.text(f'[data-figure="{name}"]')))
+
+    async def click(self, css: str) -> None:
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as ec
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        def press() -> None:
+            WebDriverWait(self.driver, WAIT_S).until(
+                ec.element_to_be_clickable((By.CSS_SELECTOR, css))
+            ).click()
+
+        await self.run(press)
+
+    async def wait_for(self, css: str) -> None:
+        await self.text(css)
+
+    async def shot(self, name: str) -> Path:
+        path = self.screenshots / f"{name}.png"
+        await self.run(lambda: self.driver.save_screenshot(str(path)))
+        assert path.stat().st_size > 1000
+        return path
+
+
+@pytest.fixture
+def page(browser: Any, webapp: Web, screenshots: Path) -> Page:
+    return Page(browser, webapp, screenshots)
+
+
+async def test_overview_shows_the_stats_figures(page: Page, webapp: Web) -> None:
+    await page.open("view=overview")
+    stats = await webapp.services.school.stats()
+    assert await page.figure("users-total") == stats.users.total
+    assert await page.figure("active-bookings") == stats.active_bookings.total
+    assert await page.figure("confirmed") == stats.confirmed.total
+    await page.shot("overview")
+
+
+@pytest.mark.parametrize("period", ["7", "90", "all"])
+async def test_growth_page_switches_periods(page: Page, webapp: Web, period: str) -> None:
+    await page.open("view=growth")
+    await page.click(f'[data-period="{period}"]')
+    await page.run(page._wait_loaded)
+    growth = await webapp.services.school.growth(None if period == "all" else int(period))
+    assert await page.figure("growth-new") == growth.new_users
+    await page.shot(f"growth-{period}")
+
+
+async def test_daily_funnel_retention_leads_and_courses_pages(page: Page, webapp: Web) -> None:
+    school = webapp.services.school
+    await page.open("view=daily&period=7")
+    daily = await school.daily(7)
+    assert await page.figure("daily-events") == sum(r.events for r in daily.rows)
+    await page.shot("daily")
+    await page.open("view=funnel&period=30")
+    funnel = dict((await school.funnel(30)).steps)
+    figure = await page.text('[data-figure="funnel-started"]')
+    assert int(re.sub(r"\D", "", figure.split("(")[0])) == funnel["started"]
+    await page.shot("funnel")
+    await page.open("view=retention")
+    retention = await school.retention()
+    assert await page.figure("cohort-size") == retention.cohorts[0].size
+    await page.shot("retention")
+    await page.open("view=leads")
+    leads = dict((await school.leads()).tiers)
+    assert await page.figure("leads-hot") == leads["hot"]
+    await page.shot("leads")
+    await page.open("view=courses")
+    streams = await school.streams()
+    assert await page.figure("stream-total") == streams[0].total
+    await page.shot("courses")
+    await page.click(f'[data-stream="{streams[0].key}"]')
+    await page.run(page._wait_loaded)
+    await page.shot("stream")
+
+
+async def test_people_search_opens_a_persons_card(page: Page, webapp: Web) -> None:
+    someone = await webapp.pool.fetchrow(
+        "SELECT b.user_id, u.username FROM bookings b JOIN users u USING (user_id) "
+        "WHERE u.username IS NOT NULL ORDER BY b.id LIMIT 1"
+    )
+    await page.open(f"view=people&q=%40{someone['username']}")
+    await page.click(f'[data-person="{someone["user_id"]}"]')
+    await page.run(page._wait_loaded)
+    assert someone["username"] in await page.text('[data-figure="person-name"]')
+    await page.shot("person")
+
+
+async def test_pausing_from_the_page_pauses_the_broadcast(page: Page, webapp: Web) -> None:
+    bid = await make_broadcast(webapp.services)
+    await page.open("view=broadcasts")
+    await page.shot("broadcasts")
+    await page.open(f"view=broadcast&id={bid}")
+    report = await webapp.services.broadcasts.report(bid)
+    assert report is not None
+    assert await page.figure("count-pending") == report.counts.pending
+    assert await page.figure("recipients-total") == report.broadcast.total
+    await page.click('[data-control="pause"]')
+    await page.wait_for('[data-status="paused"]')
+    broadcast = await webapp.services.broadcasts.get(bid)
+    assert broadcast is not None and broadcast.status == "paused"
+    await page.shot("broadcast-paused")
+
+
+async def test_a_page_without_valid_init_data_shows_no_figures(page: Page, webapp: Web) -> None:
+    await page.open("view=overview", raw=init_data(age_s=7200))
+    await page.wait_for("#denied")
+    source = await page.run(lambda: page.driver.find_element("id", "main").text)
+    assert not re.search(r"\d", source)
+
+
+async def test_editing_a_booking_on_the_page_shows_before_and_after(
+    page: Page, webapp: Web
+) -> None:
+    row = await webapp.pool.fetchrow(
+        "SELECT id, user_id FROM bookings WHERE confirmed = 1 ORDER BY id LIMIT 1"
+    )
+    await page.open(f"view=person&id={row['user_id']}")
+    box = f'[data-booking="{row["id"]}"]'
+    await page.click(f'{box} [data-action="edit"]')
+
+    def choose_confirmed() -> None:
+        from selenium.webdriver.support.ui import Select
+
+        element = page.driver.find_element("css selector", f'{box} select[name="confirmed"]')
+        Select(element).select_by_value("2")
+
+    await page.run(choose_confirmed)
+    await page.click(f'{box} [data-action="review"]')
+    diff = await page.text(f'{box} [data-figure="diff"]')
+    assert "→" in diff and "confirmed" in diff.split("→")[1]
+    await page.shot("booking-before-after")
+    await page.click(f'{box} [data-action="confirm"]')
+    await page.wait_for(f'{box} [data-result="saved"]')
+    assert (
+        await webapp.pool.fetchval("SELECT confirmed FROM bookings WHERE id = $1", row["id"]) == 2
+    )
+    await page.shot("booking-saved")
+
+
+async def test_cancel_from_the_page_asks_first_then_cancels(page: Page, webapp: Web) -> None:
+    bid = await make_broadcast(webapp.services)
+    await page.open(f"view=broadcast&id={bid}")
+    await page.click('[data-control="cancel"]')
+    question = await page.text('[data-question="cancel"]')
+    assert str(bid) in question
+    broadcast = await webapp.services.broadcasts.get(bid)
+    assert broadcast is not None and broadcast.status == "sending"  # only asked so far
+    await page.shot("broadcast-cancel-question")
+    await page.click('[data-action="cancel-yes"]')
+    await page.wait_for('[data-status="cancelled"]')
+    broadcast = await webapp.services.broadcasts.get(bid)
+    assert broadcast is not None and broadcast.status == "cancelled"
