@@ -76,6 +76,9 @@ def browser_fixture() -> Iterator[Any]:
         driver.quit()
 
 
+STALE_READS = 20
+
+
 class Page:
     """The browser, driven from the test's loop (Selenium blocks: it runs in a thread)."""
 
@@ -123,10 +126,19 @@ class Page:
         from selenium.webdriver.support.ui import WebDriverWait
 
         def read() -> str:
-            element = WebDriverWait(self.driver, WAIT_S).until(
-                ec.presence_of_element_located((By.CSS_SELECTOR, css))
-            )
-            return str(element.text)
+            # A live page re-renders between finding an element and reading it: read again
+            # from a fresh lookup when the element found went stale.
+            from selenium.common.exceptions import StaleElementReferenceException
+
+            for _ in range(STALE_READS):
+                element = WebDriverWait(self.driver, WAIT_S).until(
+                    ec.presence_of_element_located((By.CSS_SELECTOR, css))
+                )
+                try:
+                    return str(element.text)
+                except StaleElementReferenceException:
+                    continue
+            raise AssertionError(f"{css} kept being replaced while read")
 
         return await self.run(read)
 
@@ -140,9 +152,18 @@ class Page:
         from selenium.webdriver.support.ui import WebDriverWait
 
         def press() -> None:
-            WebDriverWait(self.driver, WAIT_S).until(
-                ec.element_to_be_clickable((By.CSS_SELECTOR, css))
-            ).click()
+            from selenium.common.exceptions import StaleElementReferenceException
+
+            for _ in range(STALE_READS):  # a live page may re-render the button meanwhile
+                button = WebDriverWait(self.driver, WAIT_S).until(
+                    ec.element_to_be_clickable((By.CSS_SELECTOR, css))
+                )
+                try:
+                    button.click()
+                    return
+                except StaleElementReferenceException:
+                    continue
+            raise AssertionError(f"{css} kept being replaced before it could be pressed")
 
         await self.run(press)
 
