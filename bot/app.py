@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -135,6 +136,10 @@ class App:
     async def start_services(self) -> None:
         """Campaign for leadership; the leader alone delivers broadcasts and runs schedules."""
         self.leadership.start()
+        # Start-up is over: what it built (aiogram's and pydantic's classes, the app) lives as
+        # long as the process. Out of the collector's sight, full collections stop walking it
+        # again and again while a broadcast allocates per message.
+        gc.freeze()
 
     async def close(self) -> None:
         if self.webapp is not None:

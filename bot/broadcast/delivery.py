@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import gc
 import logging
 import math
 import secrets
@@ -122,10 +121,6 @@ class Delivery:
                 break
         await self._lock_conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
         await self.recover()
-        # Start-up is over: what it built (aiogram's and pydantic's classes, the app) lives as
-        # long as the process. Out of the collector's sight, full collections stop walking it
-        # again and again while a broadcast allocates per message.
-        gc.freeze()
         self._tasks = [
             asyncio.create_task(self.settler.run(), name="broadcast-settler"),
             asyncio.create_task(self._loop(), name="broadcast-loop"),
