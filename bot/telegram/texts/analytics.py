@@ -91,8 +91,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "growth_all": {"ru": "Всё", "en": "All"},
     "growth_context": {"ru": "дни до периода", "en": "days before the period"},
     "growth_today_so_far": {
-        "ru": "Сегодня — пока {n} (день не закончился, столбик заштрихован)",
-        "en": "Today so far: {n} (the day isn't over; its bar is hatched)",
+        "ru": "Сегодня — пока {n}",
+        "en": "Today so far: {n}",
     },
     # /daily
     "daily_title": {"ru": "<b>По дням</b> · {period}", "en": "<b>Day by day</b> · {period}"},
