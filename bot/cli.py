@@ -49,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument("--script", type=Path, default=None, metavar="FILE")
     sandbox.add_argument(
+        "--language",
+        choices=("ru", "en"),
+        default=None,
+        help="your Telegram client's language in the sandbox (default: from the system's"
+        " locale, LANG; a LANGUAGE setting makes the bot answer in one language anyway)",
+    )
+    sandbox.add_argument(
         "--verbose",
         action="store_true",
         help="show every log line in the terminal (by default they go to DATA_DIR/sandbox/)",

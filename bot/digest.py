@@ -214,13 +214,13 @@ class DigestService:
         by_day = {row.day: row for row in daily.rows}
         figures = {row["day"]: _figures(by_day.get(row["day"]), row) for row in extra}
         growth = await self.school.growth_between(yesterday - timedelta(days=29), yesterday)
-        stats = await self.school.stats()
         return Digest(
             day=yesterday,
             yesterday=figures[wanted[0]],
             day_before=figures[wanted[1]],
             week_before=figures[wanted[2]],
-            total_users=stats.users.total,
+            # as of the end of the reported day, where the chart ends (not now)
+            total_users=growth.total,
             growth=growth,
             late_by=late_by,
             skipped_days=skipped_days,

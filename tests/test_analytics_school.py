@@ -64,49 +64,92 @@ async def test_courses_list_every_stream_with_all_statuses(
     assert len([b for row in reply.buttons for b in row]) == len(school.streams())
 
 
-async def test_current_stream_lists_students_and_programme_viewers(
-    standin: Any, school: School, bot_app: Any
+async def read_all_pages(standin: Any, page: Any, marker: str) -> list[str]:
+    """The rows (lines containing ``marker``) of a paged list, pressing Next to the end."""
+    shown: list[str] = []
+    while True:
+        shown += [line for line in page.plain_text.splitlines() if marker in line]
+        next_button = [d for row in page.buttons for t, d in row if t.startswith("Next")]
+        if not next_button:
+            return shown
+        before = page.plain_text
+        await standin.press_button(ADMIN_ID, page.message_id, next_button[0])
+        await standin.wait_for(lambda: page.plain_text != before, timeout=10)  # noqa: B023
+
+
+async def test_current_stream_lists_bookers_and_programme_viewers_apart(
+    standin: Any, school: School, bot_app: Any, pool: asyncpg.Pool
 ) -> None:
+    """A stream's people are two lists that say what they list: those who booked it, the most
+    recently active first, and (a switch away) those who only viewed the programme since the
+    stream opened, the latest view first."""
     stream = school.current_stream(1)
     courses = await ask(standin, "/courses")
     data = next(
         d for row in courses.buttons for t, d in row if t.endswith(f"· {stream_title(stream)}")
     )
     await standin.press_button(ADMIN_ID, courses.message_id, data)
-    first = await standin.wait_for_message(ADMIN_ID, timeout=10)
+    page = await standin.wait_for_message(ADMIN_ID, timeout=10)
 
     bookers = {
         b.user_id: b.confirmed for b in school.bookings if (b.course_id, b.stream) == (1, stream)
     }
     opened = min(b.created_at for b in school.bookings if (b.course_id, b.stream) == (1, stream))
-    viewers = {
-        e.user_id
-        for e in school.events
-        if e.event_type == "view_program"
-        and (e.details or {}).get("course_id") == 1
-        and e.created_at >= opened
-        and e.user_id not in bookers
-    }
-    assert VIEWER in viewers
-    total = len(bookers) + len(viewers)
-    title = f"Vibe coding · {stream_title(stream)} — {total} people, page 1/{-(-total // 10)}"
-    assert title in first.plain_text
+    viewed: dict[int, Any] = {}
+    for e in school.events:
+        if e.event_type == "view_program" and (e.details or {}).get("course_id") == 1:
+            viewed[e.user_id] = max(viewed.get(e.user_id, e.created_at), e.created_at)
+    viewers = {u: at for u, at in viewed.items() if at >= opened and u not in bookers}
+    assert VIEWER in viewers and len(viewers) > 1 and len(bookers) > 1
 
-    shown: list[str] = []
-    page = first
-    while True:
-        shown += [line for line in page.plain_text.splitlines() if " — last active " in line]
-        next_button = [d for row in page.buttons for t, d in row if t.startswith("Next")]
-        if not next_button:
-            break
-        await standin.press_button(ADMIN_ID, page.message_id, next_button[0])
-        before = page.plain_text
-        await standin.wait_for(lambda: page.plain_text != before, timeout=10)  # noqa: B023
-    assert len(shown) == total
-    statuses = Counter(line.split(" — ")[1] for line in shown)
-    expected = Counter(STATUS_NAMES[s] for s in bookers.values())
-    expected["viewed the programme, no booking"] = len(viewers)
-    assert statuses == expected
+    pages = -(-len(bookers) // 10)
+    people = f"{len(bookers)} people" if len(bookers) != 1 else "1 person"
+    assert f"Vibe coding · {stream_title(stream)}\nBooked it: {people}" in page.plain_text
+    assert f"page 1/{pages}" in page.plain_text
+    rows = await read_all_pages(standin, page, " — last active ")
+    assert Counter(line.split(" — ")[1] for line in rows) == Counter(
+        STATUS_NAMES[s] for s in bookers.values()
+    )
+    users = {
+        r["user_id"]: r
+        for r in await pool.fetch(
+            "SELECT user_id, first_name, username, last_seen_at FROM users"
+            " WHERE user_id = ANY($1)",
+            [*bookers, *viewers],
+        )
+    }
+
+    def name_of(user_id: int) -> str:
+        """How the list names a person: first name and @username, or the id."""
+        row = users[user_id]
+        parts = [row["first_name"]] if row["first_name"] else []
+        parts += [f"@{row['username']}"] if row["username"] else []
+        return " ".join(parts) or f"id {user_id}"
+
+    seen = {u: users[u]["last_seen_at"] for u in bookers}
+    expected = sorted(bookers, key=lambda u: (-seen[u].timestamp(), u))
+    assert [line.split(" — ")[0] for line in rows] == [
+        f"{n}. {name_of(u)}" for n, u in enumerate(expected, 1)
+    ]
+
+    switch = [d for row in page.buttons for t, d in row if t.startswith("👀")]
+    assert [t for row in page.buttons for t, _ in row if t.startswith("👀")] == [
+        f"👀 Viewed the programme, no booking ({len(viewers)})"
+    ]
+    before = page.plain_text
+    await standin.press_button(ADMIN_ID, page.message_id, switch[0])
+    await standin.wait_for(lambda: page.plain_text != before, timeout=10)
+    assert "Viewed the programme since the stream opened but didn't book:" in page.plain_text
+    assert "awaiting" not in page.plain_text and "last active" not in page.plain_text
+    rows = await read_all_pages(standin, page, " — viewed the programme ")
+    latest_first = sorted(viewers, key=lambda u: (-viewers[u].timestamp(), u))
+    assert [line.split(" — ")[0] for line in rows] == [
+        f"{n}. {name_of(u)}" for n, u in enumerate(latest_first, 1)
+    ]
+    back = [d for row in page.buttons for t, d in row if t.startswith("🎓")]
+    assert back, page.buttons
+    await standin.press_button(ADMIN_ID, page.message_id, back[0])
+    await standin.wait_for(lambda: "Booked it:" in page.plain_text, timeout=10)
 
 
 async def test_lessons_registrations_attendance_and_later_bookings(
@@ -330,6 +373,9 @@ async def test_funnel_lessons_and_stream_people_follow_live_changes(pool: asyncp
         assert await service.lessons() == await naive.lessons()
         stream = next(s for s in await service.streams() if s.current)
         assert await service.students(stream.key, 0) == await naive.current_students()
+        assert await service.students(stream.key, 0, viewers=True) == (
+            await naive.current_students(viewers=True)
+        )
 
     await same_answers()
     now = datetime.now(tz)

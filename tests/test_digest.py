@@ -83,7 +83,8 @@ def expected_day(day: date) -> dict[str, int]:
         "payments": sum(1 for e in on if e[1] == "payment_approved"),
         "attendance": sum(1 for e in on if e[1] == "lesson_link_clicked"),
         "registrations": sum(1 for r in REGISTRATIONS if r[2].date() == day),
-        "total_users": len(seen),
+        # as of the end of that day, where the digest's chart ends
+        "total_users": sum(1 for moment in seen.values() if moment.astimezone(MSK).date() <= day),
     }
 
 
@@ -140,17 +141,44 @@ async def test_digest_reports_yesterday_against_day_before_and_week_before(
     ]:
         assert line(label, y[field], b[field], w[field]) in text, (label, text)
     assert "created 1 · in review 0 · paid 1 · cancelled 0" in text
-    assert line("Blocked the bot", 1, 0, 0) in text
+    assert line("Found by broadcasts to have blocked the course bot", 1, 0, 0) in text
     assert "1 broadcast: delivered 8 of 10 (80.0%)" in text
 
 
-async def test_digest_total_matches_stats(standin: Any, bot_app: Any, pool: asyncpg.Pool) -> None:
+async def test_digest_total_is_where_its_chart_ends(
+    standin: Any, bot_app: Any, pool: asyncpg.Pool
+) -> None:
+    """The headline's total is the last point of the chart under it (the end of the reported
+    day), not the live total: user 3 arrived on the 20th, after the day the digest reports."""
     await load_school(pool)
     stats = await bot_app.services.school.stats()
     digest = await digest_service(bot_app).build(TODAY)
-    assert digest.total_users == stats.users.total == expected_day(TODAY)["total_users"]
+    assert digest.growth.days[-1].day == date(2026, 11, 19)
+    assert digest.total_users == digest.growth.days[-1].total == 4
+    assert expected_day(date(2026, 11, 19))["total_users"] == 4
+    assert stats.users.total == expected_day(TODAY)["total_users"] == 5
     daily = await bot_app.services.school.daily_between(date(2026, 11, 19), date(2026, 11, 19))
     assert digest.yesterday.new_users == daily.rows[0].new_users
+
+
+async def test_digest_leaves_out_blocking_while_nothing_was_found(
+    standin: Any, bot_app: Any, pool: asyncpg.Pool
+) -> None:
+    """No broadcast found anyone blocking on the three days compared: no line of zeros that
+    reads as "nobody blocked the bot"."""
+    await load_school(pool)
+    await pool.execute("DELETE FROM blocked_users")
+    digest = await digest_service(bot_app).build(TODAY)
+    assert (digest.yesterday.blocked, digest.day_before.blocked, digest.week_before.blocked) == (
+        0,
+        0,
+        0,
+    )
+    await digest_service(bot_app).send(ADMIN_ID, digest)
+    await standin.wait_for_message(ADMIN_ID)
+    details = await standin.wait_for_message(ADMIN_ID)
+    assert "New users" in details.plain_text
+    assert "blocked" not in details.plain_text.lower()
 
 
 async def test_the_job_firing_twice_sends_once(

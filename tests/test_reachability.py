@@ -223,7 +223,7 @@ async def test_the_user_card_says_which_bot_and_can_include_them_again(
     await wait_finished(pool, bid)
 
     stats = await say(standin, "/stats", "School at a glance")
-    assert "Blocked the bot: 1" in stats.shown_text
+    assert "Course bot, as broadcasts found: 1 blocked it" in stats.shown_text
     card = await say(standin, f"/user {user_id}", "Blocked the course bot on")
     # unblocked meanwhile, but not active with the course bot yet: only an admin can tell
     standin.unblock_bot(user_id, COURSE_TOKEN)

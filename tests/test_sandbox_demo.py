@@ -260,3 +260,39 @@ def test_course_bot_states_are_the_same_on_every_run() -> None:
     assert states == course_states(list(reversed(people)))
     tally = {state: list(states.values()).count(state) for state in set(states.values())}
     assert tally == {"started": 379, "blocked": 12, "never_started": 8, "deactivated": 1}
+
+
+@pytest.mark.parametrize(
+    ("locale", "flag", "answer", "hint"),
+    [
+        ("ru_RU.UTF-8", [], "Админ-консоль школы", "--language en for English"),
+        ("C.UTF-8", [], "School admin console", "--language ru for Russian"),
+        ("C.UTF-8", ["--language", "ru"], "Админ-консоль школы", "--language en"),
+    ],
+)
+async def test_the_sandbox_speaks_the_admins_language(
+    db_dsn: str, tmp_path: Path, locale: str, flag: list[str], answer: str, hint: str
+) -> None:
+    """Your Telegram's language is this machine's locale unless --language says otherwise;
+    the welcome says which and how to switch (LANGUAGE unset: the bot follows the client)."""
+    script = tmp_path / "hello.txt"
+    await asyncio.to_thread(script.write_text, "/start\n", encoding="utf-8")
+    env = bot_env(db_dsn, "http://127.0.0.1:9", tmp_path, ADMIN_IDS="", BOT_TOKEN="")
+    env.update(LANGUAGE="", LANG=locale, LC_ALL="", LC_MESSAGES="")
+    process = await asyncio.create_subprocess_exec(
+        *HSL_BOT,
+        "sandbox",
+        "--script",
+        str(script),
+        *flag,
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), HANG_GUARD_S * 3)
+    text = stdout.decode()
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    welcome = text.split("you> /start", 1)[0]
+    assert hint in welcome, welcome
+    assert answer in text.split("you> /start", 1)[1], text

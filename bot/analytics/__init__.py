@@ -161,13 +161,18 @@ class SchoolAnalytics:
         async with self._connection() as conn:
             return await school.streams(conn)
 
-    async def students(self, stream_key: str, page: int) -> StudentsPage | None:
-        """A page of one stream's people, or None when the stream is gone."""
+    async def students(
+        self, stream_key: str, page: int, *, viewers: bool = False
+    ) -> StudentsPage | None:
+        """A page of one stream's bookers (or, ``viewers``, of those who only viewed the
+        programme), or None when the stream is gone."""
         async with self._connection() as conn:
             found = [s for s in await school.streams(conn) if s.key == stream_key]
             if not found:
                 return None
-            return await school.students(conn, found[0], max(page, 0), STUDENTS_PER_PAGE)
+            return await school.students(
+                conn, found[0], max(page, 0), STUDENTS_PER_PAGE, viewers=viewers
+            )
 
     async def lessons(self) -> Lessons:
         """Free lessons dated from a month ago on (upcoming ones included)."""

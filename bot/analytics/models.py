@@ -145,15 +145,21 @@ class Student:
     first_name: str | None
     status: int | None  # None: viewed the programme, no booking
     last_seen_at: datetime | None
+    viewed_at: datetime | None = None  # programme viewers: their latest view of the programme
 
 
 @dataclass(frozen=True)
 class StudentsPage:
+    """A page of one of a stream's two lists (``total`` counts the list shown)."""
+
     stream: Stream
     students: tuple[Student, ...]
     total: int
     page: int
     pages: int
+    viewers: bool = False  # the list shown: programme viewers without a booking, else bookers
+    bookers_total: int = 0
+    viewers_total: int = 0  # 0 unless the stream is current
 
 
 @dataclass(frozen=True)

@@ -55,38 +55,34 @@ async def streams(conn: asyncpg.Connection) -> tuple[Stream, ...]:
 
 
 async def students(
-    conn: asyncpg.Connection, stream: Stream, page: int, per_page: int
+    conn: asyncpg.Connection, stream: Stream, page: int, per_page: int, *, viewers: bool = False
 ) -> StudentsPage:
-    """One page of a stream's people (bookers, then programme viewers for a current stream)."""
-    rows = await conn.fetch(
-        *QUERIES.stream_students(
-            course_id=stream.course_id,
-            stream=stream.stream,
-            with_viewers=stream.current,
-            limit=per_page,
-            offset=page * per_page,
-        )
-    )
-    total = int(rows[0]["total"]) if rows else 0
-    if not rows and page > 0:  # the list shrank under an old button: show the last page
-        count_rows = await conn.fetch(
-            *QUERIES.stream_students(
-                course_id=stream.course_id,
-                stream=stream.stream,
-                with_viewers=stream.current,
-                limit=1,
-                offset=0,
-            )
-        )
-        total = int(count_rows[0]["total"]) if count_rows else 0
-        last_page = max(0, math.ceil(total / per_page) - 1)
-        if last_page != page:
-            return await students(conn, stream, last_page, per_page)
+    """One page of one of a stream's two lists: its bookers, the most recently active first,
+    or (``viewers``, a current stream only) those who viewed the programme since it opened
+    without booking it, the latest view first."""
+    with_viewers = stream.current
+    viewers = viewers and with_viewers
+    keys = {"course_id": stream.course_id, "stream": stream.stream}
+    totals = await conn.fetchrow(*QUERIES.stream_people_totals(**keys, with_viewers=with_viewers))
+    bookers_total = int(totals["bookers"]) if totals else 0
+    viewers_total = int(totals["viewers"]) if totals else 0
+    total = viewers_total if viewers else bookers_total
+    pages = max(1, math.ceil(total / per_page))
+    page = min(page, pages - 1)  # the list shrank under an old button: show the last page
+    query = QUERIES.stream_viewers if viewers else QUERIES.stream_bookers
+    rows = await conn.fetch(*query(**keys, limit=per_page, offset=page * per_page))
     people = tuple(
-        Student(r["user_id"], r["username"], r["first_name"], r["status"], r["last_seen_at"])
+        Student(
+            r["user_id"],
+            r["username"],
+            r["first_name"],
+            None if viewers else r["status"],
+            r["last_seen_at"],
+            r["viewed_at"] if viewers else None,
+        )
         for r in rows
     )
-    return StudentsPage(stream, people, total, page, max(1, math.ceil(total / per_page)))
+    return StudentsPage(stream, people, total, page, pages, viewers, bookers_total, viewers_total)
 
 
 async def lessons(conn: asyncpg.Connection, first_day: date, limit: int) -> tuple[Lesson, ...]:

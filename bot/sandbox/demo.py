@@ -73,7 +73,9 @@ async def join_school(connection: Any, admin_id: int) -> None:
     await connection.execute(*QUERIES.sandbox_join_school(user_id=admin_id))
 
 
-async def populate(standin: Any, connection: Any, admin_id: int) -> Population:
+async def populate(
+    standin: Any, connection: Any, admin_id: int, admin_language: str = "en"
+) -> Population:
     """Register both bots and create the school's people, each in a state with each bot."""
     standin.add_bot(CONSOLE_TOKEN, CONSOLE_USERNAME)
     standin.add_bot(COURSE_TOKEN, COURSE_USERNAME)
@@ -93,7 +95,13 @@ async def populate(standin: Any, connection: Any, admin_id: int) -> Population:
             blocked_bots=[COURSE_TOKEN] if state == "blocked" else [],
             deactivated=state == "deactivated",
         )
-    standin.create_user(admin_id, first_name="Admin", username="admin", started=True)
+    standin.create_user(
+        admin_id,
+        first_name="Admin",
+        username="admin",
+        language_code=admin_language,
+        started=True,
+    )
     tally = Counter(states.values())
     in_school = any(row["user_id"] == admin_id for row in rows)
     return Population(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -69,7 +70,8 @@ async def sandbox_command(settings: Settings, args: argparse.Namespace) -> int:
         standin = StandIn(rate_limit=30.0)
         await standin.start()
         async with pool.acquire() as connection:
-            population = await populate(standin, connection, admin_id)
+            language = args.language or system_language()
+            population = await populate(standin, connection, admin_id, language)
         scripted = args.script is not None or not sys.stdin.isatty()
         local = settings.model_copy(
             update={
@@ -85,7 +87,7 @@ async def sandbox_command(settings: Settings, args: argparse.Namespace) -> int:
             }
         )
         printer = ChatPrinter(standin, admin_id, settings.data_dir / "sandbox")
-        for line in welcome(admin_id, population):
+        for line in welcome(admin_id, population, language, settings.language):
             print(line, flush=True)
         try:
             async with (
@@ -102,8 +104,24 @@ async def sandbox_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def welcome(admin_id: int, population: Population) -> list[str]:
-    """What the sandbox is, who is in it, and how to press buttons and send files."""
+def system_language() -> str:
+    """The language of this machine's locale (LC_ALL, LC_MESSAGES, LANG), as a Telegram
+    client would report it: ``ru`` for ru_RU.UTF-8; ``en`` when unset or C/POSIX."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            code = value.split("_")[0].split(".")[0].lower()
+            return code if code.isalpha() and len(code) in (2, 3) else "en"
+    return "en"
+
+
+LANGUAGE_NAMES = {"ru": "Russian", "uk": "Ukrainian", "be": "Belarusian", "en": "English"}
+
+
+def welcome(
+    admin_id: int, population: Population, language: str = "en", forced: str | None = None
+) -> list[str]:
+    """What the sandbox is, who is in it, which language, how to press buttons, send files."""
     you = f"admin {admin_id}" + (
         ", and a user of the school" if population.admin_in_school else ""
     )
@@ -112,9 +130,19 @@ def welcome(admin_id: int, population: Population) -> list[str]:
         f"{population.never_started} never started it, {population.deactivated} deleted the "
         "account"
     )
+    client = LANGUAGE_NAMES.get(language, language)
+    if forced:
+        speech = f"the bot answers in {LANGUAGE_NAMES[forced]} (LANGUAGE={forced})"
+    else:
+        other = "en" if language in ("ru", "uk", "be") else "ru"
+        speech = (
+            f"your Telegram is in {client}, so the bot answers in it "
+            f"(--language {other} for {LANGUAGE_NAMES[other]})"
+        )
     return [
         f"sandbox: you are {you}. Broadcasts go out through the course bot "
         f"@{COURSE_USERNAME} ({people}).",
+        f"sandbox: {speech}.",
         "sandbox: type /start. A number presses the button shown as [N] — except while the bot "
         "asks for user ids, when it is sent as text. /photo PATH or /document PATH (a caption "
         "may follow) sends a file; /wait waits for the broadcasts being sent.",

@@ -12,64 +12,64 @@ SELECT t.course_id, t.course_stream, t.confirmed, t.n,
 FROM analytics_stream_totals AS t
 WHERE t.n <> 0;
 
--- name: stream_students
--- One stream's people: its bookers (latest booking each) and, with :with_viewers, those who
--- viewed the course programme since the stream opened (the earliest of its bookers' latest
--- bookings) without booking the stream (analytics_program_viewers: a user's latest view per
--- course). From migration 0080's rollups: the page reads only its rows in index order, and
--- the total is the bookers plus per-day sums of viewers (minus the stream's bookers among
--- them) after the opening day, plus that day's viewers counted from the index.
+-- name: stream_people_totals
+-- How many people a stream's two lists hold: its bookers (latest booking each) and, with
+-- :with_viewers, those who viewed the course programme since the stream opened (the earliest
+-- of its bookers' latest bookings) without booking the stream. From migration 0080's
+-- rollups: the bookers by index, the viewers as per-day sums (minus the stream's bookers
+-- among them) after the opening day, plus that day's viewers counted from the index.
 WITH opened AS (
     SELECT min(latest_at) AS since,
            (min(latest_at) AT TIME ZONE hsl_analytics_tz())::date AS day
     FROM analytics_stream_bookers
     WHERE course_id = :course_id AND course_stream = :stream
-), viewers AS (
-    SELECT v.user_id
-    FROM analytics_program_viewers AS v, opened
-    WHERE :with_viewers
-      AND v.course_key = :course_id::text
-      AND v.last_at >= opened.since
-      AND NOT EXISTS (
-          SELECT 1 FROM analytics_stream_bookers AS b
-          WHERE b.user_id = v.user_id AND b.course_id = :course_id
-            AND b.course_stream = :stream
-      )
-), total AS MATERIALIZED (  -- once, not per row of the page
-    SELECT (SELECT count(*) FROM analytics_stream_bookers
-            WHERE course_id = :course_id AND course_stream = :stream)
-           + CASE WHEN :with_viewers THEN
-                 (SELECT coalesce(sum(d.n), 0) FROM analytics_viewer_days AS d
-                  WHERE d.course_key = :course_id::text AND d.day > opened.day)
-                 - (SELECT coalesce(sum(d.n), 0) FROM analytics_booked_viewer_days AS d
-                    WHERE d.course_id = :course_id AND d.course_stream = :stream
-                      AND d.day > opened.day)
-                 -- the opening day itself, from the moment the stream opened
-                 + (SELECT count(*) FROM analytics_program_viewers AS v
-                    WHERE v.course_key = :course_id::text AND v.last_at >= opened.since
-                      AND v.last_at < (opened.day + 1)::timestamp AT TIME ZONE hsl_analytics_tz()
-                      -- a probe per viewer of that day, not a hash of every booker
-                      AND (SELECT count(*) FROM analytics_stream_bookers AS b
-                           WHERE b.user_id = v.user_id AND b.course_id = :course_id
-                             AND b.course_stream = :stream) = 0)
-             ELSE 0 END AS n
-    FROM opened
-), page AS (
-    SELECT user_id, status FROM (
-        (SELECT user_id, status FROM analytics_stream_bookers
-         WHERE course_id = :course_id AND course_stream = :stream
-         ORDER BY status DESC, user_id LIMIT :limit::bigint + :offset::bigint)
-        UNION ALL
-        (SELECT user_id, NULL::integer FROM viewers
-         ORDER BY user_id LIMIT :limit::bigint + :offset::bigint)
-    ) AS candidates
-    ORDER BY status IS NULL, status DESC, user_id
-    LIMIT :limit OFFSET :offset
 )
--- Names and last activity only for the page's rows.
-SELECT page.user_id, page.status, total.n AS total, u.username, u.first_name, u.last_seen_at
-FROM page CROSS JOIN total LEFT JOIN users AS u ON u.user_id = page.user_id
-ORDER BY page.status IS NULL, page.status DESC, page.user_id;
+SELECT (SELECT count(*) FROM analytics_stream_bookers
+        WHERE course_id = :course_id AND course_stream = :stream) AS bookers,
+       CASE WHEN :with_viewers THEN
+           (SELECT coalesce(sum(d.n), 0) FROM analytics_viewer_days AS d
+            WHERE d.course_key = :course_id::text AND d.day > opened.day)
+           - (SELECT coalesce(sum(d.n), 0) FROM analytics_booked_viewer_days AS d
+              WHERE d.course_id = :course_id AND d.course_stream = :stream
+                AND d.day > opened.day)
+           -- the opening day itself, from the moment the stream opened
+           + (SELECT count(*) FROM analytics_program_viewers AS v
+              WHERE v.course_key = :course_id::text AND v.last_at >= opened.since
+                AND v.last_at < (opened.day + 1)::timestamp AT TIME ZONE hsl_analytics_tz()
+                -- a probe per viewer of that day, not a hash of every booker
+                AND (SELECT count(*) FROM analytics_stream_bookers AS b
+                     WHERE b.user_id = v.user_id AND b.course_id = :course_id
+                       AND b.course_stream = :stream) = 0)
+       ELSE 0 END AS viewers
+FROM opened;
+
+-- name: stream_bookers
+-- A page of one stream's bookers (latest booking each), the most recently active first.
+SELECT b.user_id, b.status, u.username, u.first_name, u.last_seen_at
+FROM analytics_stream_bookers AS b LEFT JOIN users AS u ON u.user_id = b.user_id
+WHERE b.course_id = :course_id AND b.course_stream = :stream
+ORDER BY u.last_seen_at DESC NULLS LAST, b.user_id
+LIMIT :limit OFFSET :offset;
+
+-- name: stream_viewers
+-- A page of those who viewed the course programme since the stream opened without booking it,
+-- the latest view first (analytics_program_viewers' index read backwards).
+WITH opened AS (
+    SELECT min(latest_at) AS since
+    FROM analytics_stream_bookers
+    WHERE course_id = :course_id AND course_stream = :stream
+)
+SELECT v.user_id, v.last_at AS viewed_at, u.username, u.first_name, u.last_seen_at
+FROM analytics_program_viewers AS v
+CROSS JOIN opened
+LEFT JOIN users AS u ON u.user_id = v.user_id
+WHERE v.course_key = :course_id::text AND v.last_at >= opened.since
+  AND NOT EXISTS (
+      SELECT 1 FROM analytics_stream_bookers AS b
+      WHERE b.user_id = v.user_id AND b.course_id = :course_id AND b.course_stream = :stream
+  )
+ORDER BY v.last_at DESC, v.user_id
+LIMIT :limit OFFSET :offset;
 
 -- name: lessons_overview
 -- Free lessons dated from :first_day on (upcoming included): registrations, attendance

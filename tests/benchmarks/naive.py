@@ -367,8 +367,10 @@ class Naive:
         streams.sort(key=lambda s: (s.course_id, -(s.last_day or date.min).toordinal(), s.stream))
         return tuple(streams)
 
-    async def current_students(self) -> StudentsPage:
-        """The first page of the first current stream (what the benchmark asks the service)."""
+    async def current_students(self, viewers: bool = False) -> StudentsPage:
+        """The first page of the first current stream's bookers, the most recently active
+        first, or of its programme viewers without a booking, the latest view first (what the
+        benchmark asks the service)."""
         stream = next(s for s in await self.streams() if s.current)
         rows = await self.fetch(
             """
@@ -379,26 +381,32 @@ class Naive:
                 WHERE coalesce(course_id, 0) = $1 AND coalesce(course_stream, '') = $2
                 ORDER BY user_id, created_at DESC NULLS LAST, id DESC
             ), viewers AS (
-                SELECT DISTINCT e.user_id FROM events AS e
+                SELECT e.user_id, max(e.created_at) AS viewed_at FROM events AS e
                 WHERE $3 AND e.event_type = 'view_program'
                   AND e.details ->> 'course_id' = $1::text
-                  AND e.created_at >= (SELECT min(created_at) FROM booked)
                   AND e.user_id NOT IN (SELECT user_id FROM booked)
-            ), people AS (
-                SELECT user_id, status FROM booked
-                UNION ALL SELECT user_id, NULL FROM viewers
+                GROUP BY e.user_id
+                HAVING max(e.created_at) >= (SELECT min(created_at) FROM booked)
             )
-            SELECT user_id, status, count(*) OVER () AS total FROM people
-            ORDER BY status IS NULL, status DESC, user_id
-            LIMIT $4
+            SELECT user_id, status, NULL::timestamptz AS viewed_at FROM booked
+            UNION ALL SELECT user_id, NULL, viewed_at FROM viewers
             """,
             stream.course_id,
             stream.stream,
             stream.current,
-            STUDENTS_PER_PAGE,
         )
-        total = int(rows[0]["total"]) if rows else 0
+        bookers = [r for r in rows if r["status"] is not None]
+        watchers = [r for r in rows if r["status"] is None]
         profiles = await self.profiles([r["user_id"] for r in rows])
+        shown = watchers if viewers else bookers
+
+        def recent_first(row: Any) -> tuple[Any, ...]:
+            if viewers:
+                return (-row["viewed_at"].timestamp(), row["user_id"])
+            seen = profiles.get(row["user_id"], {}).get("last_seen_at")
+            return (seen is None, -seen.timestamp() if seen else 0, row["user_id"])
+
+        page = sorted(shown, key=recent_first)[:STUDENTS_PER_PAGE]
         students = tuple(
             Student(
                 r["user_id"],
@@ -406,11 +414,20 @@ class Naive:
                 profiles.get(r["user_id"], {}).get("first_name"),
                 r["status"],
                 profiles.get(r["user_id"], {}).get("last_seen_at"),
+                r["viewed_at"],
             )
-            for r in rows
+            for r in page
         )
+        total = len(shown)
         return StudentsPage(
-            stream, students, total, 0, max(1, math.ceil(total / STUDENTS_PER_PAGE))
+            stream,
+            students,
+            total,
+            0,
+            max(1, math.ceil(total / STUDENTS_PER_PAGE)),
+            viewers,
+            len(bookers),
+            len(watchers),
         )
 
     async def lessons(self) -> Lessons:

@@ -24,10 +24,12 @@ class StreamOpen(CallbackData, prefix="stream"):
 
 
 class StreamPage(CallbackData, prefix="streampage"):
-    """Page ``page`` of the people of the stream whose :attr:`Stream.key` is ``key``."""
+    """Page ``page`` of the bookers (or, ``viewers``, the programme viewers who did not book)
+    of the stream whose :attr:`Stream.key` is ``key``, in place."""
 
     key: str
     page: int
+    viewers: bool = False
 
 
 class OpenUser(CallbackData, prefix="usercard"):

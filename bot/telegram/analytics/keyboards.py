@@ -24,8 +24,9 @@ GROWTH_CHOICES = (7, 30, 90, 365, 0)  # days; 0: all history
 
 
 def _name_and_id(first_name: str | None, username: str | None, user_id: int) -> str:
-    handle = "@" + username if username else ""
-    return button_label(f"{first_name or ''} {handle} · {user_id}")
+    """ "Иван @ivan · 4144629476"; someone without a name is just "id 4729057724"."""
+    name = " ".join(part for part in (first_name, "@" + username if username else "") if part)
+    return button_label(f"{name} · {user_id}" if name else f"id {user_id}")
 
 
 def growth_keyboard(texts: Texts, current: int) -> InlineKeyboardMarkup:
@@ -61,24 +62,40 @@ def courses_keyboard(texts: Texts, page: Page[Stream]) -> InlineKeyboardMarkup |
 
 
 def students_keyboard(texts: Texts, page: StudentsPage) -> InlineKeyboardMarkup:
-    """One button per person on the page, then ◀ ▶ where there is more."""
+    """One button per person on the page, ◀ ▶ where there is more, and for a current stream
+    a switch to its other list (bookers ⇄ programme viewers)."""
     keyboard = InlineKeyboardBuilder()
     for s in page.students:
         keyboard.button(
             text=_name_and_id(s.first_name, s.username, s.user_id),
             callback_data=OpenUser(user_id=s.user_id),
         )
-    key, number = page.stream.key, page.page
+    key, number, viewers = page.stream.key, page.page, page.viewers
+    turns = 0
     if number > 0:
         keyboard.button(
-            text=texts("prev_page"), callback_data=StreamPage(key=key, page=number - 1)
+            text=texts("prev_page"),
+            callback_data=StreamPage(key=key, page=number - 1, viewers=viewers),
         )
+        turns += 1
     if number + 1 < page.pages:
         keyboard.button(
-            text=texts("next_page"), callback_data=StreamPage(key=key, page=number + 1)
+            text=texts("next_page"),
+            callback_data=StreamPage(key=key, page=number + 1, viewers=viewers),
         )
-    # people one per row; the ◀ ▶ buttons (whatever remains) share the last row
-    keyboard.adjust(*[1] * len(page.students), 2)
+        turns += 1
+    switch = []
+    if viewers:
+        switch = [("students_show_bookers", page.bookers_total)]
+    elif page.stream.current:
+        switch = [("students_show_viewers", page.viewers_total)]
+    for label, n in switch:
+        keyboard.button(
+            text=texts(label, n=texts.number(n)),
+            callback_data=StreamPage(key=key, page=0, viewers=not viewers),
+        )
+    # people one per row; ◀ ▶ share a row; the switch has its own
+    keyboard.adjust(*[1] * len(page.students), *([turns] if turns else []), 1)
     return keyboard.as_markup()
 
 

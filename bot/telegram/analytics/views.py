@@ -40,7 +40,7 @@ def person(texts: Texts, user_id: int, first_name: str | None, username: str | N
     parts = [quote(first_name)] if first_name else []
     if username:
         parts.append("@" + quote(username))
-    return " ".join(parts) or str(user_id)
+    return " ".join(parts) or texts("person_no_name", id=user_id)
 
 
 def status_name(texts: Texts, status: int | None) -> str:
@@ -84,29 +84,52 @@ def capped_note(texts: Texts, window: Window) -> list[str]:
 
 
 def _change(texts: Texts, label: str, change: Change) -> str:
-    detail = texts("change", today=texts.signed(change.today), week=texts.signed(change.week))
-    return f"{label}: <b>{texts.number(change.total)}</b> ({detail})"
+    """``label: total`` and what changed, saying only what did: "(today +1, 7 days +5)",
+    "(7 days +2)", or nothing when nothing moved in a week."""
+    return f"{label}: <b>{texts.number(change.total)}</b>{_moved(texts, change)}"
+
+
+def _moved(texts: Texts, change: Change) -> str:
+    parts = []
+    if change.today:
+        parts.append(texts("change_today", n=texts.signed(change.today)))
+    if change.week:
+        parts.append(texts("change_week", n=texts.signed(change.week)))
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _reach_line(texts: Texts, stats: Stats) -> str | None:
+    """Who the course bot cannot reach, as broadcasts found out; nothing before any was sent
+    (a zero would claim knowledge the bot does not have)."""
+    if stats.last_broadcast is None and not (
+        stats.blocked.total or stats.never_started or stats.deactivated
+    ):
+        return None
+    parts = [
+        texts("stats_reach_blocked", n=f"<b>{texts.number(stats.blocked.total)}</b>")
+        + _moved(texts, stats.blocked)
+    ]
+    parts += [
+        texts(key, n=f"<b>{texts.number(n)}</b>")
+        for key, n in (
+            ("stats_reach_never_started", stats.never_started),
+            ("stats_reach_deactivated", stats.deactivated),
+        )
+        if n
+    ]
+    return texts("stats_reach") + " " + " · ".join(parts)
 
 
 def stats_text(texts: Texts, stats: Stats) -> str:
+    reach = _reach_line(texts, stats)
     lines = [
         texts("stats_title"),
         "",
         _change(texts, texts("stats_users"), stats.users),
-        _change(texts, texts("stats_active"), stats.active_bookings),
-        _change(texts, texts("stats_confirmed"), stats.confirmed),
+        _change(texts, texts("stats_registrations"), stats.registrations),
         texts("stats_statuses"),
         *(_change(texts, "  • " + status_name(texts, s), c) for s, c in stats.statuses),
-        _change(texts, texts("stats_registrations"), stats.registrations),
-        _change(texts, texts("stats_blocked"), stats.blocked),
-        *(
-            texts(key, n=texts.number(n))
-            for key, n in (
-                ("stats_never_started", stats.never_started),
-                ("stats_deactivated", stats.deactivated),
-            )
-            if n
-        ),
+        *([reach] if reach else []),
         "",
     ]
     last = stats.last_broadcast
@@ -252,32 +275,38 @@ def courses_page(texts: Texts, streams: Sequence[Stream], number: int) -> Page[S
 
 
 def students_text(texts: Texts, page: StudentsPage) -> str:
+    """One of a stream's two lists, saying which: who booked it (with each one's status,
+    the most recently active first) or who viewed the programme without booking it."""
     stream = page.stream
     lines = [
         texts(
             "students_title",
             course=course_name(texts, stream.course_id),
             stream=stream_name(texts, stream.stream),
-            total=texts.number(page.total),
+        ),
+        texts(
+            "students_viewers_heading" if page.viewers else "students_bookers_heading",
+            people=texts.count(page.total, "person"),
             page=page.page + 1,
             pages=page.pages,
-        )
+        ),
     ]
-    if stream.current:
-        lines.append(texts("students_viewers_note"))
     if not page.students:
-        lines.append(texts("students_empty"))
+        lines.append(texts("students_no_viewers" if page.viewers else "students_empty"))
     start = page.page * STUDENTS_PER_PAGE
     for n, s in enumerate(page.students, start + 1):
-        lines.append(
-            texts(
+        name = person(texts, s.user_id, s.first_name, s.username)
+        if page.viewers:
+            row = texts("students_viewer_row", n=n, name=name, viewed=texts.when(s.viewed_at))
+        else:
+            row = texts(
                 "students_row",
                 n=n,
-                name=person(texts, s.user_id, s.first_name, s.username),
+                name=name,
                 status=status_name(texts, s.status),
                 seen=texts.when(s.last_seen_at),
             )
-        )
+        lines.append(row)
     return "\n".join(lines)
 
 

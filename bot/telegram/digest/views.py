@@ -104,7 +104,11 @@ def render_digest(texts: Texts, digest: Digest) -> tuple[str, str]:
         _line(texts, "digest_registrations", "registrations", digest),
         _line(texts, "digest_attendance", "attendance", digest),
         _line(texts, "digest_events", "events", digest),
-        _line(texts, "digest_blocked", "blocked", digest),
+        *(
+            [_line(texts, "digest_blocked", "blocked", digest)]
+            if any(d.blocked for d in (digest.yesterday, digest.day_before, digest.week_before))
+            else []
+        ),
         texts(
             "digest_broadcasts",
             broadcasts=texts.count(y.broadcasts, "broadcast"),

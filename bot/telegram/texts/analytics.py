@@ -35,7 +35,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "period_days": {"ru": "за {days}", "en": "last {days}"},
     "period_everything": {"ru": "за всё время", "en": "all time"},
     "period_all": {"ru": "за всё время (с {first})", "en": "all time (since {first})"},
-    "change": {"ru": "сегодня {today}, 7 дн. {week}", "en": "today {today}, 7 days {week}"},
+    "change_today": {"ru": "сегодня {n}", "en": "today {n}"},
+    "change_week": {"ru": "за 7 дней {n}", "en": "7 days {n}"},
     "no_data": {"ru": "Нет данных за этот период", "en": "No data for this period"},
     "status_0": {"ru": "создана, ждёт оплаты", "en": "created, awaiting payment"},
     "status_1": {"ru": "чек загружен, на проверке", "en": "payment proof uploaded"},
@@ -54,19 +55,15 @@ CATALOG: dict[str, dict[str, str]] = {
     # /stats
     "stats_title": {"ru": "<b>Сводка по школе</b>", "en": "<b>School at a glance</b>"},
     "stats_users": {"ru": "Пользователи", "en": "Users"},
-    "stats_active": {"ru": "Активные брони", "en": "Active bookings"},
-    "stats_confirmed": {"ru": "Подтверждённые оплаты", "en": "Confirmed payments"},
     "stats_statuses": {"ru": "Брони по статусам:", "en": "Bookings by status:"},
     "stats_registrations": {"ru": "Записи на бесплатные уроки", "en": "Free-lesson sign-ups"},
-    "stats_blocked": {"ru": "Заблокировали бота", "en": "Blocked the bot"},
-    "stats_never_started": {
-        "ru": "Не запускали бота рассылок: <b>{n}</b>",
-        "en": "Never started the broadcast bot: <b>{n}</b>",
+    "stats_reach": {
+        "ru": "Бот курса, по итогам рассылок:",
+        "en": "Course bot, as broadcasts found:",
     },
-    "stats_deactivated": {
-        "ru": "Удалили аккаунт: <b>{n}</b>",
-        "en": "Deleted their account: <b>{n}</b>",
-    },
+    "stats_reach_blocked": {"ru": "заблокировали {n}", "en": "{n} blocked it"},
+    "stats_reach_never_started": {"ru": "не запускали {n}", "en": "{n} never started it"},
+    "stats_reach_deactivated": {"ru": "удалили аккаунт {n}", "en": "{n} deleted the account"},
     "stats_last_broadcast": {
         "ru": "Последняя рассылка: {when} — «{text}» — доставлено {delivered} из {total}",
         "en": "Last broadcast: {when} — “{text}” — delivered {delivered} of {total}",
@@ -139,20 +136,41 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "courses_current": {"ru": " (текущий)", "en": " (current)"},
     "courses_hint": {
-        "ru": "Кнопка потока открывает список его учеников.",
-        "en": "A stream's button lists its students.",
+        "ru": "Кнопка потока — кто его забронировал; у текущего — и кто смотрел программу.",
+        "en": "A stream's button lists who booked it; a current one's, also who viewed"
+        " the programme.",
     },
-    "students_title": {
-        "ru": "<b>{course} · {stream}</b> — {total} чел., стр. {page}/{pages}",
-        "en": "<b>{course} · {stream}</b> — {total} people, page {page}/{pages}",
+    "person_no_name": {"ru": "id {id}", "en": "id {id}"},
+    "students_title": {"ru": "<b>{course} · {stream}</b>", "en": "<b>{course} · {stream}</b>"},
+    "students_bookers_heading": {
+        "ru": "Забронировали: {people}, сначала недавно активные · стр. {page}/{pages}",
+        "en": "Booked it: {people}, most recently active first · page {page}/{pages}",
     },
-    "students_viewers_note": {
-        "ru": "<i>Текущий поток: в конце — смотревшие программу без брони.</i>",
-        "en": "<i>Current stream: programme viewers without a booking come last.</i>",
+    "students_viewers_heading": {
+        "ru": "Смотрели программу с открытия потока, но не забронировали: {people},"
+        " сначала недавние · стр. {page}/{pages}",
+        "en": "Viewed the programme since the stream opened but didn't book: {people},"
+        " latest first · page {page}/{pages}",
+    },
+    "students_show_viewers": {
+        "ru": "👀 Смотрели программу без брони ({n})",
+        "en": "👀 Viewed the programme, no booking ({n})",
+    },
+    "students_show_bookers": {
+        "ru": "🎓 Забронировавшие поток ({n})",
+        "en": "🎓 Those who booked it ({n})",
     },
     "students_row": {
         "ru": "{n}. {name} — {status} — был(а) {seen}",
         "en": "{n}. {name} — {status} — last active {seen}",
+    },
+    "students_viewer_row": {
+        "ru": "{n}. {name} — смотрел(а) программу {viewed}",
+        "en": "{n}. {name} — viewed the programme {viewed}",
+    },
+    "students_no_viewers": {
+        "ru": "Никто не смотрел программу без брони.",
+        "en": "Nobody viewed the programme without booking.",
     },
     "students_empty": {"ru": "В этом потоке никого нет.", "en": "Nobody in this stream."},
     "stream_gone": {

@@ -38,7 +38,10 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "digest_attendance": {"ru": "Посещения уроков", "en": "Lesson attendance"},
     "digest_events": {"ru": "События", "en": "Events"},
-    "digest_blocked": {"ru": "Заблокировали бота", "en": "Blocked the bot"},
+    "digest_blocked": {
+        "ru": "Выяснилось в рассылках, что заблокировали бот курса",
+        "en": "Found by broadcasts to have blocked the course bot",
+    },
     "digest_broadcasts": {
         "ru": "{broadcasts}: доставлено {delivered} из {recipients} ({rate})",
         "en": "{broadcasts}: delivered {delivered} of {recipients} ({rate})",

@@ -144,8 +144,10 @@ async def stream_page_pressed(
     school: SchoolAnalytics,
     texts: Texts,
 ) -> None:
-    """Another page of a stream's people, in place of the one shown."""
-    page = await school.students(callback_data.key, callback_data.page)
+    """Another page of a stream's people, or its other list, in place of the one shown."""
+    page = await school.students(
+        callback_data.key, callback_data.page, viewers=callback_data.viewers
+    )
     if page is None:
         await message.answer(texts("stream_gone"))
         return
