@@ -26,6 +26,7 @@ import asyncpg
 from bot.analytics.models import ExportFile
 from bot.csvcells import FORMULA_START, csv_value
 from bot.db.queries import QUERIES
+from bot.xlsx import SheetWriter
 
 EXPORT_KINDS: tuple[str, ...] = ("users", "bookings", "registrations", "events")
 Format = Literal["xlsx", "csv"]
@@ -36,13 +37,12 @@ BOM = "\ufeff"
 # A cell starting with one of these is a formula to a spreadsheet; user-written names must
 # stay text (CSV injection), so such CSV cells get a leading apostrophe (XLSX: a text cell).
 _FORMULA_START = FORMULA_START
-# XLSX: what one cell holds, and how wide a column may grow (in characters).
-XLSX_CELL_CHARS = 32767
+# XLSX: how wide a column may grow (in characters).
 XLSX_MAX_WIDTH = 60
-# A sheet's XML deflates ~8× in the .xlsx zip on the school's tables; while streaming, the file
-# is estimated as the XML written so far over this (a little cautious). The finished file is
-# measured again, so an estimate beaten by odd data still never sends a file over the limit.
-XLSX_DEFLATE = 6
+# While streaming, the file is measured as written so far plus what deflate may still hold
+# back: it emits a block per ~16k symbols, a few tens of KB compressed at most. The finished
+# file is measured again, so it never sends a file over the limit.
+XLSX_PENDING_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -115,106 +115,58 @@ class _CsvSink:
 
 
 class _XlsxSink:
-    """People's XLSX, written row by row (openpyxl's write-only mode keeps no rows in memory)."""
+    """People's XLSX, written row by row (bot.xlsx streams the sheet into the zip)."""
 
     def __init__(self, path: Path, tz: ZoneInfo, sheet: Sheet) -> None:
-        from openpyxl import Workbook
-
         self.path = path
         self.tz = tz
         self.sheet = sheet
-        self.book = Workbook(write_only=True)
-        self.ws = self.book.create_sheet(sheet.title[:31])
+        self.writer = SheetWriter(
+            path, sheet.title, moment_format=sheet.moment_format, date_format=sheet.date_format
+        )
         self.columns: list[str] = []
-        self.xml_bytes = 0  # a running estimate of the sheet's XML
-        self.rows = 0
 
     def _converters(self) -> list[Callable[[Any], Any]]:
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        ws, sheet, tz = self.ws, self.sheet, self.tz
-
-        def text(value: str) -> Any:
-            value = ILLEGAL_CHARACTERS_RE.sub("", value)[:XLSX_CELL_CHARS]
-            if value.startswith("="):  # openpyxl would store it as a formula
-                cell = WriteOnlyCell(ws, value)
-                cell.data_type = "s"
-                return cell
-            return value
+        sheet, tz = self.sheet, self.tz
 
         def plain(value: Any) -> Any:
             if isinstance(value, bool):
                 return sheet.yes if value else sheet.no
             if isinstance(value, datetime):
-                cell = WriteOnlyCell(ws, value.astimezone(tz).replace(tzinfo=None, microsecond=0))
-                cell.number_format = sheet.moment_format
-                return cell
-            if isinstance(value, date):
-                cell = WriteOnlyCell(ws, value)
-                cell.number_format = sheet.date_format
-                return cell
-            if isinstance(value, str):
-                return text(value)
+                return value.astimezone(tz).replace(tzinfo=None, microsecond=0)
             return value
 
         def worded(name: Callable[[Any], str]) -> Callable[[Any], Any]:
-            return lambda value: None if value is None else text(name(value))
+            return lambda value: None if value is None else name(value)
 
         return [worded(sheet.words[c]) if c in sheet.words else plain for c in self.columns]
 
     def start(self, columns: Sequence[str], sample: Sequence[Sequence[Any]]) -> None:
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Font
-        from openpyxl.utils import get_column_letter
-
         self.columns = list(columns)
         self.convert = self._converters()
         headings = [self.sheet.headings.get(c, c) for c in columns]
         first = [self._row(row) for row in sample]
-        # Widths from the heading and the first rows: set before any row is written.
-        for index, heading in enumerate(headings):
-            widest = max([len(heading), *(_width(row[index]) for row in first)])
-            self.ws.column_dimensions[get_column_letter(index + 1)].width = min(
-                widest + 2, XLSX_MAX_WIDTH
-            )
-        self.ws.freeze_panes = "A2"
-        bold = Font(bold=True)
-        header = []
-        for heading in headings:
-            cell = WriteOnlyCell(self.ws, heading)
-            cell.font = bold
-            header.append(cell)
-        self.ws.append(header)
+        # Widths from the heading and the first rows: they precede the rows in the file.
+        widths = [
+            min(max([len(heading), *(_width(row[index]) for row in first)]) + 2, XLSX_MAX_WIDTH)
+            for index, heading in enumerate(headings)
+        ]
+        self.writer.start(headings, widths)
 
     def _row(self, row: Sequence[Any]) -> list[Any]:
         return [convert(v) for convert, v in zip(self.convert, row, strict=True)]
 
-    def _append(self, rows: Sequence[list[Any]]) -> None:
-        for row in rows:
-            self.ws.append(row)
-            # ~40 bytes of XML around each cell, plus what it holds
-            self.xml_bytes += sum(40 + _width(v) for v in row)
-        self.rows += len(rows)
-
     def write(self, rows: Sequence[Sequence[Any]]) -> None:
-        self._append([self._row(row) for row in rows])
+        self.writer.append([self._row(row) for row in rows])
 
     def written(self) -> int:
-        return self.xml_bytes // XLSX_DEFLATE
+        return self.writer.written() + XLSX_PENDING_BYTES
 
     def finish(self) -> int:
-        from openpyxl.utils import get_column_letter
-
-        if self.columns:
-            last = get_column_letter(len(self.columns))
-            self.ws.auto_filter.ref = f"A1:{last}{self.rows + 1}"
-        self.book.save(self.path)
-        return self.path.stat().st_size
+        return self.writer.close()
 
     def abandon(self) -> None:
-        self.book.close()
-        self.path.unlink(missing_ok=True)
+        self.writer.abandon()
 
 
 def _write(sink: _Sink, rows: Sequence[Sequence[Any]], max_bytes: int | None) -> tuple[int, bool]:
@@ -233,14 +185,10 @@ def _write(sink: _Sink, rows: Sequence[Sequence[Any]], max_bytes: int | None) ->
 
 def _width(value: Any) -> int:
     """About how many characters a cell shows."""
-    from openpyxl.cell.cell import Cell
-
-    if isinstance(value, Cell):
-        if isinstance(value.value, datetime):
-            return 16
-        if isinstance(value.value, date):
-            return 10
-        value = value.value
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
     return 0 if value is None else len(str(value))
 
 
