@@ -36,6 +36,7 @@ SCHOOL = [
     Person(200007, "frank", streams=(("3rd_stream", 1),)),
 ]
 BLOCKED_ID = 200008  # a school user who is in blocked_users
+STUDENTS = "Students of a stream"  # the sub-menu of each course's stream's students
 
 
 @pytest.fixture(autouse=True)
@@ -88,8 +89,8 @@ async def expected_audience(pool: asyncpg.Pool, kind: str, value: str | None = N
 
 AUDIENCES = [
     ("Everyone", None, "everyone", None),
-    ("🎓 stream 3 · Vibe coding", None, "stream", "3rd_stream"),
-    ("🎓 stream 4 · Vibe coding", None, "stream", "4th_stream"),
+    ("🎓 stream 3 · Vibe coding", STUDENTS, "stream", "3rd_stream"),
+    ("🎓 stream 4 · Vibe coding", STUDENTS, "stream", "4th_stream"),
     ("📝 stream 3 · Vibe coding", "Booked a stream", "booked", "3rd_stream"),
     ("Everyone but the paid", None, "all_but_paid", None),
     ("Awaiting payment", None, "awaiting", None),
@@ -134,11 +135,11 @@ async def test_every_audience_matches_an_independent_computation(
 async def test_blocked_and_duplicates_are_counted_in_the_summary(
     standin: Any, bot_app: Any, pool: asyncpg.Pool, school: list[Person]
 ) -> None:
-    summary = await choose_audience(standin, "🎓 stream 4 · Vibe coding")
+    summary = await choose_audience(standin, "🎓 stream 4 · Vibe coding", STUDENTS)
     # carol booked 4th_stream twice and paid twice: one recipient, one duplicate
     assert "Recipients: 2" in summary.shown_text
     assert "duplicates removed: 1" in summary.shown_text
-    summary = await choose_audience(standin, "🎓 stream 3 · Vibe coding")
+    summary = await choose_audience(standin, "🎓 stream 3 · Vibe coding", STUDENTS)
     assert "Recipients: 1" in summary.shown_text
     assert "excluded as blocked: 1" in summary.shown_text
 
@@ -200,6 +201,7 @@ async def test_url_buttons_reach_recipients(
         standin,
         "🎓 stream 4 · Vibe coding",
         "With a button",
+        submenu=STUDENTS,
         buttons="Open the course | https://example.com/course\nFAQ | https://example.com/faq",
     )
     bid = await send_now(standin, review)

@@ -147,6 +147,7 @@ def test_callback_data_fits_whatever_the_names() -> None:
     stream = Stream(course_id=2**31, stream=name, counts=(), last_day=None, current=False)
     packed = [
         AudiencePick(kind="individual", ref=short_ref(name)),
+        AudienceMenu(menu="students", page=10**9),
         AudienceMenu(menu="lessons", page=10**9),
         DraftAction(draft=new_draft_key(), action="no_buttons", at=2**40),
         Control(broadcast_id=2**31, action="unschedule"),
@@ -166,22 +167,26 @@ async def test_every_long_cyrillic_stream_is_offered_and_reaches_its_students(
     await add_streams(pool, standin)
     await standin.send_message(ADMIN_ID, "/broadcast")
     menu = await expect(standin, "Who should get it?")
+    assert not [t for t in labels(menu) if t.startswith("🎓 ")]  # they are a sub-menu's
+    await press(standin, menu, "Students of a stream")
+    await standin.wait_for(lambda: f"🎓 {STREAMS[-1]} · {COURSES[1]}" in labels(menu))
     pages = await every_page(standin, menu)
-    # each course's stream is its own audience (issue #16 §4): the label names the course
+    # each course's stream is its own audience (issue #16 §4): the label names the course;
+    # newest first (they opened at once here: the higher number is the newer)
     offered = [t for _, page in pages for t in page if t.startswith("🎓 ")]
-    assert offered == [f"🎓 {s} · {COURSES[n % 2]}" for n, s in enumerate(STREAMS)]
+    assert offered == [f"🎓 {s} · {COURSES[n % 2]}" for n, s in reversed(list(enumerate(STREAMS)))]
     assert len(pages) > 1
-    # the last stream, on the last page, is the one pressed
-    await press(standin, menu, f"🎓 {STREAMS[-1]}")
+    # the oldest stream, on the last page, is the one pressed
+    await press(standin, menu, f"🎓 {STREAMS[0]} ")
     summary = await expect(standin, "Recipients:")
-    assert f"students of {STREAMS[-1]}" in summary.shown_text
+    assert f"students of {STREAMS[0]}" in summary.shown_text
     assert "Recipients: 1" in summary.shown_text
     await standin.send_message(ADMIN_ID, "Для вечерней группы")
     bid = await send_now(standin, await finish_compose(standin))
     await wait_finished(pool, bid)
-    assert set(await statuses(pool, bid)) == {FIRST_STUDENT + len(STREAMS) - 1}
+    assert set(await statuses(pool, bid)) == {FIRST_STUDENT}
     group = await pool.fetchval("SELECT recipient_group FROM message_history WHERE id = $1", bid)
-    assert group == STREAMS[-1]
+    assert group == STREAMS[0]
     assert over_the_limits(standin) == []
 
 
@@ -192,14 +197,14 @@ async def test_the_booked_submenu_pages_through_every_stream(
     await standin.send_message(ADMIN_ID, "/broadcast")
     menu = await expect(standin, "Who should get it?")
     await press(standin, menu, "Booked a stream")
-    await standin.wait_for(lambda: f"📝 {STREAMS[0]} · {COURSES[0]}" in labels(menu))
+    await standin.wait_for(lambda: f"📝 {STREAMS[-1]} · {COURSES[1]}" in labels(menu))
     pages = await every_page(standin, menu)
     offered = [t for _, page in pages for t in page if t.startswith(f"📝 {LONG_STREAM}")]
-    assert offered == [f"📝 {s} · {COURSES[n % 2]}" for n, s in enumerate(STREAMS)]
+    assert offered == [f"📝 {s} · {COURSES[n % 2]}" for n, s in reversed(list(enumerate(STREAMS)))]
     await back_to_first_page(standin, menu)
-    await press(standin, menu, f"📝 {STREAMS[0]} · ")
+    await press(standin, menu, f"📝 {STREAMS[-1]} · ")
     summary = await expect(standin, "Recipients:")
-    assert f"booked {STREAMS[0]}" in summary.shown_text and "Recipients: 1" in summary.shown_text
+    assert f"booked {STREAMS[-1]}" in summary.shown_text and "Recipients: 1" in summary.shown_text
     assert over_the_limits(standin) == []
 
 
@@ -231,15 +236,17 @@ async def test_a_stream_gone_since_the_menu_was_shown_says_so(
     await add_streams(pool, standin)
     await standin.send_message(ADMIN_ID, "/broadcast")
     menu = await expect(standin, "Who should get it?")
-    await pool.execute("DELETE FROM bookings WHERE course_stream = $1", STREAMS[0])
+    await press(standin, menu, "Students of a stream")
+    await standin.wait_for(lambda: f"🎓 {STREAMS[-1]} · {COURSES[1]}" in labels(menu))
+    await pool.execute("DELETE FROM bookings WHERE course_stream = $1", STREAMS[-1])
     answer = await standin.wait_for_callback_answer(
-        await press(standin, menu, f"🎓 {STREAMS[0]} ")
+        await press(standin, menu, f"🎓 {STREAMS[-1]} ")
     )
     assert answer.get("show_alert") and "no longer" in answer["text"]
     # the flow is still at the audience: another stream works
-    await press(standin, menu, f"🎓 {STREAMS[1]} ")
+    await press(standin, menu, f"🎓 {STREAMS[-2]} ")
     summary = await expect(standin, "Recipients:")
-    assert f"students of {STREAMS[1]}" in summary.shown_text
+    assert f"students of {STREAMS[-2]}" in summary.shown_text
 
 
 async def test_courses_page_long_stream_lists_and_open_each_stream(
@@ -257,7 +264,7 @@ async def test_courses_page_long_stream_lists_and_open_each_stream(
     # a stream's button on the last page opens its people
     data = button(courses, STREAMS[-1])
     await standin.press_button(ADMIN_ID, courses.message_id, data)
-    people = await expect(standin, "1 people")
+    people = await expect(standin, "Booked it: 1 person,")
     assert STREAMS[-1] in people.shown_text and "student29" in people.shown_text
     assert over_the_limits(standin) == []
 

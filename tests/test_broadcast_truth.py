@@ -3,6 +3,8 @@ what they say, Russian plurals — read in the chat as the admin reads them."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,6 +12,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
+from bot.broadcast.control_card import Pace, next_pace, time_left
 from bot.broadcast.delivery import Delivery
 from bot.telegram.broadcast.html_check import html_problem
 from bot.telegram.broadcast.when import parse_when
@@ -308,7 +311,9 @@ async def test_a_streams_audience_is_per_course(
         "INSERT INTO bookings (user_id, course_id, course_stream, confirmed)"
         " VALUES (920002, 2, '8th_stream', 2)"
     )
-    summary = await choose_audience(standin, "🎓 stream 8 · Vibe coding EXTRA")
+    summary = await choose_audience(
+        standin, "🎓 stream 8 · Vibe coding EXTRA", submenu="Students of a stream"
+    )
     assert "students of stream 8 · Vibe coding EXTRA" in summary.shown_text
     assert "Recipients: 1" in summary.shown_text
     await standin.send_message(ADMIN_ID, "EXTRA only")
@@ -412,3 +417,142 @@ async def test_a_retry_reports_its_own_run(standin: Any, bot_app: Any, pool: asy
     assert await pool.fetchval(
         "SELECT run_started_at > started_at FROM message_history WHERE id = $1", bid
     )
+
+
+# §3 "~ time left" does not jump on pause and resume ---------------------------------------
+
+STALE_AFTER_S = 10.0  # a card refreshed every 2 s: looks 10 s apart are not compared
+
+
+def looks(pace: Pace, *seen: tuple[float, int, bool]) -> Pace:
+    """The pace after looks at a broadcast: (monotonic seconds, settled, sending)."""
+    for now, settled, sending in seen:
+        pace = next_pace(pace, now, settled, sending=sending, stale_after_s=STALE_AFTER_S)
+    return pace
+
+
+def test_after_a_pause_time_left_is_what_is_left_at_the_sending_pace() -> None:
+    # 1,000 recipients at 10 msg/s, the card looking every 2 s
+    pace = looks(Pace(), (0, 0, True), (2, 20, True), (4, 40, True), (6, 60, True))
+    assert pace.per_s == pytest.approx(10)
+    before = time_left(1000 - 60, pace, planned_rate=25)
+    # paused at 6.5 s (ten more settled) for ten minutes, looked at now and then
+    pace = looks(pace, (7, 70, False), (300, 70, False), (606.5, 70, False))
+    # resumed: the first look measures nothing and keeps the pace measured before the pause
+    pace = looks(pace, (606.5, 70, True))
+    after = time_left(1000 - 70, pace, planned_rate=25)
+    assert after == pytest.approx((1000 - 70) / 10) and after is not None and before is not None
+    assert after <= before
+    # sending on at 10 msg/s: still 10, the ten minutes never counted
+    pace = looks(pace, (608.5, 90, True), (610.5, 110, True))
+    assert pace.per_s == pytest.approx(10)
+    assert time_left(0, pace, planned_rate=25) is None
+
+
+def test_a_pause_before_any_pace_was_measured_never_enters_it() -> None:
+    # paused a second after the start, resumed ten minutes later
+    pace = looks(Pace(), (0, 0, True), (1, 10, False), (601, 10, True))
+    assert pace.per_s is None
+    assert time_left(990, pace, planned_rate=25) == pytest.approx(990 / 25)  # the plan, so far
+    pace = looks(pace, (603, 30, True))
+    # 20 settled in 2 s of sending; the run's average since its start would say 30 / 603 s
+    assert pace.per_s == pytest.approx(10)
+    assert time_left(970, pace, planned_rate=25) == pytest.approx(97)
+
+
+def test_looks_too_far_apart_are_not_compared() -> None:
+    # a pause and a resume pressed on another instance, unseen here, between two looks
+    pace = looks(Pace(), (0, 0, True), (2, 20, True), (302, 40, True))
+    assert pace.per_s == pytest.approx(10)
+    pace = looks(pace, (304, 60, True))
+    assert pace.per_s == pytest.approx(10)
+
+
+def test_the_pace_follows_a_slowdown_smoothly() -> None:
+    pace = looks(Pace(), (0, 0, True), (2, 20, True))  # 10 msg/s
+    pace = looks(pace, (4, 30, True))  # then 5 msg/s (Telegram asked to wait, say)
+    assert pace.per_s is not None and 5 < pace.per_s < 10
+    settled = 30
+    for now in range(6, 122, 2):
+        settled += 10
+        pace = looks(pace, (now, settled, True))
+    assert pace.per_s == pytest.approx(5, abs=0.01)
+
+
+def test_a_slow_first_interval_is_soon_outweighed() -> None:
+    pace = looks(Pace(), (0, 0, True), (0.3, 1, True))  # the first outcomes, barely written
+    settled = 1
+    for n in range(1, 11):  # then 3 s at 10 msg/s
+        settled += 3
+        pace = looks(pace, (0.3 + 0.3 * n, settled, True))
+    assert pace.per_s == pytest.approx(31 / 3.3)  # the average over the sending time
+
+
+LIVE_TAIL = re.compile(r"Rate: (—|[\d.]+) msg/s · time left: ~(?:(\d+) min )?(\d+) s")
+
+
+def card_reading(text: str) -> tuple[int, float | None, int]:
+    """Pending, the shown rate (None: not measured yet) and the shown time left in seconds."""
+    tail = LIVE_TAIL.search(text)
+    pending = re.search(r"pending: ([\d,]+)", text)
+    assert tail is not None and pending is not None, text
+    rate = None if tail.group(1) == "—" else float(tail.group(1))
+    return (
+        int(pending.group(1).replace(",", "")),
+        rate,
+        60 * int(tail.group(2) or 0) + int(tail.group(3)),
+    )
+
+
+@pytest.mark.parametrize(
+    "card_every_s", [0.3, 3600.0], ids=["pace-measured-before-the-pause", "no-pace-yet"]
+)
+async def test_time_left_on_the_card_does_not_jump_on_pause_and_resume(
+    standin: Any,
+    make_settings: Any,
+    pool: asyncpg.Pool,
+    monkeypatch: pytest.MonkeyPatch,
+    card_every_s: float,
+) -> None:
+    from bot.app import running
+
+    planned = 10  # BROADCAST_RATE: slow enough to pause mid-way
+    monkeypatch.setattr(Delivery, "card_every_s", card_every_s)  # 3600: only forced edits
+    ids = await add_plain_users(pool, standin, 924000, 60)
+    async with running(make_settings(broadcast_rate=planned), pool):
+        bid = await send_now(standin, await compose(standin, "Everyone", "Steady"))
+        card = card_of(standin, bid)
+        got = lambda: sum(received(standin, user_id, "Steady") for user_id in ids)  # noqa: E731
+        await standin.wait_for(lambda: got() >= 5, timeout=10)
+        if card_every_s < 1:
+            await standin.wait_for(lambda: "Rate: —" not in card.shown_text, timeout=5)
+        await press(standin, card, "Pause")
+        await standin.wait_for(lambda: "Paused" in card.shown_text, timeout=5)
+        await asyncio.sleep(2.0)  # paused for longer than it has been sending
+        await press(standin, card, "Resume")
+
+        def versions() -> list[str]:
+            return [v.plain_text or "" for v in card.edits] + [card.shown_text]
+
+        def after_resume() -> str | None:
+            shown = versions()
+            last_paused = max(i for i, t in enumerate(shown) if "Paused" in t)
+            return next((t for t in shown[last_paused:] if "time left" in t), None)
+
+        after = await standin.wait_for(after_resume, timeout=5)
+        shown = versions()
+        first_paused = next(i for i, t in enumerate(shown) if "Paused" in t)
+        before = next(t for t in reversed(shown[:first_paused]) if "time left" in t)
+        await wait_finished(pool, bid)
+    pending_before, rate_before, left_before = card_reading(before)
+    pending_after, rate_after, left_after = card_reading(after)
+    assert pending_after <= pending_before
+    if card_every_s < 1:
+        assert rate_before is not None and rate_after is not None
+    # what is left at the shown pace (the plan until one is measured); the shown seconds are
+    # rounded (½ s), and so is the shown rate (0.05 msg/s: pending × 0.05 / rate² seconds)
+    pace = rate_after or planned
+    rounding = 0.5 + (pending_after * 0.05 / (pace - 0.05) ** 2 if rate_after else 0.0)
+    assert abs(left_after - pending_after / pace) <= rounding
+    # no jump: never more than before the pause, but for the rounding of two shown values
+    assert left_after <= left_before + 1

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 import asyncpg
@@ -25,6 +26,62 @@ if TYPE_CHECKING:
     from aiogram import Bot
 
 logger = logging.getLogger(__name__)
+
+PACE_MIN_LOOK_S = 0.2  # two looks closer than this measure noise, not a pace
+PACE_MEMORY_S = 10.0  # sending time over which the measured pace forgets older intervals
+# Looks further apart than this many card refreshes are not compared: something unseen may
+# lie between them (a pause and resume pressed on another instance, a restart).
+PACE_STALE_REFRESHES = 5
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How fast a broadcast's run settles recipients, measured over sending time only.
+
+    ``at`` and ``settled`` are the latest look taken while it was sending (monotonic seconds,
+    and the run's settled recipients then); None once a look found it not sending, so no
+    measured interval ever spans a pause. ``per_s`` is the measured pace (None until an
+    interval settled anyone) over ``measured_s`` seconds of sending: their average at first,
+    then weighted towards the latest ``PACE_MEMORY_S``.
+    """
+
+    at: float | None = None
+    settled: int = 0
+    per_s: float | None = None
+    measured_s: float = 0.0
+
+
+def next_pace(
+    pace: Pace, now: float, settled: int, *, sending: bool, stale_after_s: float
+) -> Pace:
+    """The pace after one more look at a broadcast, at monotonic time ``now``.
+
+    Only the interval between two looks taken while sending is measured: a pause, however
+    long, never enters the pace, and what was measured before it is kept for after.
+    """
+    if not sending:
+        return replace(pace, at=None, settled=0)
+    if pace.at is None or settled < pace.settled or now - pace.at > stale_after_s:
+        # A first look (a start, a resume, after a gap): nothing to compare it with.
+        return replace(pace, at=now, settled=settled)
+    elapsed = now - pace.at
+    if elapsed < PACE_MIN_LOOK_S:
+        return pace
+    measured = (settled - pace.settled) / elapsed
+    if pace.per_s is None:  # nobody settled yet: the first outcomes may still be unwritten
+        return Pace(now, settled, measured or None, elapsed if measured else 0.0)
+    # Weighted by sending time, so irregular looks (the card, the Mini App) agree.
+    weight = max(elapsed / (pace.measured_s + elapsed), 1 - math.exp(-elapsed / PACE_MEMORY_S))
+    per_s = pace.per_s + weight * (measured - pace.per_s)
+    return Pace(now, settled, per_s, pace.measured_s + elapsed)
+
+
+def time_left(pending: int, pace: Pace, planned_rate: float) -> float | None:
+    """Seconds until the pending recipients are settled at the measured pace (at the planned
+    rate until there is one); None when nobody is pending."""
+    if not pending:
+        return None
+    return pending / (pace.per_s or planned_rate)
 
 
 class Presenter(Protocol):
@@ -61,8 +118,7 @@ class ControlCard:
         self.pacer = pacer
         self.every_s = every_s
         self.presenter: Presenter | None = None
-        self._samples: dict[int, tuple[float, int]] = {}  # (monotonic time, settled)
-        self._paces: dict[int, float] = {}  # the last pace measured while sending
+        self._paces: dict[int, Pace] = {}  # per broadcast: its run's pace while sending
 
     async def post(self, bid: int, chat_id: int) -> None:
         """Send the live control card for a broadcast that starts now."""
@@ -85,36 +141,33 @@ class ControlCard:
     async def progress(self, bid: int) -> Progress:
         """A snapshot for the card, about the latest run (the start, or the latest retry).
 
-        While sending, the pace is measured between refreshes. A pause's standstill never
-        enters it: the sample is dropped while not sending and the pace measured before is
-        kept, so "time left" does not jump on pause or resume. Once ended: the run's average.
+        While sending, the rate is the pace measured over sending time (:func:`next_pace`):
+        a pause's standstill never enters it, so "time left" does not jump on pause or
+        resume. Once ended: the run's average.
         """
         broadcast = await fetch_shown(self.pool, bid)
         assert broadcast is not None
         counts = await fetch_counts(self.pool, bid)
         settled = counts.run_settled
-        if broadcast.status != "sending":
-            self._samples.pop(bid, None)
-            rate = self._paces.get(bid, 0.0)
+        sending = broadcast.status == "sending"
+        pace = next_pace(
+            self._paces.get(bid, Pace()),
+            time.monotonic(),
+            settled,
+            sending=sending,
+            stale_after_s=PACE_STALE_REFRESHES * self.every_s,
+        )
+        if sending or broadcast.status == "paused":
+            self._paces[bid] = pace  # kept across a pause, for after the resume
+        else:
+            self._paces.pop(bid, None)  # ended: a retry is a new run, measured afresh
+        rate = pace.per_s or 0.0
+        if not sending:
             start, end = broadcast.run_start, broadcast.finished_at
             if start is not None and end is not None and end > start:
                 rate = settled / (end - start).total_seconds()
             return Progress(broadcast, counts, rate, None)
-        now = time.monotonic()
-        before = self._samples.get(bid)
-        rate = self._paces.get(bid, 0.0)
-        if before is None or now - before[0] > 0.2:
-            self._samples[bid] = (now, settled)
-        if before is not None and now - before[0] > 0.2:
-            rate = max(0.0, (settled - before[1]) / (now - before[0]))
-            if rate > 0:
-                self._paces[bid] = rate
-        elif bid not in self._paces and broadcast.run_start is not None and settled:
-            elapsed = (datetime.now(UTC) - broadcast.run_start).total_seconds()
-            rate = settled / elapsed if elapsed > 0 else 0.0
-        pace = self._paces.get(bid) or rate or self.rate
-        eta = counts.pending / pace if counts.pending else None
-        return Progress(broadcast, counts, rate, eta)
+        return Progress(broadcast, counts, rate, time_left(counts.pending, pace, self.rate))
 
     async def keep_fresh(self, bid: int) -> None:
         """Refresh the card every ``every_s`` while the broadcast sends (cancelled after)."""
@@ -176,8 +229,6 @@ class ControlCard:
 
     async def report(self, bid: int, *, deletion: bool = False) -> None:
         """Final card state and a report message to whoever runs the broadcast."""
-        self._samples.pop(bid, None)
-        self._paces.pop(bid, None)
         report = await fetch_report(self.pool, bid)
         if report is None or self.presenter is None:
             return

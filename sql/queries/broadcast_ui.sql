@@ -17,10 +17,16 @@ WHERE r.message_id = :message_id AND r.delivery_status = 'failed'
   );
 
 -- name: broadcast_course_streams
--- Each course's streams that have bookings: a stream audience is one course's stream.
-SELECT DISTINCT course_id AS course, course_stream AS stream FROM bookings
+-- Each course's streams that have bookings (a stream audience is one course's stream), newest
+-- first: the one that opened last (its first booking; a late booking on an old stream does not
+-- make it new). Streams that opened at the same moment: by the number in the name (10th before
+-- 9th, which text order would swap), then by name, then by course.
+SELECT course_id AS course, course_stream AS stream FROM bookings
 WHERE course_stream IS NOT NULL
-ORDER BY course_stream, course_id NULLS LAST;
+GROUP BY course_id, course_stream
+ORDER BY min(created_at) DESC NULLS LAST,
+         substring(course_stream FROM '[0-9]+')::numeric DESC NULLS LAST,
+         course_stream DESC, course_id NULLS LAST;
 
 -- name: broadcast_upcoming_lessons
 -- Free lessons from :today on, by type and date, with how many registered for each.

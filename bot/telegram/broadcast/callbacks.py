@@ -44,9 +44,10 @@ class AudiencePick(CallbackData, prefix="bca"):
 
 
 class AudienceMenu(CallbackData, prefix="bcm"):
-    """Show page ``page`` of an audience menu: the first one, who booked, the free lessons."""
+    """Show page ``page`` of an audience menu: the first one, a stream's students, who booked,
+    the free lessons."""
 
-    menu: Literal["main", "booked", "lessons"]
+    menu: Literal["main", "students", "booked", "lessons"]
     page: int = 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
@@ -64,20 +64,14 @@ def page_buttons(
 # the audience -----------------------------------------------------------------------------
 
 
-def audience_keyboard(
-    texts: Texts, streams: list[CourseStream], number: int = 0
-) -> InlineKeyboardMarkup:
-    """Everyone; a page of each course's streams' students (◀ ▶); awaiting payment and
-    everyone but the paid; the sub-menus; individual people."""
-    page = paging.page(streams, number, AUDIENCE_NAMES_PER_PAGE)
+def audience_keyboard(texts: Texts) -> InlineKeyboardMarkup:
+    """Everyone; a stream's students (a sub-menu); awaiting payment and everyone but the paid;
+    the other sub-menus; individual people."""
     keyboard = InlineKeyboardBuilder()
     keyboard.button(text=texts("bc_btn_everyone"), callback_data=AudiencePick(kind="everyone"))
-    labels = [button_label(stream_button(texts, "bc_btn_stream", pair)) for pair in page.items]
-    for pair, label in zip(page.items, labels, strict=True):
-        keyboard.button(
-            text=label, callback_data=AudiencePick(kind="stream", ref=short_ref(pair.key))
-        )
-    turns = page_buttons(keyboard, texts, page, lambda n: AudienceMenu(menu="main", page=n))
+    keyboard.button(
+        text=texts("bc_btn_students_menu"), callback_data=AudienceMenu(menu="students")
+    )
     keyboard.button(text=texts("bc_btn_awaiting"), callback_data=AudiencePick(kind="awaiting"))
     keyboard.button(
         text=texts("bc_btn_all_but_paid"), callback_data=AudiencePick(kind="all_but_paid")
@@ -85,25 +79,42 @@ def audience_keyboard(
     keyboard.button(text=texts("bc_btn_booked_menu"), callback_data=AudienceMenu(menu="booked"))
     keyboard.button(text=texts("bc_btn_lessons_menu"), callback_data=AudienceMenu(menu="lessons"))
     keyboard.button(text=texts("bc_btn_individual"), callback_data=AudiencePick(kind="individual"))
-    keyboard.adjust(*_rows(1, *_name_rows(labels), turns, 2, 1))
+    keyboard.adjust(1, 1, 2, 1)
     return keyboard.as_markup()
+
+
+def _streams_keyboard(
+    texts: Texts,
+    streams: list[CourseStream],
+    number: int,
+    menu: Literal["students", "booked"],
+    label_key: str,
+    kind: Literal["stream", "booked"],
+) -> InlineKeyboardMarkup:
+    """A page of each course's streams (◀ ▶), in the order given, then Back."""
+    page = paging.page(streams, number, AUDIENCE_NAMES_PER_PAGE)
+    keyboard = InlineKeyboardBuilder()
+    labels = [button_label(stream_button(texts, label_key, pair)) for pair in page.items]
+    for pair, label in zip(page.items, labels, strict=True):
+        keyboard.button(text=label, callback_data=AudiencePick(kind=kind, ref=short_ref(pair.key)))
+    turns = page_buttons(keyboard, texts, page, lambda n: AudienceMenu(menu=menu, page=n))
+    keyboard.button(text=texts("bc_btn_back"), callback_data=AudienceMenu(menu="main"))
+    keyboard.adjust(*_rows(*_name_rows(labels), turns, 1))
+    return keyboard.as_markup()
+
+
+def students_keyboard(
+    texts: Texts, streams: list[CourseStream], number: int = 0
+) -> InlineKeyboardMarkup:
+    """The students of each course's stream (a page of them, newest first, ◀ ▶), then Back."""
+    return _streams_keyboard(texts, streams, number, "students", "bc_btn_stream", "stream")
 
 
 def booked_keyboard(
     texts: Texts, streams: list[CourseStream], number: int = 0
 ) -> InlineKeyboardMarkup:
-    """Who booked each course's stream (a page of them, ◀ ▶), then Back."""
-    page = paging.page(streams, number, AUDIENCE_NAMES_PER_PAGE)
-    keyboard = InlineKeyboardBuilder()
-    labels = [button_label(stream_button(texts, "bc_btn_booked", pair)) for pair in page.items]
-    for pair, label in zip(page.items, labels, strict=True):
-        keyboard.button(
-            text=label, callback_data=AudiencePick(kind="booked", ref=short_ref(pair.key))
-        )
-    turns = page_buttons(keyboard, texts, page, lambda n: AudienceMenu(menu="booked", page=n))
-    keyboard.button(text=texts("bc_btn_back"), callback_data=AudienceMenu(menu="main"))
-    keyboard.adjust(*_rows(*_name_rows(labels), turns, 1))
-    return keyboard.as_markup()
+    """Who booked each course's stream (a page of them, newest first, ◀ ▶), then Back."""
+    return _streams_keyboard(texts, streams, number, "booked", "bc_btn_booked", "booked")
 
 
 def lessons_keyboard(

@@ -56,6 +56,21 @@ REASON_KEYS = {
 
 # the audience -----------------------------------------------------------------------------
 
+MENU_KEYS = {  # the text above each audience menu: what its buttons mean
+    "main": "bc_choose_audience",
+    "students": "bc_students_menu",
+    "booked": "bc_booked_menu",
+    "lessons": "bc_lessons_menu",
+}
+
+
+def audience_menu_text(texts: Texts, menu: str, two_bots: bool) -> str:
+    """The text above an audience menu; with no course bot, who this bot can reach at all."""
+    text = texts(MENU_KEYS[menu])
+    if two_bots:
+        return text
+    return "\n\n".join([text, texts("bc_one_bot_note")])
+
 
 def shown_name(value: str | None) -> str:
     """A stream or lesson name from the school's tables, quoted and cut to a sane length."""
@@ -281,7 +296,7 @@ def card_text(texts: Texts, progress: Progress) -> str:
     if b.status == "sending":
         tail = texts(
             "bc_card_live",
-            rate=texts.number(round(progress.rate, 1)),
+            rate=texts.number(round(progress.rate, 1)) if progress.rate > 0 else "—",
             eta=duration(texts, progress.eta_s) if progress.eta_s is not None else "—",
         )
     elif b.status == "paused":

@@ -7,16 +7,35 @@ CATALOG: dict[str, dict[str, str]] = {
     # audience step
     "bc_choose_audience": {
         "ru": "<b>Новая рассылка</b>\nКому отправить? (/cancel — выйти)\n"
-        "🎓 — студенты потока: оплатили этот курс и поток\n"
         "«Ждут оплаты» — есть открытая бронь: создана или загружен чек\n"
         "«Все, кроме оплативших» — все, у кого нет оплаченной брони (и кто только нажал /start)",
         "en": "<b>New broadcast</b>\nWho should get it? (/cancel to leave)\n"
-        "🎓 — a stream's students: paid for that course and stream\n"
         "“Awaiting payment” — has an open booking: created, or payment proof uploaded\n"
         "“Everyone but the paid” — everyone without a paid booking (even if they only pressed "
         "/start)",
     },
+    "bc_students_menu": {
+        "ru": "<b>Новая рассылка</b> · студенты потока\n"
+        "🎓 — студенты потока: оплатили этот курс и поток. Сначала новые потоки.",
+        "en": "<b>New broadcast</b> · students of a stream\n"
+        "🎓 — a stream's students: paid for that course and stream. Newest streams first.",
+    },
+    "bc_booked_menu": {
+        "ru": "<b>Новая рассылка</b> · записавшиеся на поток\n"
+        "📝 — записались на этот курс и поток: любая бронь, кроме отменённой. "
+        "Сначала новые потоки.",
+        "en": "<b>New broadcast</b> · booked a stream\n"
+        "📝 — booked that course and stream: any booking but a cancelled one. "
+        "Newest streams first.",
+    },
+    "bc_lessons_menu": {
+        "ru": "<b>Новая рассылка</b> · участники бесплатных уроков\n"
+        "📅 — записавшиеся на предстоящий урок в этот день (в скобках — сколько их)",
+        "en": "<b>New broadcast</b> · free-lesson sign-ups\n"
+        "📅 — signed up for an upcoming lesson on that day (how many, in brackets)",
+    },
     "bc_btn_everyone": {"ru": "Все пользователи", "en": "Everyone"},
+    "bc_btn_students_menu": {"ru": "Студенты потока…", "en": "Students of a stream…"},
     "bc_btn_stream": {"ru": "🎓 {stream} · {course}", "en": "🎓 {stream} · {course}"},
     "bc_btn_booked_menu": {"ru": "Записавшиеся на поток…", "en": "Booked a stream…"},
     "bc_btn_booked": {"ru": "📝 {stream} · {course}", "en": "📝 {stream} · {course}"},

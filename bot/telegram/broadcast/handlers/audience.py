@@ -11,16 +11,25 @@ from datetime import date
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.broadcast import Audience, BroadcastService
 from bot.telegram.analytics.callbacks import IncludeUser, MessageUser
 from bot.telegram.analytics.keyboards import user_card_keyboard
 from bot.telegram.broadcast.callbacks import AudienceMenu, AudiencePick, by_ref, new_draft_key
-from bot.telegram.broadcast.keyboards import audience_keyboard, booked_keyboard, lessons_keyboard
+from bot.telegram.broadcast.keyboards import (
+    audience_keyboard,
+    booked_keyboard,
+    lessons_keyboard,
+    students_keyboard,
+)
 from bot.telegram.broadcast.states import Compose
-from bot.telegram.broadcast.views import audience_summary, unknown_recipients
+from bot.telegram.broadcast.views import (
+    audience_menu_text,
+    audience_summary,
+    unknown_recipients,
+)
 from bot.telegram.console.callbacks import ConsoleMenu
 from bot.telegram.core.filters import NOT_A_COMMAND, admin_router
 from bot.telegram.core.middlewares import ANSWER_AFTER
@@ -35,11 +44,8 @@ async def open_flow(
     await state.clear()
     await state.set_state(Compose.choosing_audience)
     await state.update_data(draft=new_draft_key())
-    streams = await broadcasts.streams()
-    question = texts("bc_choose_audience")
-    if not broadcasts.two_bots:  # no course bot: say who this bot can reach at all
-        question = "\n\n".join([question, texts("bc_one_bot_note")])
-    await message.answer(question, reply_markup=audience_keyboard(texts, streams))
+    question = audience_menu_text(texts, "main", broadcasts.two_bots)
+    await message.answer(question, reply_markup=audience_keyboard(texts))
 
 
 async def audience_chosen(
@@ -116,24 +122,52 @@ async def include_user(
 # the audience buttons ---------------------------------------------------------------------
 
 
-async def show_menu(
+async def show_main(
+    query: CallbackQuery, message: Message, broadcasts: BroadcastService, texts: Texts
+) -> None:
+    """Back to the first audience buttons."""
+    text = audience_menu_text(texts, "main", broadcasts.two_bots)
+    await edit_in_place(message, text, audience_keyboard(texts))
+
+
+async def show_students(
     query: CallbackQuery,
     callback_data: AudienceMenu,
     message: Message,
     broadcasts: BroadcastService,
     texts: Texts,
 ) -> None:
-    """A page of the first audience buttons, of who booked which stream, or of free lessons."""
-    number = callback_data.page
-    markup: InlineKeyboardMarkup
-    if callback_data.menu == "lessons":
-        lessons, upcoming = await broadcasts.lesson_types(), await broadcasts.upcoming_lessons()
-        markup = lessons_keyboard(texts, lessons, upcoming, number)
-    elif callback_data.menu == "booked":
-        markup = booked_keyboard(texts, await broadcasts.streams(), number)
-    else:
-        markup = audience_keyboard(texts, await broadcasts.streams(), number)
-    await edit_in_place(message, reply_markup=markup)
+    """A page of the streams whose students can be chosen, newest first."""
+    text = audience_menu_text(texts, "students", broadcasts.two_bots)
+    markup = students_keyboard(texts, await broadcasts.streams(), callback_data.page)
+    await edit_in_place(message, text, markup)
+
+
+async def show_booked(
+    query: CallbackQuery,
+    callback_data: AudienceMenu,
+    message: Message,
+    broadcasts: BroadcastService,
+    texts: Texts,
+) -> None:
+    """A page of the streams whose bookers can be chosen, newest first."""
+    text = audience_menu_text(texts, "booked", broadcasts.two_bots)
+    markup = booked_keyboard(texts, await broadcasts.streams(), callback_data.page)
+    await edit_in_place(message, text, markup)
+
+
+async def show_lessons(
+    query: CallbackQuery,
+    callback_data: AudienceMenu,
+    message: Message,
+    broadcasts: BroadcastService,
+    texts: Texts,
+) -> None:
+    """All free lessons, the upcoming ones by date, and a page of the lesson types."""
+    lessons, upcoming = await broadcasts.lesson_types(), await broadcasts.upcoming_lessons()
+    text = audience_menu_text(texts, "lessons", broadcasts.two_bots)
+    markup = lessons_keyboard(texts, lessons, upcoming, callback_data.page)
+    await edit_in_place(message, text, markup)
 
 
 async def ask_for_recipients(
@@ -204,7 +238,11 @@ def build_router() -> Router:
     choosing = StateFilter(
         Compose.choosing_audience, Compose.pasting_recipients, Compose.writing_message
     )
-    router.callback_query.register(show_menu, AudienceMenu.filter(), choosing)
+    menu = AudienceMenu.filter
+    router.callback_query.register(show_main, menu(F.menu == "main"), choosing)
+    router.callback_query.register(show_students, menu(F.menu == "students"), choosing)
+    router.callback_query.register(show_booked, menu(F.menu == "booked"), choosing)
+    router.callback_query.register(show_lessons, menu(F.menu == "lessons"), choosing)
     pick = AudiencePick.filter
     router.callback_query.register(ask_for_recipients, pick(F.kind == "individual"), choosing)
     groups = F.kind.in_({"everyone", "awaiting", "all_but_paid", "lessons"}) | (
