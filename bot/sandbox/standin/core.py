@@ -18,6 +18,7 @@ ChatKey = tuple[str, int]  # (bot token, chat id): Telegram numbers messages per
 CANT_INITIATE = "Forbidden: bot can't initiate conversation with a user"
 BLOCKED = "Forbidden: bot was blocked by the user"
 DEACTIVATED = "Forbidden: user is deactivated"
+RECHECK_S = 0.1  # wait_until re-reads its predicate at least this often
 
 
 @dataclass(frozen=True)
@@ -285,7 +286,9 @@ class Core:
                 waiter.set_result(None)
 
     async def wait_until(self, predicate: Callable[[], Any], timeout: float) -> Any:
-        """Return the first truthy ``predicate()`` result, re-checked after each change."""
+        """Return the first truthy ``predicate()`` result, re-checked after each change and
+        at least every RECHECK_S (a predicate may read state the stand-in never sees change,
+        such as the bot's own)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -298,4 +301,4 @@ class Core:
             waiter: asyncio.Future[None] = loop.create_future()
             self._waiters.append(waiter)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(waiter, remaining)
+                await asyncio.wait_for(waiter, min(remaining, RECHECK_S))
