@@ -30,7 +30,7 @@ from bot.telegram.core.session import WaitOutFloods
 from bot.telegram.core.storage import PostgresStorage
 from bot.telegram.digest.presenter import ChatDigestPresenter
 from bot.telegram.texts import Texts
-from bot.web.wiring import offer_dashboard, page_url
+from bot.web.wiring import offer_dashboard, page_url, withdraw_dashboard
 from bot.web.wiring import serve as serve_webapp
 
 logger = logging.getLogger(__name__)
@@ -109,9 +109,11 @@ class App:
         await self.offer_dashboard()
 
     async def offer_dashboard(self) -> None:
-        """With WEBAPP_URL: each admin's chat menu button opens the Mini App."""
+        """With WEBAPP_URL: each admin's chat menu button opens the Mini App. Without it: a
+        button an earlier start set is taken back (Telegram keeps it across restarts)."""
         url = self.settings.webapp_url
         if not url:
+            await withdraw_dashboard(self.console_bot, self.settings.admin_ids)
             return
 
         async def label(admin_id: int) -> str:

@@ -283,7 +283,10 @@ async def test_user_card_of_someone_in_all_three_tables(
     assert f"Recent events ({len(anna_events)} of {len(anna_events)})" in text
     assert "“Привет & <до встречи>” — delivered" in text
     assert "Has not blocked the bot." in text
-    assert card.buttons == [[("✉️ Message this user", f"msguser:{ANNA}")]]
+    assert card.buttons == [
+        [("✉️ Message this user", f"msguser:{ANNA}")],
+        [("🛠 Manage booking", f"bkuser:{ANNA}")],  # she has a booking
+    ]
 
     by_name = await ask(standin, "/user @ANNA")
     assert f"id {ANNA}" in by_name.plain_text

@@ -1255,6 +1255,46 @@ async def test_menu_button_is_kept_per_chat_and_needs_https(
     assert status == 400 and "chat not found" in answer["description"]
 
 
+async def test_a_default_menu_button_drops_the_chats_own_and_falls_back_to_the_bots(
+    standin: StandIn, http: aiohttp.ClientSession
+) -> None:
+    user, other = standin.create_user(), standin.create_user()
+    web_app = {"type": "web_app", "text": "Open", "web_app": {"url": "https://a.example/app/"}}
+    bots_own = {"type": "web_app", "text": "Shop", "web_app": {"url": "https://b.example/"}}
+
+    async def button(chat_id: int) -> dict[str, Any]:
+        status, answer = await call(http, standin, "getChatMenuButton", chat_id=chat_id)
+        assert status == 200
+        result: dict[str, Any] = answer["result"]
+        return result
+
+    async def set_button(menu_button: dict[str, Any], **chat: int) -> None:
+        status, answer = await call(
+            http, standin, "setChatMenuButton", menu_button=menu_button, **chat
+        )
+        assert (status, answer["result"]) == (200, True)
+
+    await set_button(web_app, chat_id=user.user_id)
+    await set_button({"type": "commands"}, chat_id=other.user_id)
+    # the bot's default (no chat_id): chats without a button of their own show it
+    await set_button(bots_own)
+    assert await button(user.user_id) == web_app
+    assert await button(other.user_id) == {"type": "commands"}
+    # MenuButtonDefault for a chat: no specific value any more, the bot's default shows
+    await set_button({"type": "default"}, chat_id=user.user_id)
+    assert await button(user.user_id) == bots_own
+    assert await button(other.user_id) == {"type": "commands"}
+    # ... and for the bot: Telegram's own default again
+    await set_button({"type": "default"})
+    assert await button(user.user_id) == {"type": "default"}
+    assert await button(other.user_id) == {"type": "commands"}
+    # per bot: another bot's buttons are its own
+    standin.add_bot(OTHER_TOKEN, "other_bot")
+    await set_button(web_app, chat_id=user.user_id)
+    _, answer = await call(http, standin, "getChatMenuButton", OTHER_TOKEN, chat_id=user.user_id)
+    assert answer["result"] == {"type": "default"}
+
+
 async def test_web_app_inline_button_needs_an_https_url(standin: StandIn, bot: Bot) -> None:
     from aiogram.types import WebAppInfo
 

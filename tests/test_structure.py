@@ -31,6 +31,7 @@ DOMAIN = (
     "bot.db",
     "bot.seed",
     "bot.privacy",
+    "bot.school",
 )
 
 
@@ -100,12 +101,19 @@ def _constant(node: ast.expr) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
+# Modules that speak through the chat's catalogs (bot.telegram.texts): the Telegram side, and
+# the Mini App's Python, which labels the school's codes with the chat's own words.
+CHAT_TEXT_USERS = ("bot.telegram", "bot.web")
+CATALOG_MODULES = ("bot.telegram.texts", "bot.web.texts")
+
+
 def used_text_keys() -> tuple[set[str], set[str]]:
-    """Literal keys the Telegram side uses, and the prefixes of keys it builds (f-strings)."""
+    """Literal keys the Telegram side and the Mini App use, and the prefixes of keys they
+    build (f-strings)."""
     keys: set[str] = set()
     prefixes: set[str] = set()
     for module, tree in SOURCES.items():
-        if not module.startswith("bot.telegram") or module.startswith("bot.telegram.texts"):
+        if not module.startswith(CHAT_TEXT_USERS) or module.startswith(CATALOG_MODULES):
             continue
         for call in calls(tree):
             if _is_texts(call.func) and call.args:
@@ -155,6 +163,101 @@ def test_every_text_key_used_exists_in_both_languages() -> None:
             assert catalog[key].get(language, "").strip(), f"{key} has no {language} text"
     for prefix in prefixes:
         assert any(k.startswith(prefix) for k in catalog), f"no text key starts with {prefix!r}"
+
+
+def test_the_mini_apps_python_is_scanned_for_chat_text_keys() -> None:
+    """The scan above reaches bot/web (a key built there, ``funnel_…``, is checked)."""
+    web = {m: t for m, t in SOURCES.items() if m.startswith("bot.web")}
+    assert "bot.web.data" in web
+    found = {
+        _constant(call.args[0].values[0])  # type: ignore[attr-defined]
+        for call in calls(web["bot.web.data"])
+        if _is_texts(call.func) and call.args and isinstance(call.args[0], ast.JoinedStr)
+    }
+    assert "funnel_" in found
+    assert "funnel_" in used_text_keys()[1]
+
+
+# the Mini App's own catalog (bot/web/texts.py), used by its scripts -------------------------
+
+STATIC = BOT / "web" / "static"
+# t("key"), t("prefix" + …), t(expression): the first argument of each call of the page's t()
+PAGE_CALL = re.compile(r"(?<![\w.])t\(\s*([^,)]+)")
+PAGE_PREFIX = re.compile(r'^"([a-z_]+)"\s*\+')
+PAGE_LITERAL = re.compile(r'^"([a-z_]+)"$')
+
+
+def page_dynamic_keys() -> dict[str, set[str]]:
+    """The keys each non-literal argument of t() in the page's scripts can hold, from the
+    lists it is built from. A new such call fails the test until it is listed here."""
+    from bot.analytics.models import DAILY_SERIES
+    from bot.web.data import RECIPIENT_STATES
+    from bot.web.routes import CONTROL_ACTIONS
+
+    script = page_script()
+    figure_cards = set(re.findall(r'figureCard\("([a-z_]+)"', script))
+    return {
+        "key": set(),  # t's own definition (core.js)
+        "action": set(CONTROL_ACTIONS),  # a live broadcast's buttons
+        "s": set(RECIPIENT_STATES) | set(DAILY_SERIES),  # a recipients filter; a daily series
+        "pair[0]": set(RECIPIENT_STATES),  # a broadcast's counts
+        "p.status": set(RECIPIENT_STATES),  # a recipient's status
+        "labelKey": figure_cards,  # the overview's figure cards
+    }
+
+
+def page_script() -> str:
+    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(STATIC.glob("*.js")))
+
+
+def page_text_keys() -> tuple[set[str], set[str], set[str]]:
+    """Keys the page's scripts use, prefixes of keys they build, and t()'s other arguments."""
+    from bot.analytics.models import LEAD_TIERS
+
+    script = page_script()
+    keys: set[str] = set()
+    prefixes: set[str] = set()
+    dynamic: set[str] = set()
+    for argument in (a.strip() for a in PAGE_CALL.findall(script)):
+        if literal := PAGE_LITERAL.match(argument):
+            keys.add(literal.group(1))
+        elif prefix := PAGE_PREFIX.match(argument):
+            prefixes.add(prefix.group(1))
+        else:
+            dynamic.add(argument)
+    keys.update(re.findall(r"\btexts\.([a-z_]+)", script))  # me.texts.title
+    views = re.search(r"VIEWS = \[(.*?)\]", script, re.DOTALL)
+    assert views is not None, "app.js lists its tabs in VIEWS"
+    keys |= {f"tab_{name}" for name in re.findall(r'"([a-z]+)"', views.group(1))}
+    keys |= {f"tier_{tier}" for tier in LEAD_TIERS}
+    for argument in dynamic & page_dynamic_keys().keys():
+        keys |= page_dynamic_keys()[argument]
+    return keys, prefixes, dynamic
+
+
+def test_every_text_key_the_page_uses_exists_in_both_languages() -> None:
+    from bot.web.texts import CATALOG
+
+    keys, prefixes, dynamic = page_text_keys()
+    assert len(keys) > 60, "the scan found too few of the page's text keys to mean anything"
+    unlisted = sorted(dynamic - page_dynamic_keys().keys())
+    assert not unlisted, f"t() called with arguments whose keys nobody listed: {unlisted}"
+    missing = sorted(k for k in keys if k not in CATALOG)
+    assert not missing, f"page text keys used but not defined in bot/web/texts.py: {missing}"
+    for prefix in prefixes:
+        assert any(k.startswith(prefix) for k in CATALOG), f"no page text key starts {prefix!r}"
+    for key, variants in CATALOG.items():
+        assert set(variants) == {"ru", "en"}, f"{key} needs exactly ru and en"
+        for language in ("ru", "en"):
+            assert variants[language].strip(), f"{key} has no {language} text"
+
+
+def test_the_page_key_scan_sees_what_it_must() -> None:
+    """A literal, a built prefix and every kind of non-literal argument are found."""
+    keys, prefixes, dynamic = page_text_keys()
+    assert {"before_after", "title", "tab_overview", "tier_hot", "pause", "sent"} <= keys
+    assert {"tab_", "tier_"} <= prefixes
+    assert dynamic == page_dynamic_keys().keys()
 
 
 # import direction ---------------------------------------------------------------------------

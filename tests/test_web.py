@@ -23,6 +23,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.broadcast.models import Audience, Content, Draft
+from bot.csvcells import FORMULA_START
 from bot.seed import SeedOptions, seed_school
 from bot.services import Services, build_services
 from bot.web import build_webapp
@@ -342,6 +343,97 @@ async def test_history_and_recipients_equal_the_chat_export(webapp: Web) -> None
     assert exports == 1
 
 
+AWKWARD_NAMES = [
+    *(f"{start}name" for start in FORMULA_START),  # a spreadsheet's formula: "'" before it
+    "",
+    None,
+    "comma,name",
+    'quote"name',
+    "Ёжик 🦔",
+    "\\.",
+    " spaced ",
+    "'already",
+]
+
+
+async def awkward_recipients(services: Services, pool: asyncpg.Pool) -> int:
+    """A broadcast whose recipients hold every kind of cell the CSV has to get right."""
+    bid = await make_broadcast(services)
+    rows = await pool.fetch(
+        "SELECT id FROM message_recipients WHERE message_id = $1 ORDER BY id LIMIT $2",
+        bid,
+        len(AWKWARD_NAMES),
+    )
+    moment = datetime(2025, 10, 26, 0, 30, 15, 987654, tzinfo=UTC)  # Europe's DST ends
+    for n, (row, name) in enumerate(zip(rows, AWKWARD_NAMES, strict=True)):
+        await pool.execute(
+            "UPDATE message_recipients SET username = $2, delivery_status = $3,"
+            " telegram_message_id = $4, failure_reason = $5, attempted_at = $6,"
+            " settled_at = $7, delete_error = $8 WHERE id = $1",
+            row["id"],
+            name,
+            ("sent", "failed", "deleted")[n % 3],
+            1000 + n if n % 3 != 1 else None,
+            ("Forbidden: bot was blocked by the user", "-1 left, then", "")[n % 3],
+            moment.replace(hour=n % 24),
+            moment.replace(hour=n % 24, minute=59) if n % 2 else None,
+            "=cmd|' /C calc'!A0" if n == 3 else None,
+        )
+    return bid
+
+
+async def test_the_csv_download_is_the_chats_export_byte_for_byte(
+    webapp: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.web.export import broadcast_csv
+
+    bid = await awkward_recipients(webapp.services, webapp.pool)
+    chats = await webapp.services.broadcasts.export_csv(bid)
+    # the page's file is written by the server, never by the chat's export
+    monkeypatch.setattr(webapp.services.broadcasts, "export_csv", None)
+    assert await broadcast_csv(webapp.services.broadcasts, bid) == chats
+    download = await webapp.get(f"/api/broadcasts/{bid}/csv")
+    assert download.status == 200 and await download.read() == chats
+    cells = list(csv.reader(io.StringIO(chats.decode("utf-8-sig"))))
+    assert [row[1] for row in cells[1 : 1 + len(FORMULA_START)]] == [
+        f"'{start}name" for start in FORMULA_START
+    ]
+
+
+async def test_a_line_break_in_a_cell_is_still_the_chats_export(webapp: Web) -> None:
+    from bot.web.export import broadcast_csv
+
+    bid = await awkward_recipients(webapp.services, webapp.pool)
+    await webapp.pool.execute(
+        "UPDATE message_recipients SET failure_reason = E'two\\nlines, \"quoted\"\\nthree',"
+        " username = E'a\\rb', delete_error = E'\\n'"
+        " WHERE id = (SELECT min(id) FROM message_recipients WHERE message_id = $1)",
+        bid,
+    )
+    chats = await webapp.services.broadcasts.export_csv(bid)
+    assert b"two\nlines" in chats
+    assert await broadcast_csv(webapp.services.broadcasts, bid) == chats
+
+
+@pytest.mark.parametrize("zone", ["America/St_Johns", "Asia/Kathmandu", "UTC"])
+async def test_the_csv_writes_moments_as_the_chat_does_in_any_timezone(
+    make_settings: Any, pool: asyncpg.Pool, zone: str
+) -> None:
+    from bot.app import make_bot
+    from bot.web.export import broadcast_csv
+
+    await seed(pool)
+    settings = make_settings(timezone=zone)
+    bot = make_bot(settings.console_token, settings)
+    try:
+        services = build_services(settings, pool, bot, bot)
+        bid = await awkward_recipients(services, pool)
+        chats = await services.broadcasts.export_csv(bid)
+        assert await broadcast_csv(services.broadcasts, bid) == chats
+    finally:
+        await bot.session.close()
+
+
 async def test_pausing_through_the_api_pauses_the_broadcast(webapp: Web) -> None:
     bid = await make_broadcast(webapp.services)
     response = await webapp.post(f"/api/broadcasts/{bid}/pause")
@@ -445,26 +537,3 @@ async def test_mounted_next_to_the_webhook_route(services: Services, make_settin
         assert (await client.get("/dashboard/api/overview")).status == 401
         ok = await client.get("/dashboard/api/me", headers=auth(init_data()))
         assert ok.status == 200
-
-
-def test_every_phrase_the_page_uses_exists_in_both_languages() -> None:
-    from bot.analytics.models import DAILY_SERIES, LEAD_TIERS
-    from bot.web.data import RECIPIENT_STATES
-    from bot.web.routes import CONTROL_ACTIONS
-    from bot.web.texts import CATALOG
-
-    script = "\n".join(
-        path.read_text(encoding="utf-8") for path in sorted(STATIC_DIR.glob("*.js"))
-    )
-    keys = set(re.findall(r'\bt\("([a-z_]+)"[,)]', script))
-    views = re.search(r"VIEWS = \[(.*?)\]", script, re.DOTALL)
-    assert views is not None
-    keys |= {f"tab_{name}" for name in re.findall(r'"([a-z]+)"', views.group(1))}
-    keys |= {f"tier_{tier}" for tier in LEAD_TIERS} | set(DAILY_SERIES)
-    keys |= set(RECIPIENT_STATES) | set(CONTROL_ACTIONS)
-    keys |= set(re.findall(r'figureCard\("([a-z_]+)"', script))
-    assert len(keys) > 60
-    missing = sorted(k for k in keys if k not in CATALOG)
-    assert not missing, missing
-    for key in keys:
-        assert CATALOG[key]["ru"].strip() and CATALOG[key]["en"].strip(), key

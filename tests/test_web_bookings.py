@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.web.bookings import State
+from bot.school import State
 from tests.support import ADMIN_ID
 from tests.test_web import (  # noqa: F401  (the fixtures, by their functions' names)
     STRANGER_ID,

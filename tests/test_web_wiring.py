@@ -1,6 +1,7 @@
 """WEBAPP_URL turns the Mini App on: served (its own server in polling mode, the webhook
 server in webhook mode), an "Open dashboard" web_app button under /start, and each admin's
-chat menu button; unset, nothing of it appears."""
+chat menu button; unset, nothing of it appears (and a menu button an earlier start set goes
+back to the default)."""
 
 from __future__ import annotations
 
@@ -80,6 +81,40 @@ async def test_unset_nothing_changes(make_settings: Any, pool: asyncpg.Pool, sta
         reply = await standin.wait_for_message(ADMIN_ID)
         assert web_app_buttons(reply) == []
         assert await menu_button(standin, ADMIN_ID) == {"type": "default"}
+
+
+async def test_unsetting_it_takes_the_menu_buttons_back(
+    make_settings: Any, pool: asyncpg.Pool, standin: Any
+) -> None:
+    """Telegram keeps a chat's menu button: a restart without WEBAPP_URL resets the admins'
+    web_app buttons to the default (the commands), and only those."""
+    from bot.app import running
+
+    async with running(make_settings(webapp_url=WEBAPP_URL), pool) as app:
+        await app.polling_started.wait()
+    for admin in (ADMIN_ID, SECOND_ADMIN_ID):
+        assert (await menu_button(standin, admin))["type"] == "web_app"
+    # a button of the admin's own choosing (commands) is not ours to reset
+    await set_menu_button(standin, SECOND_ADMIN_ID, {"type": "commands"})
+
+    async with running(make_settings(), pool) as app:
+        await app.polling_started.wait()
+        assert app.webapp is None
+        assert await menu_button(standin, ADMIN_ID) == {"type": "default"}
+        assert await menu_button(standin, SECOND_ADMIN_ID) == {"type": "commands"}
+        await standin.send_message(ADMIN_ID, "/start")
+        assert web_app_buttons(await standin.wait_for_message(ADMIN_ID)) == []
+
+
+async def set_menu_button(standin: Any, chat_id: int, button: dict[str, Any]) -> None:
+    from tests.support import CONSOLE_TOKEN
+
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{standin.url}/bot{CONSOLE_TOKEN}/setChatMenuButton",
+            json={"chat_id": chat_id, "menu_button": button},
+        ) as response:
+            assert (await response.json())["ok"]
 
 
 @pytest.mark.parametrize("webapp_url", [WEBAPP_URL, ""])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiogram import Dispatcher, Router
 from aiogram.filters import Command
 
-from bot.telegram import analytics, broadcast, digest, privacy
+from bot.telegram import analytics, bookings, broadcast, digest, privacy
 from bot.telegram.console import handlers as console
 from bot.telegram.console.commands import ADMIN_COMMANDS
 from bot.telegram.core.errors import apologise
@@ -27,6 +27,7 @@ def admin_routers() -> list[Router]:
     return [
         console.build_router(),
         *broadcast.build_routers(),
+        *bookings.build_routers(),
         *analytics.build_routers(),
         *digest.build_routers(),
         *privacy.build_routers(),

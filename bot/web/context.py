@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from bot.school import BookingDesk
 from bot.telegram.core.language import LANGUAGES, Language, client_language
 from bot.telegram.texts import Texts
-from bot.web.bookings import BookingDesk
 from bot.web.data import Dashboard
 from bot.web.initdata import Viewer
 

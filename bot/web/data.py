@@ -2,8 +2,8 @@
 
 Each method asks one or two service methods and turns their frozen dataclasses into JSON-ready
 dicts, adding the labels the chat would print (from the chat's own views), so a figure on a
-page is the figure in the chat. Bookings are the exception: their edit lives in
-:mod:`bot.web.bookings`.
+page is the figure in the chat. Bookings are the exception: the desk that edits them is
+:mod:`bot.school.bookings` (the chat's too), shown by :mod:`bot.web.bookings`.
 """
 
 from __future__ import annotations

@@ -7,10 +7,12 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.school import Stale
 from bot.web import texts as web_texts
-from bot.web.bookings import Change, Stale
+from bot.web.bookings import change_from_json, editable, shown
 from bot.web.context import context_of, texts_of, viewer_of
 from bot.web.data import RECIPIENT_STATES, parse_days
+from bot.web.export import broadcast_csv
 
 CONTROL_ACTIONS = ("pause", "resume", "cancel")
 
@@ -114,7 +116,7 @@ async def person(request: web.Request) -> web.Response:
     card = await context.dashboard.person(_texts(request), user_id)
     if card is None:
         return _json(NOT_FOUND, 404)
-    card["manage"] = await context.bookings.editable(_texts(request), user_id)
+    card["manage"] = await editable(context.bookings, _texts(request), user_id)
     return _json(card)
 
 
@@ -142,12 +144,13 @@ async def recipients(request: web.Request) -> web.Response:
 
 
 async def recipients_csv(request: web.Request) -> web.Response:
-    """The chat's export, as a download; written to audit_log like other actions."""
+    """The chat's export, as a download (written by the server: bot.web.export); written to
+    audit_log like other actions."""
     context = _context(request)
     bid = _int(request, "bid")
     if await context.services.broadcasts.get(bid) is None:
         return _json(NOT_FOUND, 404)
-    data = await context.services.broadcasts.export_csv(bid)
+    data = await broadcast_csv(context.services.broadcasts, bid)
     await context.services.records.audit(_viewer(request).user_id, "web_export", broadcast_id=bid)
     return web.Response(
         body=data,
@@ -178,20 +181,19 @@ async def edit_booking(request: web.Request) -> web.Response:
     """Change one booking after the admin saw before → after: refused when it moved on."""
     context = _context(request)
     try:
-        body = await request.json()
-        change = Change.from_json(_int(request, "booking_id"), body)
+        change = change_from_json(_int(request, "booking_id"), await request.json())
     except (ValueError, TypeError, KeyError):
         return _json({"error": "invalid"}, 400)
     texts = _texts(request)
     try:
-        after = await context.bookings.apply(change, _viewer(request).user_id)
-    except ValueError as refused:
+        after = await context.bookings.apply(change, _viewer(request).user_id, "web")
+    except ValueError as refused:  # bot.school.Invalid: a value the course bot never writes
         return _json({"error": "invalid", "why": str(refused)}, 400)
     except Stale as stale:
-        return _json({"error": "stale", "now": context.bookings.shown(texts, stale.now)}, 409)
+        return _json({"error": "stale", "now": shown(texts, stale.now)}, 409)
     if after is None:
         return _json(NOT_FOUND, 404)
-    return _json({"done": True, "booking": context.bookings.shown(texts, after)})
+    return _json({"done": True, "booking": shown(texts, after)})
 
 
 def register(router: web.UrlDispatcher) -> None:

@@ -1,7 +1,8 @@
 """Turning the Mini App on: where it is served, and the admins' ways in (menu and /start).
 
 The app (bot/app.py, bot/webhook.py) calls these with WEBAPP_URL and WEBAPP_LISTEN; with
-WEBAPP_URL unset they are never called and nothing changes for the chat console.
+WEBAPP_URL unset nothing is served and only :func:`withdraw_dashboard` runs, taking back the
+menu buttons an earlier start with WEBAPP_URL gave the admins (Telegram keeps them).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import MenuButtonWebApp, WebAppInfo
+from aiogram.types import MenuButtonDefault, MenuButtonWebApp, WebAppInfo
 from aiohttp import web
 
 from bot.web.app import build_webapp, serve_webapp, standalone, webapp_prefix
@@ -66,3 +67,17 @@ async def offer_dashboard(
             )
         except TelegramAPIError as exc:  # an admin who never opened the bot has no chat yet
             logger.warning("could not set the dashboard button for admin %s: %s", admin_id, exc)
+
+
+async def withdraw_dashboard(bot: Bot, admin_ids: Iterable[int]) -> None:
+    """WEBAPP_URL unset: an admin's chat menu button that opens a Mini App goes back to the
+    default (the commands). Telegram keeps a chat's button across restarts, so one set by an
+    earlier start would open a page no longer served; other chats are only asked."""
+    for admin_id in admin_ids:
+        try:
+            button = await bot.get_chat_menu_button(chat_id=admin_id)
+            if button.type == "web_app":
+                await bot.set_chat_menu_button(chat_id=admin_id, menu_button=MenuButtonDefault())
+                logger.info("took the dashboard button back from admin %s", admin_id)
+        except TelegramAPIError as exc:  # an admin who never opened the bot has no chat yet
+            logger.warning("could not reset the menu button of admin %s: %s", admin_id, exc)

@@ -172,12 +172,19 @@ def _menu_button(value: Any) -> dict[str, Any]:
 
 
 async def set_chat_menu_button(core: Core, state: BotState, params: Params) -> Any:
-    """setChatMenuButton: one chat's button (a chat the bot knows), or the bot's default."""
+    """setChatMenuButton: one chat's button (a chat the bot knows), or the bot's default.
+
+    MenuButtonDefault means "no specific value": for a chat it drops the chat's own button (the
+    chat shows the bot's default again), for the bot it drops the default (Telegram's own).
+    """
     button = _menu_button(params.nested("menu_button"))
     chat_id = params.integer("chat_id")
     if chat_id is not None and chat_id not in core.users:
         raise bad_request("chat not found")
-    state.menu_buttons[chat_id or 0] = button
+    if button["type"] == "default":
+        state.menu_buttons.pop(chat_id or 0, None)
+    else:
+        state.menu_buttons[chat_id or 0] = button
     core.notify()
     return True
 

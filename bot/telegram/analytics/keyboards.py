@@ -16,6 +16,7 @@ from bot.telegram.analytics.callbacks import (
     StreamPage,
 )
 from bot.telegram.analytics.views import course_name
+from bot.telegram.bookings.callbacks import ManageBookings
 from bot.telegram.core.formatting import button_label
 from bot.telegram.core.paging import Page
 from bot.telegram.texts import Texts
@@ -116,12 +117,17 @@ def leads_keyboard(leads: tuple[Lead, ...]) -> InlineKeyboardMarkup | None:
 
 
 def user_card_keyboard(
-    texts: Texts, user_id: int, *, unreachable: bool = False
+    texts: Texts, user_id: int, *, unreachable: bool = False, bookings: bool = False
 ) -> InlineKeyboardMarkup:
-    """Under a person's card: message them; include them in broadcasts again when the
-    broadcast bot cannot reach them."""
+    """Under a person's card: message them; manage their booking when they have one (the
+    booking desk, bot.telegram.bookings); include them in broadcasts again when the broadcast
+    bot cannot reach them."""
     keyboard = InlineKeyboardBuilder()
     keyboard.button(text=texts("user_message_button"), callback_data=MessageUser(user_id=user_id))
+    if bookings:
+        keyboard.button(
+            text=texts("desk_manage_button"), callback_data=ManageBookings(user_id=user_id)
+        )
     if unreachable:
         keyboard.button(
             text=texts("user_include_button"), callback_data=IncludeUser(user_id=user_id)

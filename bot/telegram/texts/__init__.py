@@ -16,6 +16,7 @@ from babel.numbers import format_decimal
 
 from bot.telegram.texts import (
     analytics,
+    bookings,
     broadcast,
     console,
     delivery,
@@ -32,6 +33,7 @@ CATALOGS: list[dict[str, dict[str, str]]] = [
     delivery.CATALOG,
     digest.CATALOG,
     privacy.CATALOG,
+    bookings.CATALOG,
 ]
 
 

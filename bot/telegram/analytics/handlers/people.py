@@ -25,7 +25,9 @@ async def show_card(message: Message, school: SchoolAnalytics, texts: Texts, use
     chunks = fit(views.user_card_lines(texts, card))
     for chunk in chunks[:-1]:
         await message.answer(chunk)
-    keyboard = user_card_keyboard(texts, user_id, unreachable=not card.broadcast_reachable)
+    keyboard = user_card_keyboard(
+        texts, user_id, unreachable=not card.broadcast_reachable, bookings=bool(card.bookings)
+    )
     await message.answer(chunks[-1], reply_markup=keyboard)
 
 
