@@ -13,22 +13,27 @@ import json
 import re
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.analytics.models import Change, Stats, Stream
 from bot.broadcast.models import Audience, Content, Draft
 from bot.csvcells import FORMULA_START
 from bot.seed import SeedOptions, seed_school
 from bot.services import Services, build_services
+from bot.telegram.analytics.keyboards import students_keyboard
+from bot.telegram.analytics.views import stats_text, status_name, students_text
+from bot.telegram.texts import Texts
 from bot.web import build_webapp
 from bot.web.app import STATIC_DIR, standalone
-from bot.web.data import plain
+from bot.web.data import moved, plain, reach
 from bot.web.initdata import sign_init_data
 from tests.support import ADMIN_ID, CONSOLE_TOKEN, SECOND_ADMIN_ID
 
@@ -282,6 +287,162 @@ async def test_school_pages_equal_the_service_answers(webapp: Web) -> None:
     assert retention["cohorts"] == plain((await school.retention()).cohorts)
     leads = await webapp.json("/api/leads")
     assert leads["tiers"] == plain((await school.leads()).tiers)
+
+
+def chat_texts(make_settings: Any) -> Texts:
+    """The chat's words in the page's language (this app's LANGUAGE is en)."""
+    return Texts("en", make_settings().tz)
+
+
+async def current_stream(webapp: Web) -> Stream:
+    """A current stream whose two lists both have people in the seeded school."""
+    for stream in await webapp.services.school.streams():
+        page = await webapp.services.school.students(stream.key, 0)
+        if stream.current and page is not None and page.bookers_total and page.viewers_total:
+            return stream
+    raise AssertionError("the seeded school has no current stream with programme viewers")
+
+
+async def test_a_current_streams_two_lists_equal_the_chats(
+    webapp: Web, make_settings: Any
+) -> None:
+    school, texts = webapp.services.school, chat_texts(make_settings)
+    stream = await current_stream(webapp)
+    for query, viewers in (({}, False), ({"list": "bookers"}, False), ({"list": "viewers"}, True)):
+        shown = await webapp.json(f"/api/streams/{stream.key}", params=query)
+        page = await school.students(stream.key, 0, viewers=viewers)
+        assert page is not None and page.viewers is viewers
+        assert shown["viewers"] is viewers
+        assert shown["list"] == ("viewers" if viewers else "bookers")
+        assert shown["total"] == page.total
+        assert shown["bookers_total"] == page.bookers_total
+        assert shown["viewers_total"] == page.viewers_total
+        assert [p["user_id"] for p in shown["students"]] == [p.user_id for p in page.students]
+        # the chat's words: its heading, and its switch buttons with both lists' sizes
+        assert shown["heading"] == students_text(texts, page).splitlines()[1]
+        buttons = [b.text for row in students_keyboard(texts, page).inline_keyboard for b in row]
+        switches = [text for text in buttons if text[0] in "👀🎓"]
+        assert [one["name"] for one in shown["lists"]] == [
+            f"🎓 Those who booked it ({page.bookers_total})",
+            f"👀 Viewed the programme, no booking ({page.viewers_total})",
+        ]
+        assert [one["name"] for one in shown["lists"] if one["list"] != shown["list"]] == switches
+        if viewers:
+            assert {p["status"] for p in shown["students"]} == {None}
+            assert [p["viewed_at"] for p in shown["students"]] == [
+                plain(p.viewed_at) for p in page.students
+            ]
+            assert all(p["viewed_at"] for p in shown["students"])
+        else:
+            assert None not in {p["status"] for p in shown["students"]}
+            assert set(shown["status_names"]) == {str(p.status) for p in page.students}
+    last = -(-page.viewers_total // 10) - 1
+    paged = await webapp.json(
+        f"/api/streams/{stream.key}", params={"list": "viewers", "page": str(last)}
+    )
+    answer = await school.students(stream.key, last, viewers=True)
+    assert answer is not None and paged["page"] == answer.page == last
+    assert [p["user_id"] for p in paged["students"]] == [p.user_id for p in answer.students]
+
+
+async def test_a_past_stream_has_one_list_and_no_switch(webapp: Web) -> None:
+    school = webapp.services.school
+    past = next(s for s in await school.streams() if not s.current)
+    shown = await webapp.json(f"/api/streams/{past.key}", params={"list": "viewers"})
+    page = await school.students(past.key, 0, viewers=True)
+    assert page is not None and not page.viewers  # the chat's service: bookers only
+    assert shown["list"] == "bookers" and shown["lists"] == []
+    assert [p["user_id"] for p in shown["students"]] == [p.user_id for p in page.students]
+
+
+@pytest.mark.parametrize("value", ["viewer", "all", "1", "VIEWERS", "bookers,viewers"])
+async def test_a_list_not_offered_is_a_bad_request_with_no_data(webapp: Web, value: str) -> None:
+    stream = await current_stream(webapp)
+    response = await webapp.get(f"/api/streams/{stream.key}", params={"list": value})
+    body = await response.text()
+    assert response.status == 400, body
+    assert not DIGITS.search(body), body
+
+
+async def test_the_overview_says_what_stats_says(webapp: Web, make_settings: Any) -> None:
+    """Each figure once, a change only where something moved, and the course bot's reach
+    only once a broadcast has run, in the chat's words."""
+    texts = chat_texts(make_settings)
+    shown = await webapp.json("/api/overview")
+    stats = await webapp.services.school.stats()
+    assert stats.last_broadcast is None and shown["reach"] is None
+    assert "Course bot" not in stats_text(texts, stats)
+    # each of /stats's lines: the label, the total, and what moved only where something did
+    chat = {line.split(": <b>")[0]: line for line in stats_text(texts, stats).splitlines()}
+    figures = [
+        ("Users", stats.users.total, shown["moved"]["users"]),
+        ("Free-lesson sign-ups", stats.registrations.total, shown["moved"]["registrations"]),
+        *(
+            (f"  • {shown['status_names'][str(s)]}", c.total, shown["moved"]["statuses"][str(s)])
+            for s, c in stats.statuses
+        ),
+    ]
+    for name, total, change in figures:
+        assert chat[name] == f"{name}: <b>{total}</b>" + (f" ({change})" if change else "")
+    shown_words = json.dumps(shown, ensure_ascii=False)
+    assert "Active bookings" not in shown_words and "Blocked the bot" not in shown_words
+    page_words = (await webapp.json("/api/me"))["texts"]
+    assert "Blocked the bot" not in page_words.values()
+    assert not {"active_bookings", "confirmed", "blocked"} & set(page_words)
+
+    await make_broadcast(webapp.services)
+    reasons = ("blocked", "blocked", "never started", "deactivated")
+    who = await webapp.pool.fetch("SELECT user_id FROM users ORDER BY user_id LIMIT 4")
+    for row, reason in zip(who, reasons, strict=True):
+        await webapp.pool.execute(
+            "INSERT INTO blocked_users (user_id, reason, blocked_at) VALUES ($1, $2, now())",
+            row["user_id"],
+            reason,
+        )
+    shown = await webapp.json("/api/overview")
+    stats = await webapp.services.school.stats()
+    line = next(x for x in stats_text(texts, stats).splitlines() if x.startswith("Course bot"))
+    reach = shown["reach"]
+    parts = [
+        p["text"].replace("{n}", str(p["n"])) + (f" ({p['moved']})" if p["moved"] else "")
+        for p in reach["parts"]
+    ]
+    assert re.sub(r"<[^>]+>", "", line) == reach["title"] + " " + " · ".join(parts)
+    assert [p["n"] for p in reach["parts"]] == [2, 1, 1]
+    assert reach["parts"][0]["moved"] == "today +2, 7 days +2"
+
+
+def test_a_change_is_said_only_where_something_moved() -> None:
+    """The page's "what moved" is /stats's, for every shape of change (not only the seeded
+    school's): both, the week only, the today only, nothing."""
+    texts = Texts("en", ZoneInfo("UTC"))
+    changes = [Change(7, 1, 3), Change(7, 0, 3), Change(7, -1, 0), Change(7, 0, 0)]
+    stats = Stats(
+        users=changes[0],
+        active_bookings=Change(0, 0, 0),
+        confirmed=Change(0, 0, 0),
+        statuses=tuple(enumerate(changes[1:])),
+        registrations=Change(7, 0, 0),
+        blocked=Change(2, 1, 1),
+        last_broadcast=None,
+    )
+    shown = [moved(texts, c) for c in changes]
+    assert shown == ["today +1, 7 days +3", "7 days +3", "today -1", ""]
+    lines = stats_text(texts, stats).splitlines()
+    assert lines[2] == "Users: <b>7</b> (today +1, 7 days +3)"
+    assert lines[3] == "Free-lesson sign-ups: <b>7</b>"
+    assert lines[5:8] == [
+        f"  • {status_name(texts, s)}: <b>7</b>" + (f" ({m})" if m else "")
+        for s, m in enumerate(shown[1:])
+    ]
+    # blocked people found without a broadcast on record: the line is there, as in /stats
+    line = next(x for x in lines if x.startswith("Course bot"))
+    found = reach(texts, stats)
+    assert found is not None and [p["n"] for p in found["parts"]] == [2]
+    assert re.sub(r"<[^>]+>", "", line) == (
+        f"{found['title']} 2 blocked it ({found['parts'][0]['moved']})"
+    )
+    assert reach(texts, replace(stats, blocked=Change(0, 0, 0))) is None
 
 
 async def test_people_search_and_a_persons_card(webapp: Web) -> None:

@@ -17,9 +17,12 @@ from urllib.parse import quote
 
 import pytest
 
+from bot.telegram.analytics.views import stats_text, students_text
 from tests.test_web import (  # noqa: F401  (the fixtures, by their functions' names)
     PREFIX,
     Web,
+    chat_texts,
+    current_stream,
     init_data,
     make_broadcast,
     services_fixture,
@@ -42,6 +45,12 @@ needs_browser = pytest.mark.skipif(
 )
 pytestmark = needs_browser
 PHONE = (360, 780)
+STATUS_NAMES = {
+    0: "created, awaiting payment",
+    1: "payment proof uploaded",
+    2: "confirmed (paid)",
+    -1: "cancelled",
+}
 WAIT_S = 20
 
 
@@ -146,6 +155,34 @@ class Page:
         """A figure's value as a number (the page formats it for the reader's locale)."""
         return int(re.sub(r"\D", "", await self.text(f'[data-figure="{name}"]')))
 
+    async def number(self, css: str) -> int:
+        """The figure in an element's "(N)", as on the chat's buttons."""
+        found = re.findall(r"\(([\d\s,.\u00a0]+)\)", await self.text(css))
+        assert len(found) == 1, found
+        return int(re.sub(r"\D", "", found[0]))
+
+    async def attribute(self, css: str, name: str) -> str | None:
+        return await self.run(
+            lambda: self.driver.find_element("css selector", css).get_attribute(name)
+        )
+
+    async def count(self, css: str) -> int:
+        return len(await self.run(lambda: self.driver.find_elements("css selector", css)))
+
+    async def main_text(self) -> str:
+        return str(await self.run(lambda: self.driver.find_element("id", "main").text))
+
+    async def people(self) -> list[str]:
+        """The ids of the people listed, top to bottom."""
+        return list(
+            await self.run(
+                lambda: self.driver.execute_script(
+                    "return Array.from(document.querySelectorAll('[data-person]'))"
+                    ".map(function (e) { return e.dataset.person; });"
+                )
+            )
+        )
+
     async def click(self, css: str) -> None:
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions as ec
@@ -182,13 +219,100 @@ def page(browser: Any, webapp: Web, screenshots: Path) -> Page:
     return Page(browser, webapp, screenshots)
 
 
-async def test_overview_shows_the_stats_figures(page: Page, webapp: Web) -> None:
+async def test_overview_shows_the_stats_figures(
+    page: Page, webapp: Web, make_settings: Any
+) -> None:
+    """/stats's figures, each once (no 'Active bookings' or 'Confirmed payments' beside the
+    statuses), what moved in the chat's words, and no word on who the course bot cannot
+    reach before any broadcast found out."""
+    await page.open("view=overview")
+    school = webapp.services.school
+    stats = await school.stats()
+    assert stats.last_broadcast is None
+    assert await page.figure("users-total") == stats.users.total
+    assert await page.figure("registrations") == stats.registrations.total
+    for status, change in stats.statuses:
+        assert await page.figure(f"status-{status}") == change.total
+    daily = await school.daily(30)
+    assert await page.figure("bookings-30") == sum(r.bookings for r in daily.rows)
+    assert await page.figure("confirmations-30") == sum(r.confirmations for r in daily.rows)
+    assert await page.figure("events-30") == sum(r.events for r in daily.rows)
+    lines = stats_text(chat_texts(make_settings), stats).splitlines()
+    moved = re.findall(r"\((.*)\)$", next(x for x in lines if x.startswith("Users:")))
+    card = await page.text('[data-figure="users-total"] + .delta')
+    assert card == (moved[0] if moved else "")
+    shown = await page.main_text()
+    for gone in ("Active bookings", "Confirmed payments", "Blocked the bot", "Course bot"):
+        assert gone not in shown, gone
+    assert await page.count('[data-figure="reach"]') == 0
+    await page.shot("overview")
+
+
+async def test_overview_says_who_the_course_bot_cannot_reach_once_a_broadcast_ran(
+    page: Page, webapp: Web, make_settings: Any
+) -> None:
+    await make_broadcast(webapp.services)
+    who = await webapp.pool.fetch("SELECT user_id FROM users ORDER BY user_id LIMIT 3")
+    for row, reason in zip(who, ("blocked", "never started", "deactivated"), strict=True):
+        await webapp.pool.execute(
+            "INSERT INTO blocked_users (user_id, reason, blocked_at) VALUES ($1, $2, now())",
+            row["user_id"],
+            reason,
+        )
     await page.open("view=overview")
     stats = await webapp.services.school.stats()
-    assert await page.figure("users-total") == stats.users.total
-    assert await page.figure("active-bookings") == stats.active_bookings.total
-    assert await page.figure("confirmed") == stats.confirmed.total
-    await page.shot("overview")
+    line = next(
+        x
+        for x in stats_text(chat_texts(make_settings), stats).splitlines()
+        if x.startswith("Course bot, as broadcasts found:")
+    )
+    assert await page.text('[data-figure="reach"]') == re.sub(r"<[^>]+>", "", line)
+    assert await page.figure("reach-blocked") == stats.blocked.total == 1
+    assert await page.figure("reach-never-started") == stats.never_started == 1
+    assert await page.figure("reach-deactivated") == stats.deactivated == 1
+    assert "Blocked the bot" not in await page.main_text()
+    await page.shot("overview-reach")
+
+
+async def test_a_current_stream_switches_between_its_two_lists(
+    page: Page, webapp: Web, make_settings: Any
+) -> None:
+    """Who booked it (status, last active) and, a switch away, who viewed the programme
+    without booking it (when): the chat's two lists, its words and its figures."""
+    school, texts = webapp.services.school, chat_texts(make_settings)
+    stream = await current_stream(webapp)
+    await page.open("view=courses")
+    await page.click(f'[data-stream="{stream.key}"]')
+    await page.run(page._wait_loaded)
+
+    async def shows(viewers: bool) -> None:
+        answer = await school.students(stream.key, 0, viewers=viewers)
+        assert answer is not None
+        heading = students_text(texts, answer).splitlines()[1]
+        assert await page.text('[data-figure="students-heading"]') == heading
+        assert await page.people() == [str(p.user_id) for p in answer.students]
+        assert await page.number('[data-list="bookers"]') == answer.bookers_total
+        assert await page.number('[data-list="viewers"]') == answer.viewers_total
+        pressed = "viewers" if viewers else "bookers"
+        assert await page.attribute(f'[data-list="{pressed}"]', "aria-pressed") == "true"
+        rows = (await page.text(".row.clickable")).splitlines()
+        if viewers:  # the view's time where a booker's status is
+            assert re.fullmatch(r"\d\d/\d\d/\d{4}, \d\d:\d\d", rows[-1]), rows
+            assert not set(STATUS_NAMES) & set(rows), rows
+        else:
+            assert rows[1] == STATUS_NAMES[answer.students[0].status], rows
+            assert re.fullmatch(r"\d\d/\d\d/\d{4}, \d\d:\d\d", rows[2]), rows
+
+    await shows(viewers=False)
+    await page.shot("stream-bookers")
+    await page.click('[data-list="viewers"]')
+    await page.run(page._wait_loaded)
+    assert "list=viewers" in await page.run(lambda: page.driver.current_url)
+    await shows(viewers=True)
+    await page.shot("stream-viewers")
+    await page.click('[data-list="bookers"]')
+    await page.run(page._wait_loaded)
+    await shows(viewers=False)
 
 
 @pytest.mark.parametrize("period", ["7", "90", "all"])

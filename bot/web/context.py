@@ -10,6 +10,7 @@ from aiohttp import web
 from bot.school import BookingDesk
 from bot.telegram.core.language import LANGUAGES, Language, client_language
 from bot.telegram.texts import Texts
+from bot.web.broadcasts import BroadcastPages
 from bot.web.data import Dashboard
 from bot.web.initdata import Viewer
 
@@ -32,7 +33,8 @@ class Context:
         self.token = token
         self.admin_ids = admin_ids
         self.language = language
-        self.dashboard = Dashboard(services.school, services.broadcasts)
+        self.dashboard = Dashboard(services.school)
+        self.broadcast_pages = BroadcastPages(services.broadcasts)
         self.bookings = BookingDesk(services.school)
         self._texts = {code: Texts(code, tz) for code in LANGUAGES}
 

@@ -1,9 +1,11 @@
-"""What the pages show, read through the same services the chat calls (no query of its own).
+"""What the school's pages show, read through the same services the chat calls (no query of
+its own), and the values the pages' parameters may take.
 
 Each method asks one or two service methods and turns their frozen dataclasses into JSON-ready
-dicts, adding the labels the chat would print (from the chat's own views), so a figure on a
-page is the figure in the chat. Bookings are the exception: the desk that edits them is
-:mod:`bot.school.bookings` (the chat's too), shown by :mod:`bot.web.bookings`.
+dicts, adding the labels the chat would print (from the chat's own views and catalogs), so a
+figure on a page is the figure in the chat. The broadcast pages are :mod:`bot.web.broadcasts`;
+bookings are edited by the chat's desk, :mod:`bot.school.bookings`, shown by
+:mod:`bot.web.bookings`.
 """
 
 from __future__ import annotations
@@ -17,20 +19,26 @@ from enum import Enum
 from typing import Any
 
 from bot.analytics import SchoolAnalytics
-from bot.analytics.models import DAILY_SERIES, FUNNEL_STEPS, Stream
-from bot.broadcast import BroadcastService
-from bot.broadcast.models import Broadcast, Report
-from bot.db.queries import QUERIES
-from bot.telegram.analytics.views import course_name, status_name, stream_name
-from bot.telegram.broadcast.views import audience_label, excerpt_of, reason_text, status_text
+from bot.analytics.models import DAILY_SERIES, FUNNEL_STEPS, Stats, Stream
+from bot.telegram.analytics.views import (
+    course_name,
+    moved,
+    reach_known,
+    status_name,
+    stream_name,
+)
 from bot.telegram.texts import Texts
 
 PERIODS: tuple[int | None, ...] = (7, 30, 90, 365, None)  # the period switches (None: all)
+STUDENT_LISTS = ("bookers", "viewers")  # a stream's two lists (the first is the default)
+# /stats's reach line, part by part: the page's figure name → the chat's phrase
+REACH_KEYS = {
+    "blocked": "stats_reach_blocked",
+    "never-started": "stats_reach_never_started",
+    "deactivated": "stats_reach_deactivated",
+}
 SPARK_DAYS = 30
-RECIPIENTS_PER_PAGE = 50
-RECIPIENTS_COUNT_CAP = 10_000  # a filtered list counts this far ("10 000+"), then pages on
-RECIPIENT_STATES = ("sent", "failed", "pending", "deleted")
-LIVE = ("sending", "paused")
+RECIPIENT_STATES = ("sent", "failed", "pending", "deleted")  # a recipients filter's choices
 
 
 def plain(value: Any) -> Any:
@@ -55,6 +63,36 @@ def label(text: str) -> str:
     return html.unescape(text)
 
 
+def parse_list(raw: str | None) -> bool:
+    """A stream's list: True for the programme viewers, False (the default) for the bookers."""
+    if raw is None or raw == "":
+        return False
+    if raw not in STUDENT_LISTS:
+        raise ValueError(f"list {raw!r} is not one of {STUDENT_LISTS}")
+    return raw == "viewers"
+
+
+def reach(texts: Texts, stats: Stats) -> dict[str, Any] | None:
+    """/stats's line on who the course bot cannot reach, as broadcasts found out: nothing
+    before any was sent (a zero would claim knowledge the bot does not have). Each part's
+    text holds ``{n}`` where the page puts its figure."""
+    if not reach_known(stats):
+        return None
+    counts = {
+        "blocked": (stats.blocked.total, moved(texts, stats.blocked)),
+        "never-started": (stats.never_started, ""),
+        "deactivated": (stats.deactivated, ""),
+    }
+    parts = []
+    for figure, key in REACH_KEYS.items():
+        n, change = counts[figure]
+        if n or figure == "blocked":  # blocked always (with what moved), the others if any
+            parts.append(
+                {"figure": figure, "n": n, "text": label(texts(key, n="{n}")), "moved": change}
+            )
+    return {"title": label(texts("stats_reach")), "parts": parts}
+
+
 def parse_days(raw: str | None, default: int | None) -> int | None:
     """A period switch's value: one of PERIODS ("all" for the whole history)."""
     if raw is None or raw == "":
@@ -68,22 +106,29 @@ def parse_days(raw: str | None, default: int | None) -> int | None:
 
 
 class Dashboard:
-    """The Mini App's reads and its broadcast controls, on the chat's services."""
+    """The Mini App's school pages, on the chat's analytics service."""
 
-    def __init__(self, school: SchoolAnalytics, broadcasts: BroadcastService) -> None:
+    def __init__(self, school: SchoolAnalytics) -> None:
         self.school = school
-        self.broadcasts = broadcasts
 
     # overview -------------------------------------------------------------------------------
 
     async def overview(self, texts: Texts) -> dict[str, Any]:
-        """/stats, and the last 30 days of each series for the sparklines."""
+        """/stats (each figure once, a change only where something moved, the course bot's
+        reach only as broadcasts found it), and the last 30 days of each series for the
+        sparklines."""
         stats = await self.school.stats()
         growth = await self.school.growth(SPARK_DAYS)
         daily = await self.school.daily(SPARK_DAYS)
         return {
             "stats": plain(stats),
             "status_names": {str(s): label(status_name(texts, s)) for s, _ in stats.statuses},
+            "moved": {
+                "users": moved(texts, stats.users),
+                "registrations": moved(texts, stats.registrations),
+                "statuses": {str(s): moved(texts, c) for s, c in stats.statuses},
+            },
+            "reach": reach(texts, stats),
             "spark": {
                 "days": [d.day.isoformat() for d in growth.days],
                 "new_users": plain([d.new_users for d in growth.days]),
@@ -124,15 +169,46 @@ class Dashboard:
             "status_names": {str(s): label(status_name(texts, s)) for s in statuses},
         }
 
-    async def students(self, texts: Texts, key: str, page: int) -> dict[str, Any] | None:
-        found = await self.school.students(key, page)
+    async def students(
+        self, texts: Texts, key: str, page: int, *, viewers: bool = False
+    ) -> dict[str, Any] | None:
+        """A page of one of a stream's two lists, as the chat shows it: its bookers (with
+        their statuses), or (``viewers``, a current stream only) those who viewed the
+        programme without booking it; the heading says which, and a current stream's
+        ``lists`` switch between the two with their sizes (the chat's buttons)."""
+        found = await self.school.students(key, page, viewers=viewers)
         if found is None:
             return None
+        fields = {
+            "people": texts.count(found.total, "person"),
+            "page": found.page + 1,
+            "pages": found.pages,
+        }
+        if found.viewers:
+            heading = texts("students_viewers_heading", **fields)
+            empty = texts("students_no_viewers")
+        else:
+            heading = texts("students_bookers_heading", **fields)
+            empty = texts("students_empty")
+        lists = []
+        if found.stream.current:
+            bookers = texts("students_show_bookers", n=texts.number(found.bookers_total))
+            shown = texts("students_show_viewers", n=texts.number(found.viewers_total))
+            lists = [
+                {"list": "bookers", "name": label(bookers), "total": found.bookers_total},
+                {"list": "viewers", "name": label(shown), "total": found.viewers_total},
+            ]
         return {
             **plain(found),
             "stream": self._stream(texts, found.stream),
+            "list": "viewers" if found.viewers else "bookers",
+            "heading": label(heading),
+            "empty": label(empty),
+            "lists": lists,
             "status_names": {
-                str(p.status): label(status_name(texts, p.status)) for p in found.students
+                str(p.status): label(status_name(texts, p.status))
+                for p in found.students
+                if p.status is not None
             },
         }
 
@@ -167,130 +243,6 @@ class Dashboard:
                 e.event_type: texts.code_name("event", e.event_type) for e in card.events
             },
         }
-
-    # broadcasts -----------------------------------------------------------------------------
-
-    def _broadcast(self, texts: Texts, b: Broadcast) -> dict[str, Any]:
-        shown = plain(b)
-        shown.pop("content", None)  # file ids are the bot's business
-        return {
-            **shown,
-            "excerpt": label(excerpt_of(b.message_text)),
-            "audience_name": label(audience_label(texts, b.audience)),
-            "status_name": label(status_text(texts, b.status)),
-            "actions": actions(b),
-        }
-
-    async def history(self, texts: Texts, page: int) -> dict[str, Any]:
-        found = await self.broadcasts.history(page)
-        return {
-            "items": [self._broadcast(texts, b) for b in found.items],
-            "page": found.page,
-            "pages": found.pages,
-        }
-
-    async def broadcast(self, texts: Texts, bid: int) -> dict[str, Any] | None:
-        """While it runs, what the control card shows (its progress: counts, pace, time left);
-        once ended, what the chat's details show (the report, with failure reasons)."""
-        broadcast = await self.broadcasts.get(bid)
-        if broadcast is None:
-            return None
-        if broadcast.status in LIVE:
-            progress = await self.broadcasts.delivery.card.progress(bid)
-            return {
-                "broadcast": self._broadcast(texts, progress.broadcast),
-                "counts": plain(progress.counts),
-                "reasons": [],
-                "duration_s": None,
-                "rate": progress.rate,
-                "progress": {"rate": progress.rate, "eta_s": progress.eta_s},
-            }
-        report: Report | None = await self.broadcasts.report(bid)
-        if report is None:
-            return None
-        return {
-            "broadcast": self._broadcast(texts, report.broadcast),
-            "counts": plain(report.counts),
-            "reasons": [
-                {"reason": r, "name": label(reason_text(texts, r)), "n": n}
-                for r, n in report.reasons
-            ],
-            "duration_s": report.duration_s,
-            "rate": report.rate,
-            "progress": None,
-        }
-
-    async def recipients(
-        self, texts: Texts, bid: int, status: str | None, query: str, page: int
-    ) -> dict[str, Any]:
-        """One page of a broadcast's recipients, filtered by status and a search (the Mini
-        App's own query: the chat has no paged list of recipients, only the CSV)."""
-        needle = query.strip().lstrip("@")
-        pattern = f"%{like_escape(needle)}%" if needle else None
-        pool = self.broadcasts.pool
-        counted = await pool.fetchval(
-            *QUERIES.web_broadcast_recipients_count(
-                message_id=bid, status=status, pattern=pattern, cap=RECIPIENTS_COUNT_CAP + 1
-            )
-        )
-        total = min(int(counted or 0), RECIPIENTS_COUNT_CAP)
-        pages = max(1, -(-total // RECIPIENTS_PER_PAGE))
-        page = min(max(page, 0), pages - 1)
-        rows = await pool.fetch(
-            *QUERIES.web_broadcast_recipients(
-                message_id=bid,
-                status=status,
-                pattern=pattern,
-                limit=RECIPIENTS_PER_PAGE,
-                offset=page * RECIPIENTS_PER_PAGE,
-            )
-        )
-        return {
-            "total": total,
-            "more": int(counted or 0) > RECIPIENTS_COUNT_CAP,
-            "page": page,
-            "pages": pages,
-            "recipients": [
-                {
-                    "user_id": str(r["user_id"]),
-                    "username": r["username"] or "",
-                    "status": r["delivery_status"],
-                    "failure_reason": r["failure_reason"] or "",
-                    "reason_name": (
-                        label(reason_text(texts, r["failure_reason"]))
-                        if r["failure_reason"]
-                        else ""
-                    ),
-                    "settled_at": plain(r["settled_at"]),
-                }
-                for r in rows
-            ],
-        }
-
-    async def control(self, bid: int, action: str, admin_id: int) -> bool:
-        """Pause, resume or cancel: the control card's service calls, with their rules."""
-        if action == "pause":
-            return await self.broadcasts.pause(bid, admin_id)
-        if action == "resume":
-            return await self.broadcasts.resume(bid, admin_id)
-        if action == "cancel":
-            return await self.broadcasts.cancel(bid, admin_id)
-        raise ValueError(action)
-
-
-def like_escape(text: str) -> str:
-    """``text`` matched literally by LIKE."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def actions(b: Broadcast) -> list[str]:
-    """The live card's buttons for this status: Pause while sending, Resume while paused,
-    Cancel (after a question) for both."""
-    if b.status == "sending":
-        return ["pause", "cancel"]
-    if b.status == "paused":
-        return ["resume", "cancel"]
-    return []
 
 
 def _status_order(status: int) -> tuple[int, int]:

@@ -11,7 +11,7 @@ from bot.school import Stale
 from bot.web import texts as web_texts
 from bot.web.bookings import change_from_json, editable, shown
 from bot.web.context import context_of, texts_of, viewer_of
-from bot.web.data import RECIPIENT_STATES, parse_days
+from bot.web.data import RECIPIENT_STATES, parse_days, parse_list
 from bot.web.export import broadcast_csv
 
 CONTROL_ACTIONS = ("pause", "resume", "cancel")
@@ -82,9 +82,21 @@ async def streams(request: web.Request) -> web.Response:
     return _json(await _context(request).dashboard.streams(_texts(request)))
 
 
+def _viewers(request: web.Request) -> bool:
+    """``list``: a stream's bookers (the default) or its programme viewers."""
+    try:
+        return parse_list(request.query.get("list"))
+    except ValueError:
+        raise web.HTTPBadRequest(text="list must be bookers or viewers") from None
+
+
 async def students(request: web.Request) -> web.Response:
+    """One page of a stream's bookers or (``list=viewers``) its programme viewers."""
     found = await _context(request).dashboard.students(
-        _texts(request), request.match_info["key"], _int(request, "page")
+        _texts(request),
+        request.match_info["key"],
+        _int(request, "page"),
+        viewers=_viewers(request),
     )
     return _json(found if found is not None else NOT_FOUND, 200 if found is not None else 404)
 
@@ -121,11 +133,15 @@ async def person(request: web.Request) -> web.Response:
 
 
 async def history(request: web.Request) -> web.Response:
-    return _json(await _context(request).dashboard.history(_texts(request), _int(request, "page")))
+    return _json(
+        await _context(request).broadcast_pages.history(_texts(request), _int(request, "page"))
+    )
 
 
 async def broadcast(request: web.Request) -> web.Response:
-    found = await _context(request).dashboard.broadcast(_texts(request), _int(request, "bid"))
+    found = await _context(request).broadcast_pages.broadcast(
+        _texts(request), _int(request, "bid")
+    )
     return _json(found if found is not None else NOT_FOUND, 200 if found is not None else 404)
 
 
@@ -133,7 +149,7 @@ async def recipients(request: web.Request) -> web.Response:
     status = request.query.get("status") or None
     if status is not None and status not in RECIPIENT_STATES:
         raise web.HTTPBadRequest(text="unknown status")
-    found = await _context(request).dashboard.recipients(
+    found = await _context(request).broadcast_pages.recipients(
         _texts(request),
         _int(request, "bid"),
         status,
@@ -170,8 +186,8 @@ async def control(request: web.Request) -> web.Response:
     action = request.match_info["action"]
     if action not in CONTROL_ACTIONS:
         return _json(NOT_FOUND, 404)
-    done = await context.dashboard.control(bid, action, _viewer(request).user_id)
-    shown = await context.dashboard.broadcast(_texts(request), bid)
+    done = await context.broadcast_pages.control(bid, action, _viewer(request).user_id)
+    shown = await context.broadcast_pages.broadcast(_texts(request), bid)
     if shown is None:
         return _json(NOT_FOUND, 404)
     return _json({"done": done, **shown}, 200 if done else 409)

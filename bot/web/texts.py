@@ -1,11 +1,15 @@
 """The Mini App's own words (tabs, buttons, column heads), Russian and English.
 
-Labels of the school's codes (statuses, streams, reasons, funnel steps) come with the data,
-from the chat's catalogs, so a page and a chat message call a thing the same name. The page
-receives this catalog in the viewer's language from ``/api/me``.
+Labels of the school's codes (statuses, streams, reasons, funnel steps) and phrases with
+figures in them (a stream's lists, /stats's lines) come with the data, from the chat's
+catalogs, so a page and a chat message call a thing the same name; a fixed word the chat has
+too is the chat's own entry here. The page receives this catalog in the viewer's language from
+``/api/me``.
 """
 
 from __future__ import annotations
+
+from bot.telegram.texts import analytics as chat
 
 CATALOG: dict[str, dict[str, str]] = {
     "title": {"ru": "Панель школы", "en": "School dashboard"},
@@ -18,16 +22,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "tab_leads": {"ru": "Лиды", "en": "Leads"},
     "tab_people": {"ru": "Люди", "en": "People"},
     "tab_broadcasts": {"ru": "Рассылки", "en": "Broadcasts"},
-    "users": {"ru": "Пользователи", "en": "Users"},
-    "active_bookings": {"ru": "Активные брони", "en": "Active bookings"},
-    "confirmed": {"ru": "Оплачено", "en": "Confirmed"},
-    "registrations": {"ru": "Записи на уроки", "en": "Lesson sign-ups"},
-    "unreachable_title": {"ru": "Рассылки не дойдут", "en": "Broadcasts cannot reach"},
-    "blocked": {"ru": "Заблокировали бота", "en": "Blocked the bot"},
-    "never_started": {"ru": "Не запускали бота", "en": "Never started the bot"},
-    "deactivated": {"ru": "Удалили аккаунт", "en": "Deleted their account"},
-    "today": {"ru": "сегодня", "en": "today"},
-    "week": {"ru": "за 7 дней", "en": "7 days"},
+    "users": chat.CATALOG["stats_users"],  # /stats's lines, as the overview's cards
+    "signups": chat.CATALOG["stats_registrations"],
+    "registrations": {"ru": "Записи на уроки", "en": "Lesson sign-ups"},  # a daily series
     "by_status": {"ru": "Брони по статусам", "en": "Bookings by status"},
     "last_broadcast": {"ru": "Последняя рассылка", "en": "Last broadcast"},
     "delivered": {"ru": "доставлено", "en": "delivered"},

@@ -89,21 +89,33 @@ def _change(texts: Texts, label: str, change: Change) -> str:
     return f"{label}: <b>{texts.number(change.total)}</b>{_moved(texts, change)}"
 
 
-def _moved(texts: Texts, change: Change) -> str:
+def moved(texts: Texts, change: Change) -> str:
+    """What changed, saying only what did: "today +1, 7 days +5", "7 days +2", or "" when
+    nothing moved in a week (the page says it the same way)."""
     parts = []
     if change.today:
         parts.append(texts("change_today", n=texts.signed(change.today)))
     if change.week:
         parts.append(texts("change_week", n=texts.signed(change.week)))
-    return f" ({', '.join(parts)})" if parts else ""
+    return ", ".join(parts)
+
+
+def _moved(texts: Texts, change: Change) -> str:
+    detail = moved(texts, change)
+    return f" ({detail})" if detail else ""
+
+
+def reach_known(stats: Stats) -> bool:
+    """Whether anything is known of who the course bot cannot reach: broadcasts find it out,
+    so before any was sent a zero would claim knowledge the bot does not have."""
+    return stats.last_broadcast is not None or bool(
+        stats.blocked.total or stats.never_started or stats.deactivated
+    )
 
 
 def _reach_line(texts: Texts, stats: Stats) -> str | None:
-    """Who the course bot cannot reach, as broadcasts found out; nothing before any was sent
-    (a zero would claim knowledge the bot does not have)."""
-    if stats.last_broadcast is None and not (
-        stats.blocked.total or stats.never_started or stats.deactivated
-    ):
+    """Who the course bot cannot reach, as broadcasts found out (see :func:`reach_known`)."""
+    if not reach_known(stats):
         return None
     parts = [
         texts("stats_reach_blocked", n=f"<b>{texts.number(stats.blocked.total)}</b>")

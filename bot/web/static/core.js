@@ -73,7 +73,7 @@
     var parts = [];
     if (p.first_name) parts.push(p.first_name);
     if (p.username) parts.push("@" + p.username);
-    return parts.join(" ") || String(p.user_id);
+    return parts.join(" ") || "id " + p.user_id; // as the chat names someone nameless
   }
 
   function api(path, options) {

@@ -9,36 +9,46 @@
   var view = H.view;
   var PERIODS = ["7", "30", "90", "365", "all"];
 
-  function figureCard(labelKey, change, figure, spark) {
-    return h("div", { class: "card" },
+  // A figure with a sparkline; `moved` is what changed, in /stats's words ("" when nothing
+  // did: /stats says nothing then, and the line stays blank so the cards line up).
+  function figureCard(labelKey, value, moved, figure, spark, wide) {
+    return h("div", { class: wide ? "card wide" : "card" },
       h("div", { class: "label", text: t(labelKey) }),
-      h("div", { class: "value", "data-figure": figure, text: num(change.total) }),
-      h("div", { class: "delta", text: "+" + num(change.today) + " " + t("today") + " · +" + num(change.week) + " " + t("week") }),
+      h("div", { class: "value", "data-figure": figure, text: num(value) }),
+      moved === null ? null : h("div", { class: "delta", text: moved || "\u00a0" }),
       spark ? sparkline(spark) : null);
   }
 
+  function sum(values) { return values.reduce(function (a, b) { return a + b; }, 0); }
+
+  // /stats's line on who the course bot cannot reach, as broadcasts found it: each part's
+  // words come from the chat with {n} where its figure goes.
+  function reachLine(reach) {
+    return h("div", { class: "notice", "data-figure": "reach" }, reach.title + " ",
+      reach.parts.map(function (part, i) {
+        var words = part.text.split("{n}");
+        return [i ? " · " : null, words[0],
+          h("b", { "data-figure": "reach-" + part.figure, text: num(part.n) }), words.slice(1).join(""),
+          part.moved ? " (" + part.moved + ")" : null];
+      }));
+  }
 
   view.overview = function () {
     return api("overview").then(function (d) {
-      var s = d.stats;
+      var s = d.stats, spark = d.spark;
       var nodes = [
         h("div", { class: "grid" },
-          figureCard("users", s.users, "users-total", d.spark.new_users),
-          figureCard("active_bookings", s.active_bookings, "active-bookings", d.spark.bookings),
-          figureCard("confirmed", s.confirmed, "confirmed", d.spark.confirmations),
-          figureCard("registrations", s.registrations, "registrations", d.spark.registrations)),
-        h("h2", { text: t("spark_events") }),
-        h("div", { class: "card" }, h("div", { class: "value", "data-figure": "events-30",
-          text: num(d.spark.events.reduce(function (a, b) { return a + b; }, 0)) }), sparkline(d.spark.events)),
+          figureCard("users", s.users.total, d.moved.users, "users-total", spark.new_users),
+          figureCard("signups", s.registrations.total, d.moved.registrations, "registrations", spark.registrations)),
         h("h2", { text: t("by_status") }),
         s.statuses.map(function (pair) {
-          return h("div", { class: "row" }, h("span", { text: d.status_names[String(pair[0])] }),
+          var moved = d.moved.statuses[String(pair[0])];
+          return h("div", { class: "row" },
+            h("div", {}, h("div", { text: d.status_names[String(pair[0])] }),
+              moved ? h("div", { class: "hint", text: moved }) : null),
             h("b", { "data-figure": "status-" + pair[0], text: num(pair[1].total) }));
         }),
-        h("h2", { text: t("unreachable_title") }),
-        h("div", { class: "row" }, h("span", { text: t("blocked") }), h("b", { "data-figure": "blocked", text: num(s.blocked.total) })),
-        h("div", { class: "row" }, h("span", { text: t("never_started") }), h("b", { text: num(s.never_started) })),
-        h("div", { class: "row" }, h("span", { text: t("deactivated") }), h("b", { text: num(s.deactivated) })),
+        d.reach ? reachLine(d.reach) : null,
       ];
       if (s.last_broadcast) {
         var b = s.last_broadcast;
@@ -47,6 +57,12 @@
             h("div", { text: b.text.replace(/<[^>]*>/g, "").slice(0, 120) }),
             h("div", { class: "hint", text: num(b.delivered) + " / " + num(b.recipients) + " " + t("delivered") })));
       }
+      // after /stats's lines, what they cannot say: how bookings, payments and activity went
+      // over the last 30 days (flows, not the totals above)
+      nodes.push(h("div", { class: "grid", style: "margin-top:12px" },
+        figureCard("spark_bookings", sum(spark.bookings), null, "bookings-30", spark.bookings),
+        figureCard("spark_confirmations", sum(spark.confirmations), null, "confirmations-30", spark.confirmations),
+        figureCard("spark_events", sum(spark.events), null, "events-30", spark.events, true)));
       show(nodes);
     });
   };
@@ -98,17 +114,33 @@
     });
   };
 
+  // A stream's two lists, as the chat has them: who booked it (status, last active), and for
+  // a current stream who viewed the programme without booking it (when); the heading and the
+  // switch's labels are the chat's words.
   view.stream = function (state) {
-    return api("streams/" + encodeURIComponent(state.key) + "?page=" + (state.page || 0)).then(function (d) {
+    var list = state.list ? "&list=" + encodeURIComponent(state.list) : "";
+    return api("streams/" + encodeURIComponent(state.key) + "?page=" + (state.page || 0) + list).then(function (d) {
       if (d.__status !== 200) { failed(); return; }
+      function open(page, which) {
+        go("stream", { key: state.key, page: page, list: which === "viewers" ? which : "" });
+      }
       show([
         h("button", { class: "link", text: t("back"), on: { click: function () { go("courses"); } } }),
-        h("h2", { text: d.stream.course_name + " · " + d.stream.stream_name + " — " + num(d.total) }),
-        d.students.map(function (p) {
-          return h("div", { class: "row clickable", on: { click: function () { go("person", { id: p.user_id }); } } },
-            h("span", { text: person(p) }), h("span", { class: "hint", text: d.status_names[String(p.status)] }));
-        }),
-        pager(d.page, d.pages, function (n) { go("stream", { key: state.key, page: n }); }),
+        h("h2", { text: d.stream.course_name + " · " + d.stream.stream_name + (d.stream.current ? " · " + t("current") : "") }),
+        d.lists.length ? h("div", { class: "switch", role: "group" }, d.lists.map(function (l) {
+          return h("button", { class: l.list === d.list ? "on" : null, "data-list": l.list,
+            "aria-pressed": l.list === d.list ? "true" : "false", text: l.name,
+            on: { click: function () { open(0, l.list); } } });
+        })) : null,
+        h("div", { class: "hint heading", "data-figure": "students-heading", text: d.heading }),
+        d.students.length ? d.students.map(function (p) {
+          return h("div", { class: "row clickable", "data-person": p.user_id, on: { click: function () { go("person", { id: p.user_id }); } } },
+            h("span", { text: person(p) }),
+            d.viewers
+              ? h("span", { class: "hint", text: when(p.viewed_at) })
+              : h("span", { class: "hint end" }, h("div", { text: d.status_names[String(p.status)] }), h("div", { text: when(p.last_seen_at) })));
+        }) : h("div", { class: "notice", text: d.empty }),
+        pager(d.page, d.pages, function (n) { open(n, d.list); }),
       ]);
     });
   };
