@@ -50,6 +50,7 @@ class Services:
 
     async def start(self) -> None:
         """Leader work: deliver broadcasts, run the digest and retention schedules."""
+        self.school.applier.start()
         await self.broadcasts.start()
         await self.digest_scheduler.start()
         await self.retention_scheduler.start()
@@ -58,6 +59,7 @@ class Services:
         await self.retention_scheduler.stop()
         await self.digest_scheduler.stop()
         await self.broadcasts.stop()
+        await self.school.applier.stop()
 
 
 def build_services(

@@ -2,9 +2,10 @@
 
 Days are local days in TIMEZONE. Counts per day come from the rollup tables of migration
 0010, per-person activity (funnel, leads, programme viewers) from those of 0012, and the
-funnel, lesson, stream and booking-status sums from those of 0080, all kept by triggers;
-:meth:`SchoolAnalytics.prepare` points them at TIMEZONE once per process and rebuilds them if
-a load bypassed the triggers.
+funnel, lesson, stream and booking-status sums from those of 0080. The school's tables queue
+their changes (migration 0090) and every answer applies the queue before it reads
+(:mod:`bot.analytics.queue`), so answers are exact; :meth:`SchoolAnalytics.prepare` points the
+rollups at TIMEZONE once per process and rebuilds them if a load bypassed the triggers.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from bot.analytics.models import (
     UserSummary,
     Window,
 )
+from bot.analytics.queue import QueueApplier, apply_queue
 from bot.analytics.rebuild import rebuild_needed, rebuild_rollups
 from bot.db.queries import QUERIES
 
@@ -70,6 +72,8 @@ class SchoolAnalytics:
         self.bots = bots or Bots(console_id=0, sender_id=0)
         self._prepared = False
         self._lock = asyncio.Lock()
+        # The leader's: keeps the queue short between answers (Services.start runs it).
+        self.applier = QueueApplier(pool)
 
     # plumbing ------------------------------------------------------------------------------
 
@@ -120,8 +124,10 @@ class SchoolAnalytics:
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection to read the rollups on, with everything queued so far applied."""
         await self.prepare()
         async with self.pool.acquire() as conn:
+            await apply_queue(conn)
             yield conn
 
     # overview ------------------------------------------------------------------------------

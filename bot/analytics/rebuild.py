@@ -2,8 +2,10 @@
 
 Each slice recomputes one rollup table over a run of local days, user ids or cohort weeks in
 its own transaction (migration 0055 explains why that is exact while the course bot keeps
-writing). The run length adapts so a slice takes about :data:`SLICE_GOAL_S`: an insert that
-arrives mid-slice waits at most about that long, instead of for the whole rebuild.
+writing, and 0090 why it stays exact with changes queued and an applier at work). The run
+length adapts so a slice takes about :data:`SLICE_GOAL_S`: an applier that reaches the rollup
+mid-slice waits at most about that long (the course bot's inserts only queue their rows, and
+wait for no slice at all).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from bot.db.queries import QUERIES
 
 logger = logging.getLogger(__name__)
 
-# Order matters: analytics_cohorts is computed from analytics_user_weeks, so it comes last.
+# Order matters: analytics_cohorts is computed from analytics_user_weeks and
+# analytics_user_cohorts, so it comes last.
 DAY_ROLLUPS = (
     "analytics_new_users",
     "analytics_events",
@@ -29,8 +32,10 @@ DAY_ROLLUPS = (
     "analytics_registrations",
 )
 # analytics_leads (the /leads snapshot) is scored from analytics_user_days, a day rollup.
+# analytics_user_cohorts (migration 0090) says which cohort each user's weeks count in.
 PEOPLE_ROLLUPS = (
     "analytics_user_weeks",
+    "analytics_user_cohorts",
     "analytics_user_steps",
     "analytics_program_viewers",
     "analytics_leads",

@@ -8,15 +8,24 @@ SELECT hsl_analytics_use_tz(:tz);
 
 -- name: analytics_in_sync
 -- Whether the derived tables still add up to the school's tables (a load that bypassed the
--- triggers would break this); checked once per process.
-SELECT (SELECT coalesce(sum(n), 0) FROM analytics_events)
+-- triggers would break this); checked once per process. Rows still in analytics_queue
+-- (migration 0090) count as applied: one statement, so one snapshot of both.
+WITH queued AS (
+    SELECT coalesce(sum(sign) FILTER (WHERE source = 'e'), 0) AS events,
+           coalesce(sum(sign) FILTER (WHERE source = 'b'), 0) AS bookings,
+           coalesce(sum(sign) FILTER (WHERE source = 'r'), 0) AS registrations
+    FROM analytics_queue
+    WHERE at IS NOT NULL
+)
+SELECT (SELECT coalesce(sum(n), 0) FROM analytics_events) + queued.events
            = (SELECT count(*) FROM events WHERE created_at IS NOT NULL)
-   AND (SELECT coalesce(sum(n), 0) FROM analytics_bookings)
+   AND (SELECT coalesce(sum(n), 0) FROM analytics_bookings) + queued.bookings
            = (SELECT count(*) FROM bookings WHERE created_at IS NOT NULL)
-   AND (SELECT coalesce(sum(n), 0) FROM analytics_registrations)
+   AND (SELECT coalesce(sum(n), 0) FROM analytics_registrations) + queued.registrations
            = (SELECT count(*) FROM free_lesson_registrations WHERE registered_at IS NOT NULL)
    AND (SELECT coalesce(sum(n), 0) FROM analytics_new_users)
-           = (SELECT count(*) FROM users WHERE first_seen_at IS NOT NULL);
+           = (SELECT count(*) FROM users WHERE first_seen_at IS NOT NULL)
+FROM queued;
 
 -- name: stats_counts
 -- Totals with what was added today and over the last 7 local days (today included).

@@ -5,14 +5,17 @@ if set, else the embedded server). Seeds 100k users / 1M events (``hsl-bot seed`
 then, side by side in one run:
 
 1. the sliced rebuild (bot/analytics/rebuild.py, after a TIMEZONE change, as a process does it)
-   while a writer inserts one event at a time, 100 a second, as the course bot does;
+   while a writer inserts one event at a time, 100 a second, as the course bot does, and the
+   leader's applier moves the queued rows into the rollups every second (migration 0090), as
+   a running bot does;
 2. the same with the one-transaction rebuild ``hsl_rebuild_analytics()`` that a rebuild used
-   to be (for comparison: it holds every rollup table for its whole run).
+   to be (for comparison: it holds every rollup table, and the queue, for its whole run).
 
 For each it prints the writer's insert latency (p50, p99, max) during the rebuild and how long
 the rebuild took. The sliced run counts only when its result is right: every rollup table
 must then equal what the one-transaction rebuild computes from the same rows (the writer is
-stopped first; compared as md5 of each table's ordered rows).
+stopped first and what it queued applied, as an answer would; compared as md5 of each table's
+ordered rows).
 
 Ends with ``target rebuild_writer_p99: … (goal ≤ 50 ms) met|missed``.
 """
@@ -37,6 +40,7 @@ import asyncpg
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bot.analytics.queue import QueueApplier, apply_queue  # noqa: E402
 from bot.analytics.rebuild import rebuild_rollups  # noqa: E402
 from bot.db.embedded import EmbeddedPostgres  # noqa: E402
 from bot.db.migrations import Migrator  # noqa: E402
@@ -57,6 +61,7 @@ ROLLUPS = (
     "analytics_user_days",
     "analytics_user_steps",
     "analytics_program_viewers",
+    "analytics_user_cohorts",
 )
 INSERT_EVENT = "INSERT INTO events (user_id, event_type, created_at) VALUES ($1, $2, $3)"
 
@@ -135,7 +140,7 @@ async def run(server_dsn: str, users: int, events: int) -> int:
         )
         print(f"seeded {summary.describe()} in {time.perf_counter() - started:.0f} s", flush=True)
         await conn.execute("VACUUM ANALYZE")
-        pool = await create_pool(dsn, min_size=1, max_size=2)
+        pool = await create_pool(dsn, min_size=1, max_size=3)
 
         # 1. sliced, after a zone change (every key moves)
         await conn.fetchval("SELECT hsl_analytics_use_tz('Asia/Yekaterinburg')")
@@ -144,7 +149,13 @@ async def run(server_dsn: str, users: int, events: int) -> int:
         async def sliced() -> None:
             report.append(await rebuild_rollups(pool))
 
-        sliced_ms, sliced_s = await write_while(dsn, sliced)
+        applier = QueueApplier(pool)
+        applier.start()
+        try:
+            sliced_ms, sliced_s = await write_while(dsn, sliced)
+        finally:
+            await applier.stop()
+        await apply_queue(conn)
         print(describe("sliced rebuild", sliced_ms, sliced_s), flush=True)
         if report[0] is not None:
             longest_ms = report[0].longest_slice_s * 1000
