@@ -62,15 +62,23 @@ SELECT NOT EXISTS (
 
 -- name: schema_tables
 -- Every table of the public schema: exact row counts for small ones (by size on disk),
--- the planner's estimate for big ones.
-SELECT c.relname AS name,
-       pg_total_relation_size(c.oid) AS bytes,
-       pg_relation_size(c.oid) >= :exact_below_bytes AS estimated,
-       CASE WHEN pg_relation_size(c.oid) < :exact_below_bytes THEN hsl_exact_count(c.oid)
-       ELSE greatest(c.reltuples, 0)::bigint END AS row_count
-FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
-WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
-ORDER BY c.relname;
+-- an estimate for big ones as the planner makes it: the rows per page last measured
+-- (reltuples / relpages, kept by VACUUM, ANALYZE and CREATE INDEX) times the pages the table
+-- has now. A big table never measured since it filled up (reltuples unknown, or 0 from an
+-- index built while it was empty) is counted exactly rather than reported empty.
+SELECT t.name, t.bytes, NOT t.exact AS estimated,
+       CASE WHEN t.exact THEN hsl_exact_count(t.oid)
+       ELSE (t.reltuples / t.relpages * t.pages)::bigint END AS row_count
+FROM (
+    SELECT c.oid, c.relname AS name, c.reltuples, c.relpages,
+           pg_total_relation_size(c.oid) AS bytes,
+           pg_relation_size(c.oid) / current_setting('block_size')::bigint AS pages,
+           pg_relation_size(c.oid) < :exact_below_bytes
+               OR c.reltuples <= 0 OR c.relpages <= 0 AS exact
+    FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+) AS t
+ORDER BY t.name;
 
 -- name: schema_columns
 SELECT c.relname AS table_name, a.attname AS name,
