@@ -102,6 +102,10 @@ class DigestService:
         self.tz = settings.tz
         self.presenter: DigestPresenter | None = None
         self.term: Term = NoTerm()  # claims carry its epoch: only the leader's are taken
+        # The moment the last completed tick of this process read the schedule. A digest due
+        # before it, and still unclaimed, was not due when that tick looked: its time was set
+        # (or the digest turned on) after it had passed. The bot was running, so nothing is late.
+        self.watched_at: datetime | None = None
 
     def attach(self, presenter: DigestPresenter) -> None:
         """Give the service its way to show a digest (the app does this at build time)."""
@@ -135,8 +139,15 @@ class DigestService:
     # the scheduled job ---------------------------------------------------------------------
 
     async def tick(self, now: datetime | None = None) -> list[tuple[int, date, str]]:
-        """Send every digest due at ``now``; return (admin, day, outcome) for each decided."""
+        """Send every digest due at ``now``; return (admin, day, outcome) for each decided.
+
+        A digest is due at its time only if the schedule said so then: one whose time passed
+        while this process was ticking (the admin picked a time already past today, or turned
+        the digest on after it) is not sent late — the first one due is the next occurrence.
+        Late means no tick ran at the time: the bot (its leader) was not running.
+        """
         now = (now or datetime.now(self.tz)).astimezone(self.tz)
+        watched_at = self.watched_at
         outcomes = []
         for admin_id, preference in (await self.preferences()).items():
             send_at = self.time_for(preference)
@@ -148,9 +159,13 @@ class DigestService:
                 due_at = datetime.combine(day, send_at, tzinfo=self.tz)
                 if due_at > now or (day < now.date() and now - due_at > LATE_LIMIT):
                     continue
+                if watched_at is not None and due_at <= watched_at < now:
+                    continue  # not due when the last tick looked: the time was set after it
                 outcome = await self._deliver_once(admin_id, day, due_at, now)
                 if outcome is not None:
                     outcomes.append((admin_id, day, outcome))
+        if self.watched_at is None or now > self.watched_at:
+            self.watched_at = now
         return outcomes
 
     async def _deliver_once(

@@ -338,3 +338,158 @@ async def test_welcome_text_is_configurable_and_shown_as_plain_text(
         await standin.send_message(guest.user_id, "/start")
         reply = await standin.wait_for_message(guest.user_id)
     assert reply.plain_text == "Hi <there> & welcome to the school's bot"
+
+
+# -- menu buttons of commands that need an argument ------------------------------------------
+
+ANNA = 616161
+
+
+def _latest(standin: Any, message_id: int) -> Any:
+    """A console message as it is now (a menu page turns in place)."""
+    return next(
+        m for m in standin.transcript(ADMIN_ID, token=CONSOLE_TOKEN) if m.message_id == message_id
+    )
+
+
+async def _press(standin: Any, message: Any, label: str) -> None:
+    """Press the button labelled ``label`` on the message as it is now."""
+    current = _latest(standin, message.message_id)
+    data = next(d for row in current.buttons for text, d in row if text == label)
+    await standin.press_button(ADMIN_ID, message.message_id, data, token=CONSOLE_TOKEN)
+
+
+async def _more_menu(standin: Any, texts: Texts) -> Any:
+    await standin.send_message(ADMIN_ID, "/start")
+    menu = await standin.wait_for_message(ADMIN_ID)
+    await _press(standin, menu, texts("menu_more"))
+    await standin.wait_for(lambda: _latest(standin, menu.message_id).edits)
+    return menu
+
+
+def _no_usage_line(message: Any) -> None:
+    text = message.plain_text or message.plain_caption or ""
+    assert not text.startswith(("Usage:", "Использование:")), text
+
+
+@pytest.mark.parametrize(
+    ("language", "ask_user", "ask_forget", "again", "ask_export"),
+    [
+        (
+            "en",
+            "Whose card? Send an id, @username or a name",
+            "Whose personal data should be erased? Send an id or @username",
+            "That is neither an id nor a @username.",
+            "Which table? You will get an Excel file with all its rows.",
+        ),
+        (
+            "ru",
+            "Кого показать? Пришлите id, @username или имя",
+            "Чьи персональные данные удалить? Пришлите id или @username",
+            "Это не id и не @username.",
+            "Какую таблицу выгрузить? Пришлю файл Excel со всеми строками.",
+        ),
+    ],
+)
+async def test_menu_buttons_ask_for_what_their_command_needs(
+    standin: Any,
+    make_settings: Any,
+    pool: asyncpg.Pool,
+    language: str,
+    ask_user: str,
+    ask_forget: str,
+    again: str,
+    ask_export: str,
+) -> None:
+    texts = Texts(language, None)  # type: ignore[arg-type]
+    standin.create_user(ANNA, first_name="Anna", username="anna_k")
+    async with running(make_settings(language=language), pool):
+        await standin.send_message(ANNA, "/start")  # the bot now knows her
+        await standin.wait_for_message(ANNA)
+
+        # User card: asks whom, takes the next message as the search
+        menu = await _more_menu(standin, texts)
+        await _press(standin, menu, texts("cmd_user"))
+        asked = await standin.wait_for_message(ADMIN_ID)
+        assert ask_user in asked.plain_text and "/cancel" in asked.plain_text
+        await standin.send_message(ADMIN_ID, "@anna_k")
+        card = await standin.wait_for_message(ADMIN_ID)
+        _no_usage_line(card)
+        assert "Anna" in card.plain_text and str(ANNA) in card.plain_text
+
+        # /cancel leaves the question: the next text is no search
+        await _press(standin, menu, texts("cmd_user"))
+        assert ask_user in (await standin.wait_for_message(ADMIN_ID)).plain_text
+        await standin.send_message(ADMIN_ID, "/cancel")
+        assert (await standin.wait_for_message(ADMIN_ID)).plain_text == texts("cancelled")
+        await standin.send_message(ADMIN_ID, "@anna_k")
+        assert (await standin.wait_for_message(ADMIN_ID)).plain_text == texts("admin_unknown")
+
+        # Erase personal data: asks for the id, asks again for nonsense, then the preview
+        menu = await _more_menu(standin, texts)
+        await _press(standin, menu, texts("cmd_forget"))
+        asked = await standin.wait_for_message(ADMIN_ID)
+        assert ask_forget in asked.plain_text and "4214380735" in asked.plain_text
+        await standin.send_message(ADMIN_ID, "who knows")
+        assert again in (await standin.wait_for_message(ADMIN_ID)).plain_text
+        await standin.send_message(ADMIN_ID, str(ANNA))
+        preview = await standin.wait_for_message(ADMIN_ID)
+        _no_usage_line(preview)
+        labels = [label for row in preview.buttons for label, _ in row]
+        assert texts("forget_confirm_button") in labels
+        await _press(standin, preview, texts("forget_confirm_button"))
+        await standin.wait_for(lambda: _latest(standin, preview.message_id).edits)
+        done = _latest(standin, preview.message_id).plain_text
+        assert f"id {ANNA}" in done and done.startswith("✅")
+
+        # Export: a button per table, then the XLSX of that table
+        menu = await _more_menu(standin, texts)
+        await _press(standin, menu, texts("cmd_export"))
+        offer = await standin.wait_for_message(ADMIN_ID)
+        assert ask_export in offer.plain_text
+        labels = [label for row in offer.buttons for label, _ in row]
+        kinds = ("users", "bookings", "registrations", "events")
+        assert labels == [texts(f"export_kind_{kind}") for kind in kinds]
+        await _press(standin, offer, texts("export_kind_bookings"))
+        document = await standin.wait_for_message(ADMIN_ID, timeout=15)
+        _no_usage_line(document)
+        assert document.kind == "document"
+        assert document.media.file_name.startswith("bookings")
+        assert document.media.file_name.endswith(".xlsx")
+
+
+async def test_no_menu_button_answers_with_a_usage_line(standin: Any, bot_app: Any) -> None:
+    """Every button of both menu pages does what it says, in the admin's chat."""
+    texts = Texts("en", None)  # type: ignore[arg-type]
+    await standin.send_message(ADMIN_ID, "/start")
+    menu = await standin.wait_for_message(ADMIN_ID)
+    pages = [[label for row in menu.buttons for label, _ in row if label != texts("menu_more")]]
+    await _press(standin, menu, texts("menu_more"))
+    await standin.wait_for(lambda: _latest(standin, menu.message_id).edits)
+    more = _latest(standin, menu.message_id)
+    pages.append(
+        [label for row in more.buttons for label, _ in row if label != texts("menu_back")]
+    )
+    for page, labels in enumerate(pages):
+        for label in labels:
+            await standin.send_message(ADMIN_ID, "/start")
+            fresh = await standin.wait_for_message(ADMIN_ID)
+            if page:
+                await _press(standin, fresh, texts("menu_more"))
+                await standin.wait_for(lambda m=fresh: _latest(standin, m.message_id).edits)
+            await _press(standin, fresh, label)
+            reply = await standin.wait_for_message(ADMIN_ID, timeout=15)
+            _no_usage_line(reply)
+            await standin.send_message(ADMIN_ID, "/cancel")
+            await standin.wait_for_message(
+                ADMIN_ID,
+                predicate=lambda m: (
+                    m.plain_text in (texts("cancelled"), texts("nothing_to_cancel"))
+                ),
+            )
+
+
+async def test_help_with_arguments_says_it_takes_none(standin: Any, bot_app: Any) -> None:
+    await standin.send_message(ADMIN_ID, "/help export")
+    reply = await standin.wait_for_message(ADMIN_ID)
+    assert reply.plain_text == "Usage: /help takes no arguments: just /help"

@@ -95,8 +95,8 @@ def line(label: str, now: int, before: int, week: int) -> str:
     return f"{label}: {now} ({signed(now - before)} · {signed(now - week)})"
 
 
-def digest_service(app: Any) -> DigestService:
-    """The app's own digest service, with DIGEST_TIME 09:00.
+def digest_service(app: Any, digest_time: str = "09:00") -> DigestService:
+    """The app's own digest service, with DIGEST_TIME 09:00 (or ``digest_time``).
 
     The app itself runs with the digest schedule off, so the real clock never sends one
     behind the test's back; the tests drive ``tick`` at fixed moments instead.
@@ -105,7 +105,7 @@ def digest_service(app: Any) -> DigestService:
     service = DigestService(
         app.pool,
         services.school,
-        app.settings.model_copy(update={"digest_time": "09:00"}),
+        app.settings.model_copy(update={"digest_time": digest_time}),
         services.records,
     )
     service.attach(services.digest.presenter)
@@ -248,6 +248,75 @@ async def test_late_within_six_hours_is_sent_with_a_note(standin: Any, bot_app: 
     assert (ADMIN_ID, TODAY, "sent") in outcomes
     photo = await standin.wait_for_message(ADMIN_ID)
     assert "This digest is 2 hours 15 minutes late" in photo.plain_caption
+
+
+async def test_a_time_picked_after_it_passed_today_starts_tomorrow_not_late(
+    standin: Any, bot_app: Any
+) -> None:
+    """The bot runs all day; at 12:25 the admin picks 09:00: no "late, the bot was down"
+    digest today — the first one comes at the next 09:00, on time."""
+    service = digest_service(bot_app, digest_time="")  # no time for anyone yet
+    assert await service.tick(at(20, 12, 24)) == []  # the bot is running, ticking
+    await standin.send_message(ADMIN_ID, "/digest 09:00")
+    reply = await standin.wait_for_message(ADMIN_ID)
+    assert "every day at 09:00 (Europe/Moscow)" in reply.plain_text
+    for minute in (25, 26, 40):
+        assert await service.tick(at(20, 12, minute)) == []
+    assert await photos_to(standin, ADMIN_ID) == []
+
+    assert await service.tick(NINE + timedelta(days=1)) == [
+        (ADMIN_ID, TODAY + timedelta(days=1), "sent")
+    ]
+    photo = await standin.wait_for_message(ADMIN_ID, predicate=is_photo)
+    assert "Daily digest for 20.11.2026" in photo.plain_caption
+    assert "late" not in photo.plain_caption and "offline" not in photo.plain_caption
+
+
+async def test_turning_the_digest_on_after_its_time_starts_tomorrow_not_late(
+    standin: Any, bot_app: Any
+) -> None:
+    await standin.send_message(ADMIN_ID, "/digest off")
+    await standin.wait_for_message(ADMIN_ID)
+    service = digest_service(bot_app)
+    assert (ADMIN_ID, TODAY, "sent") not in await service.tick(NINE)
+    await service.tick(at(20, 12, 0))
+    await standin.send_message(ADMIN_ID, "/digest on")
+    await standin.wait_for_message(ADMIN_ID)
+    assert await service.tick(at(20, 12, 1)) == []
+    assert await photos_to(standin, ADMIN_ID) == []
+    assert (ADMIN_ID, TODAY + timedelta(days=1), "sent") in await service.tick(
+        NINE + timedelta(days=1)
+    )
+    photo = await standin.wait_for_message(ADMIN_ID, predicate=is_photo)
+    assert "late" not in photo.plain_caption
+
+
+async def test_late_only_when_no_tick_ran_at_the_time(standin: Any, bot_app: Any) -> None:
+    """Running until 08:30, down at 09:00, back at 10:00: that digest is late, and says so."""
+    service = digest_service(bot_app)
+    assert await service.tick(at(20, 8, 30)) == []
+    assert (ADMIN_ID, TODAY, "sent") in await service.tick(at(20, 10, 0))
+    photo = await standin.wait_for_message(ADMIN_ID, predicate=is_photo)
+    assert "This digest is 1 hour late: the bot was offline" in photo.plain_caption
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "On for you, but it will never be sent: no time is set (DIGEST_TIME is empty)."),
+        ("ru", "Для вас включена, но приходить не будет: время не задано (DIGEST_TIME пуст)."),
+    ],
+)
+async def test_digest_without_any_time_says_it_will_never_come_and_how_to_set_one(
+    standin: Any, make_settings: Any, pool: asyncpg.Pool, language: str, expected: str
+) -> None:
+    from bot.app import running
+
+    async with running(make_settings(language=language, digest_time=""), pool):
+        await standin.send_message(ADMIN_ID, "/digest")
+        text = (await standin.wait_for_message(ADMIN_ID)).plain_text
+    assert expected in text
+    assert "/digest 08:30" in text.split(expected, 1)[1].splitlines()[0]
 
 
 async def test_later_than_six_hours_is_skipped_and_mentioned_next_time(

@@ -44,6 +44,27 @@ class ChatPrinter:
     # (bot token, message id) -> the version shown: message ids are numbered per bot and chat
     shown_versions: dict[tuple[str, int], int] = field(default_factory=dict)
     buttons: list[Button] = field(default_factory=list)
+    # presses whose answer (Telegram's popup note or alert) has not been printed yet
+    presses: list[tuple[str, str]] = field(default_factory=list)  # (bot token, query id)
+
+    def pressed(self, token: str, query_id: str) -> None:
+        """Remember a press, so the bot's answer to it is printed once it comes."""
+        self.presses.append((token, query_id))
+
+    def answer_lines(self) -> list[str]:
+        """The answers to presses that came since the last call: a note (the popup that
+        fades) or an alert (the box the admin must close); a silent answer prints nothing."""
+        answers = self.standin.callback_answers  # type: ignore[attr-defined]
+        lines, waiting = [], []
+        for token, query_id in self.presses:
+            answer = answers.get(query_id)
+            if answer is None:
+                waiting.append((token, query_id))
+            elif answer.get("text"):
+                kind = "(alert)" if answer.get("show_alert") else "(note)"
+                lines.append(f"{SPEAKERS.get(token, 'bot>')} {kind} {answer['text']}")
+        self.presses = waiting
+        return lines
 
     def signature(self) -> tuple[int, int, int]:
         messages = self.standin.transcript(self.chat_id)  # type: ignore[attr-defined]
@@ -52,8 +73,9 @@ class ChatPrinter:
         return len(messages), edits, deleted
 
     def new_lines(self) -> list[str]:
-        """Lines for every message sent or changed since the last call."""
-        lines: list[str] = []
+        """Lines for the answers to presses, then every message sent or changed, since the
+        last call (an answer shows at once on the phone, so it comes first)."""
+        lines: list[str] = self.answer_lines()
         for message in self.standin.transcript(self.chat_id):  # type: ignore[attr-defined]
             version = len(message.edits) + (1000 if message.deleted else 0)
             key = (message.token, message.message_id)
@@ -176,12 +198,13 @@ class Chat:
             print(f"     (a link: {button.url})", flush=True)
             return False
         try:
-            await self.standin.press_button(
+            query_id = await self.standin.press_button(
                 self.admin_id, button.message_id, button.callback_data, token=button.token
             )
         except ValueError:  # the message was edited since: that button is no longer there
             print("     (that button is gone: the message changed since)", flush=True)
             return False
+        self.printer.pressed(button.token, query_id)
         return True
 
     async def _asking_for_ids(self) -> bool:

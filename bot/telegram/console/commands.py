@@ -6,6 +6,8 @@ Listed in the order admins should see them; the description of ``name`` is the t
 
 from __future__ import annotations
 
+from bot.analytics.export import EXPORT_KINDS
+
 ADMIN_COMMANDS: list[str] = [
     "start",
     "stats",
@@ -58,5 +60,10 @@ EXAMPLES: dict[str, str] = {
     "digest": "/digest 08:30",
     "forget": "/forget 4214380735",
 }
+
+# Menu buttons of commands that need an argument ask for it instead of answering a usage
+# line: /user and /forget for a typed one (console/handlers.py: ASKED), these offer a button
+# per choice (labelled ``<name>_kind_<choice>``).
+MENU_CHOICES: dict[str, tuple[str, ...]] = {"export": EXPORT_KINDS}
 
 PUBLIC_COMMANDS: list[str] = ["start"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardMarkup, WebAppInfo
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.telegram.console.callbacks import ConsoleMenu, ConsolePage
-from bot.telegram.console.commands import CONSOLE_BUTTONS, MORE_BUTTONS
+from bot.telegram.console.callbacks import ConsoleMenu, ConsolePage, MenuChoice
+from bot.telegram.console.commands import CONSOLE_BUTTONS, MENU_CHOICES, MORE_BUTTONS
 from bot.telegram.texts import Texts
 
 MENU_PAGES = (CONSOLE_BUTTONS, MORE_BUTTONS)
@@ -30,4 +30,16 @@ def console_keyboard(
     else:
         keyboard.button(text=texts("menu_back"), callback_data=ConsolePage(page=0))
     keyboard.adjust(*((1, 2) if dashboard else (2,)))
+    return keyboard.as_markup()
+
+
+def choices_keyboard(texts: Texts, command: str) -> InlineKeyboardMarkup:
+    """One button per choice of a command's argument (``MENU_CHOICES``), two per row."""
+    keyboard = InlineKeyboardBuilder()
+    for choice in MENU_CHOICES[command]:
+        keyboard.button(
+            text=texts(f"{command}_kind_{choice}"),
+            callback_data=MenuChoice(command=command, argument=choice),
+        )
+    keyboard.adjust(2)
     return keyboard.as_markup()

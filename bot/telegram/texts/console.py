@@ -37,6 +37,38 @@ CATALOG: dict[str, dict[str, str]] = {
         "ru": "Этот бот не принимает сообщения.",
         "en": "This bot doesn't take messages.",
     },
+    # menu buttons of commands that need an argument ask for it
+    "ask_user": {
+        "ru": "Кого показать? Пришлите id, @username или имя — например <code>@anna</code>. "
+        "Отмена: /cancel",
+        "en": "Whose card? Send an id, @username or a name — e.g. <code>@anna</code>. "
+        "To leave: /cancel",
+    },
+    "ask_forget": {
+        "ru": "Чьи персональные данные удалить? Пришлите id или @username — например "
+        "<code>4214380735</code>. Сначала покажу, что будет удалено. Отмена: /cancel",
+        "en": "Whose personal data should be erased? Send an id or @username — e.g. "
+        "<code>4214380735</code>. You will see what would be erased first. To leave: /cancel",
+    },
+    "ask_forget_again": {
+        "ru": "Это не id и не @username. Пришлите число (id) или @username, или /cancel.",
+        "en": "That is neither an id nor a @username. Send a number (the id) or a @username, "
+        "or /cancel.",
+    },
+    "ask_as_text": {
+        "ru": "Пришлите это текстом, или /cancel.",
+        "en": "Please send it as text, or /cancel.",
+    },
+    "ask_export": {
+        "ru": "Какую таблицу выгрузить? Пришлю файл Excel со всеми строками.\n"
+        "Меньше дней или CSV — командой, например <code>/export bookings 30 csv</code>",
+        "en": "Which table? You will get an Excel file with all its rows.\n"
+        "For fewer days or CSV, type e.g. <code>/export bookings 30 csv</code>",
+    },
+    "usage_help": {
+        "ru": "/help — без аргументов: просто <code>/help</code>",
+        "en": "/help takes no arguments: just <code>/help</code>",
+    },
     "usage": {"ru": "Использование: {usage}", "en": "Usage: {usage}"},
     "usage_with_example": {
         "ru": "Использование: {usage}\nНапример: {example}",

@@ -62,8 +62,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "That is your own time; everyone else's (DIGEST_TIME) is {default}.",
     },
     "digest_settings_no_time": {
-        "ru": "Для вас включена, но время не задано: DIGEST_TIME пуст.",
-        "en": "On for you, but no time is set: DIGEST_TIME is empty.",
+        "ru": "Для вас включена, но приходить не будет: время не задано (DIGEST_TIME пуст). "
+        "Задайте своё время: <code>/digest 08:30</code>",
+        "en": "On for you, but it will never be sent: no time is set (DIGEST_TIME is empty). "
+        "Set a time of your own: <code>/digest 08:30</code>",
     },
     "digest_settings_off": {"ru": "Для вас выключена.", "en": "Off for you."},
     "digest_settings_how": {
@@ -84,8 +86,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Your daily digest is on: every day at {time} ({tz}).",
     },
     "digest_globally_off": {
-        "ru": "Сводка включена, но DIGEST_TIME пуст: укажите время, например /digest 09:00",
-        "en": "Your digest is on, but DIGEST_TIME is empty: pick a time, e.g. /digest 09:00",
+        "ru": "Сводка включена, но приходить не будет: время не задано (DIGEST_TIME пуст). "
+        "Задайте своё время: <code>/digest 08:30</code>",
+        "en": "Your digest is on, but it will never be sent: no time is set (DIGEST_TIME is "
+        "empty). Set a time of your own: <code>/digest 08:30</code>",
     },
     "digest_preparing": {"ru": "Готовлю сводку…", "en": "Preparing the digest…"},
 }
