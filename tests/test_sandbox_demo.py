@@ -170,9 +170,43 @@ async def test_a_broadcast_reaches_the_demo_school_and_names_who_it_missed(
     report = await terminal.until("Details")
     assert f"Delivered: {counts['started']} of {everyone}" in report, report
     assert f"blocked the bot: {counts['blocked']}" in report
-    assert f"never started: {counts['never']}" in report
+    assert f"never started the bot: {counts['never']}" in report
     assert f"account deleted: {counts['deleted']}" in report
     assert "chat not found" not in terminal.screen()
+
+
+async def test_the_bots_answer_to_a_press_is_printed_as_a_note(terminal: Terminal) -> None:
+    """Telegram's popup after a press (answerCallbackQuery's text) shows in the transcript."""
+    await start_broadcast_to_everyone(terminal, "Hello")
+    await terminal.press("Test to me")
+    note = await terminal.until("(note) The test message was sent to you by the broadcast bot.")
+    assert "bot> (note) The test message was sent" in note.splitlines()[-1]
+    await terminal.until("course bot> Hello")  # the test itself, in the course bot's chat
+    await terminal.press("Everyone")  # a button of an earlier message: silently answered
+    await terminal.type("/cancel")
+    turn = await terminal.until("Cancelled")
+    assert "(note)" not in turn and "(alert)" not in turn
+
+
+def test_an_alert_is_marked_as_one_and_each_answer_printed_once(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from bot.sandbox.chat import ChatPrinter
+    from bot.sandbox.demo import CONSOLE_TOKEN, COURSE_TOKEN
+
+    answers: dict[str, dict[str, object]] = {}
+    standin = SimpleNamespace(callback_answers=answers, transcript=lambda chat_id: [])
+    printer = ChatPrinter(standin, 1, tmp_path)
+    for query_id in ("1", "2", "3"):
+        printer.pressed(CONSOLE_TOKEN, query_id)
+    printer.pressed(COURSE_TOKEN, "4")
+    answers["1"] = {"text": "Nothing to retry.", "show_alert": True}
+    answers["2"] = {"text": None, "show_alert": False}  # a silent answer
+    answers["4"] = {"text": "Paused.", "show_alert": False}
+    assert printer.new_lines() == ["bot> (alert) Nothing to retry.", "course bot> (note) Paused."]
+    assert printer.new_lines() == []  # "3" is still unanswered
+    answers["3"] = {"text": "Resumed.", "show_alert": False}
+    assert printer.new_lines() == ["bot> (note) Resumed."]
 
 
 async def test_a_typed_number_in_a_recipient_list_is_an_id(terminal: Terminal) -> None:

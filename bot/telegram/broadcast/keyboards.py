@@ -233,15 +233,17 @@ def details_keyboard(texts: Texts, bid: int) -> InlineKeyboardMarkup:
     return keyboard.as_markup()
 
 
-def detail_keyboard(texts: Texts, report: Report) -> InlineKeyboardMarkup:
-    """Under the details: live controls, or Retry failed and Delete; always Export."""
+def detail_keyboard(texts: Texts, report: Report, retriable: int) -> InlineKeyboardMarkup:
+    """Under the details: live controls, or Retry failed (only when ``retriable`` recipients
+    would be sent to again: not for failures nobody can fix by retrying — blocked, never
+    started, deleted) and Delete; always Export."""
     b, c = report.broadcast, report.counts
     keyboard = InlineKeyboardBuilder()
     rows = []
     if b.status in ("sending", "paused"):
         rows.append(_live_controls(keyboard, texts, b))
     if b.status in ("done", "cancelled"):
-        if c.failed:
+        if c.failed and retriable:
             _control(keyboard, texts, "bc_btn_retry", b.id, "retry")
             rows.append(1)
         if c.sent:
@@ -252,11 +254,12 @@ def detail_keyboard(texts: Texts, report: Report) -> InlineKeyboardMarkup:
     return keyboard.as_markup()
 
 
-def stop_confirm_keyboard(texts: Texts, bid: int) -> InlineKeyboardMarkup:
-    """Cancelling a running broadcast: Yes, or No (keep sending)."""
+def stop_confirm_keyboard(texts: Texts, bid: int, *, paused: bool) -> InlineKeyboardMarkup:
+    """Cancelling a running broadcast: Yes, or No (keep sending; keep it paused)."""
     keyboard = InlineKeyboardBuilder()
     _control(keyboard, texts, "bc_btn_stop_yes", bid, "cancel_yes")
-    _control(keyboard, texts, "bc_btn_stop_no", bid, "cancel_no")
+    no = "bc_btn_stop_no_paused" if paused else "bc_btn_stop_no"
+    _control(keyboard, texts, no, bid, "cancel_no")
     keyboard.adjust(1)
     return keyboard.as_markup()
 

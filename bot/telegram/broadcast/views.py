@@ -3,6 +3,7 @@ history and the schedule list."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
@@ -22,6 +23,7 @@ from bot.broadcast.models import (
     CHAT_NOT_FOUND,
     DEACTIVATED,
     FLOOD_LIMIT,
+    NEVER_STARTED,
     OUTCOME_UNKNOWN,
     SERVER_ERROR,
     TOO_OLD,
@@ -41,9 +43,15 @@ SCHEDULED_PER_PAGE = 10  # broadcasts on one page of /scheduled, each with its C
 PROGRESS_BAR_WIDTH = 12
 TIME_CHOICES = 5  # scheduling buttons offered
 
+# The engine and the deleter write this one as a literal (bot/broadcast has no constant yet).
+NETWORK = "network"
 
+# Every failure_reason / delete_error code the engine writes, in words (tests/
+# test_broadcast_screens.py finds the codes in bot/broadcast and sql/ and fails on a new one
+# without words). Anything else stored there is Telegram's own error text, shown as it is.
 REASON_KEYS = {
     BLOCKED: "bc_reason_blocked",
+    NEVER_STARTED: "bc_reason_never_started",
     DEACTIVATED: "bc_reason_deactivated",
     CHAT_NOT_FOUND: "bc_reason_chat_not_found",
     OUTCOME_UNKNOWN: "bc_reason_outcome_unknown",
@@ -51,7 +59,10 @@ REASON_KEYS = {
     SERVER_ERROR: "bc_reason_server_error",
     FLOOD_LIMIT: "bc_reason_flood_limit",
     TOO_OLD: "bc_reason_too_old",
+    NETWORK: "bc_reason_network",
 }
+# Who the sending bot could not reach, left out before sending: Retry failed can't help them.
+UNREACHABLE = (BLOCKED, NEVER_STARTED, DEACTIVATED)
 
 
 # the audience -----------------------------------------------------------------------------
@@ -185,27 +196,60 @@ def duration(texts: Texts, seconds: float | None) -> str:
     return f"{hours} h {minutes} min" if texts.language == "en" else f"{hours} ч {minutes} мин"
 
 
-def html_problem_text(texts: Texts, problem: HtmlProblem) -> str:
-    """What is wrong with the admin's HTML, and where, in their language."""
+def html_problem_text(texts: Texts, problem: HtmlProblem, *, media: bool = False) -> str:
+    """What is wrong with the admin's HTML, and where, in their language; for a file's
+    caption, that the file is kept and only the caption is to be sent again."""
     place = texts(
         f"bc_html_{problem.kind}",
         tag=quote(problem.tag),
         other=quote(problem.other),
         line=problem.line,
     )
-    return texts("bc_html_problem", problem=place)
+    return texts("bc_html_problem_media" if media else "bc_html_problem", problem=place)
 
 
-def too_long_text(texts: Texts, length: int, limit: int) -> str:
+def too_long_text(texts: Texts, length: int, limit: int, *, media: bool = False) -> str:
     return texts(
-        "bc_too_long",
+        "bc_too_long_media" if media else "bc_too_long",
         length=texts.count(length, "character"),
         limit=texts.number(limit),
     )
 
 
+def bad_button_lines(texts: Texts, lines: Sequence[str], label_limit: int, line_chars: int) -> str:
+    """Why the typed button lines were refused: a label over the limit is named as such;
+    any other line is not ``Label | https://…``."""
+    too_long: list[str] = []
+    unreadable: list[str] = []
+    for line in lines:
+        label, sep, _ = line.rpartition("|")
+        (too_long if sep and len(label.strip()) > label_limit else unreadable).append(line)
+    parts = []
+    if too_long:
+        longest = max(len(line.rpartition("|")[0].strip()) for line in too_long)
+        parts.append(
+            texts(
+                "bc_button_label_too_long",
+                length=texts.count(longest, "character"),
+                limit=texts.number(label_limit),
+                lines="\n".join(excerpt(line, line_chars) for line in too_long),
+            )
+        )
+    if unreadable or not parts:
+        shown = "\n".join(excerpt(line, line_chars) for line in unreadable) or "—"
+        parts.append(texts("bc_bad_buttons", lines=shown))
+    return "\n\n".join(parts)
+
+
+def estimate(texts: Texts, seconds: float) -> str:
+    """An estimated time: "less than a second", else rounded up ("~1 s", never "~0 s")."""
+    if seconds < 1:
+        return texts("bc_less_than_second")
+    return "~" + duration(texts, math.ceil(seconds))
+
+
 def review_text(texts: Texts, summary: str, recipients: int, rate: float) -> str:
-    eta = texts("bc_eta", eta=duration(texts, recipients / rate), rate=texts.number(rate))
+    eta = texts("bc_eta", eta=estimate(texts, recipients / rate), rate=texts.number(rate))
     return "\n".join([texts("bc_preview_title"), summary, eta])
 
 
@@ -331,8 +375,19 @@ def failure_reasons(report: Report) -> list[tuple[str, int]]:
     return [(reason, n) for reason, n in report.reasons if reason != CANCELLED]
 
 
+def left_out(broadcast: Broadcast) -> list[tuple[str, int]]:
+    """Who was left out before sending because the sending bot cannot reach them, by reason."""
+    counts = (
+        (BLOCKED, broadcast.excluded_blocked),
+        (NEVER_STARTED, broadcast.excluded_never_started),
+        (DEACTIVATED, broadcast.excluded_deactivated),
+    )
+    return [(reason, n) for reason, n in counts if n]
+
+
 def report_text(texts: Texts, report: Report) -> str:
-    """The final report: what happened (all / some / nobody / cancelled), why, how long."""
+    """The final report: what happened (all / some / nobody / cancelled), why, who was left
+    out before sending and why, how long."""
     b, c = report.broadcast, report.counts
     key = outcome_key(b.status, c, b.total)
     parts = [
@@ -349,6 +404,15 @@ def report_text(texts: Texts, report: Report) -> str:
         parts.append(texts("bc_report_failed", failed=texts.number(c.failed), reasons=reasons))
     if c.blocked:
         parts.append(texts("bc_report_blocked", blocked=texts.number(c.blocked)))
+    excluded = left_out(b)
+    if excluded:
+        parts.append(
+            texts(
+                "bc_report_left_out",
+                n=texts.number(sum(n for _, n in excluded)),
+                reasons=reason_lines(texts, excluded),
+            )
+        )
     if report.duration_s is not None:
         retried = b.run_started_at is not None
         parts.append(
@@ -385,11 +449,13 @@ def history_text(texts: Texts, page: HistoryPage) -> str:
         return texts("bc_history_none")
     lines = [texts("bc_history_title", page=page.page + 1, pages=page.pages)]
     for b in page.items:
+        # cancelled while scheduled: when it was to go out, and no "0/0" of a send never made
+        unsent = b.started_at is None and b.scheduled_at is not None
         lines.append(
             texts(
-                "bc_history_item",
+                "bc_history_item_unsent" if unsent else "bc_history_item",
                 id=b.id,
-                when=texts.when(b.started_at or b.created_at),
+                when=texts.when(b.scheduled_at if unsent else (b.started_at or b.created_at)),
                 author=author_label(texts, b),
                 audience=audience_label(texts, b.audience)
                 if b.audience

@@ -3,7 +3,9 @@
 Accepted, in the configured zone: ``30.11.2026 19:00`` (the format the buttons show),
 ``30.11 19:00`` (this year), ``19:00`` (today, or tomorrow if it has passed), ``завтра 10:00``
 / ``tomorrow 10:00``, ``сегодня 10:00`` / ``today 10:00``, and ISO (``2026-11-30 19:00``,
-``2026-11-30T19:00``, with seconds or an offset).
+``2026-11-30T19:00``, with seconds or an offset); and from now, as the first button says:
+``через час`` / ``in an hour``, ``через 2 часа`` / ``in 2 hours``, ``через 30 минут`` /
+``in 30 minutes``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,13 @@ _DOTTED = re.compile(
 )
 _CLOCK = re.compile(rf"^{_TIME}$")
 _WORD = re.compile(rf"^(?P<word>\w+)\s+(?:в\s+|at\s+)?{_TIME}$")
+_RELATIVE = re.compile(
+    r"^(?:через|in)\s+(?:(?P<n>\d{1,4})\s*|(?:an?|one|один|одну)\s+)?(?P<unit>[a-zа-яё]+)\.?$"
+)
+_UNITS = {
+    **dict.fromkeys(("час", "часа", "часов", "ч", "hour", "hours", "h", "hr", "hrs"), 60),
+    **dict.fromkeys(("минуту", "минуты", "минут", "мин", "minute", "minutes", "min"), 1),
+}
 EXAMPLE_FORMAT = "%d.%m.%Y %H:%M"  # what the buttons show, and the example in the question
 
 
@@ -31,6 +40,9 @@ def _at(day: date, hour: str, minute: str, now: datetime) -> datetime | None:
 def parse_when(text: str, now: datetime) -> datetime | None:
     """The moment ``text`` names, in ``now``'s zone; None when it names none."""
     typed = " ".join(text.strip().lower().split())
+    if (match := _RELATIVE.match(typed)) and match["unit"] in _UNITS:
+        minutes = int(match["n"] or 1) * _UNITS[match["unit"]]
+        return now.replace(second=0, microsecond=0) + timedelta(minutes=minutes)
     if match := _CLOCK.match(typed):
         at = _at(now.date(), match["hour"], match["minute"], now)
         if at is not None and at <= now:

@@ -131,6 +131,51 @@ CATALOG: dict[str, dict[str, str]] = {
         "ru": "Telegram не принял сообщение: <code>{error}</code>\nИсправьте и пришлите снова.",
         "en": "Telegram refused the message: <code>{error}</code>\nFix it and send it again.",
     },
+    "bc_html_problem_media": {
+        "ru": "Ошибка в разметке подписи: {problem}.\nПришлите исправленную подпись текстом — "
+        "файл останется. Вот она, чтобы скопировать:",
+        "en": "The caption's formatting is broken: {problem}.\nSend the corrected caption as "
+        "text — the file is kept. Here it is to copy:",
+    },
+    "bc_html_error_media": {
+        "ru": "Telegram не принял подпись: <code>{error}</code>\nПришлите исправленную подпись "
+        "текстом — файл останется.",
+        "en": "Telegram refused the caption: <code>{error}</code>\nSend the corrected caption "
+        "as text — the file is kept.",
+    },
+    "bc_too_long_media": {
+        "ru": "Слишком длинная подпись: {length} при лимите {limit}. Пришлите подпись короче "
+        "текстом — файл останется.",
+        "en": "Too long a caption: {length}, the limit is {limit}. Send a shorter caption as "
+        "text — the file is kept.",
+    },
+    "bc_empty_text": {
+        "ru": "В сообщении нет текста (после разметки ничего не осталось) — Telegram такое не "
+        "отправит. Пришлите текст или файл с подписью.",
+        "en": "There is no text in that message (nothing is left after the formatting) — "
+        "Telegram won't send it. Send some text, or a file with a caption.",
+    },
+    "bc_button_label_too_long": {
+        "ru": "Надпись на кнопке слишком длинная: {length} при лимите {limit}. Сократите её:"
+        "\n{lines}",
+        "en": "A button label is too long: {length}, the limit is {limit}. Shorten it:\n{lines}",
+    },
+    "bc_hint_audience": {
+        "ru": "Сейчас нужно выбрать аудиторию — кнопками выше. /cancel — выйти.",
+        "en": "Pick the audience with the buttons above. /cancel to leave.",
+    },
+    "bc_hint_buttons": {
+        "ru": "Нужны строки вида <code>Текст | https://…</code> (одна кнопка на строку) или "
+        "кнопка «Без кнопок» выше.",
+        "en": "I need lines like <code>Label | https://…</code> (one button per line), or the "
+        "“No buttons” button above.",
+    },
+    "bc_hint_preview": {
+        "ru": "Рассылка ждёт решения — кнопки под предпросмотром выше: «Отправить», "
+        "«Запланировать», «Тест мне», «Изменить» (чтобы поменять текст) или «Отмена».",
+        "en": "The broadcast is waiting for your choice — the buttons under the preview above: "
+        "“Send now”, “Schedule”, “Test to me”, “Edit” (to change the text) or “Cancel”.",
+    },
     "bc_html_problem": {
         "ru": "Ошибка в разметке: {problem}.\nИсправьте и пришлите текст снова — вот он, "
         "чтобы скопировать:",
@@ -184,9 +229,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "<b>Preview</b> — above is the message exactly as recipients will see it.",
     },
     "bc_eta": {
-        "ru": "Время отправки: ~{eta} при {rate} сообщ./с",
-        "en": "Sending time: ~{eta} at {rate} msg/s",
+        "ru": "Время отправки: {eta} при {rate} сообщ./с",
+        "en": "Sending time: {eta} at {rate} msg/s",
     },
+    "bc_less_than_second": {"ru": "меньше секунды", "en": "less than a second"},
     "bc_btn_send": {"ru": "🚀 Отправить {n}", "en": "🚀 Send now to {n}"},
     "bc_btn_schedule": {"ru": "🕒 Запланировать", "en": "🕒 Schedule"},
     "bc_btn_test": {"ru": "Тест мне", "en": "Test to me"},
@@ -220,26 +266,28 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "bc_started": {
         "ru": "Рассылка #{id} запущена: {recipients} (исключено заблокировавших: "
-        "{blocked}{others}, дубликатов: {duplicates}). Ход — в карточке ниже.",
+        "{blocked}{others} · дубликатов: {duplicates}). Ход — в карточке ниже.",
         "en": "Broadcast #{id} started: {recipients} (excluded as blocked: "
-        "{blocked}{others}, duplicates: {duplicates}). Progress is on the card below.",
+        "{blocked}{others} · duplicates: {duplicates}). Progress is on the card below.",
     },
     # schedule
     "bc_ask_time": {
         "ru": "Когда отправить? Время — {tz}. Выберите или пришлите, например: "
         "<code>{example}</code>, <code>19:00</code> (сегодня, а если прошло — завтра), "
-        "<code>завтра 10:00</code>.",
+        "<code>завтра 10:00</code>, <code>через час</code>.",
         "en": "When should it go out? Times are in {tz}. Pick one or send e.g. "
         "<code>{example}</code>, <code>19:00</code> (today, or tomorrow if it has passed), "
-        "<code>tomorrow 10:00</code>.",
+        "<code>tomorrow 10:00</code>, <code>in an hour</code>.",
     },
     "bc_btn_in_hour": {"ru": "Через час", "en": "In an hour"},
     "bc_btn_at": {"ru": "{when}", "en": "{when}"},
     "bc_bad_time": {
-        "ru": "Не понял время. Можно так: <code>{example}</code>, <code>19:00</code>, "
-        "<code>завтра 10:00</code>, <code>2026-12-01 10:00</code>.",
-        "en": "I couldn't read that time. Any of: <code>{example}</code>, <code>19:00</code>, "
-        "<code>tomorrow 10:00</code>, <code>2026-12-01 10:00</code>.",
+        "ru": "Не понял время. Пришлите время текстом или выберите кнопку выше. Можно так: "
+        "<code>{example}</code>, <code>19:00</code>, <code>завтра 10:00</code>, "
+        "<code>через час</code>, <code>2026-12-01 10:00</code>.",
+        "en": "I couldn't read that time. Send a time as text, or pick a button above. Any of: "
+        "<code>{example}</code>, <code>19:00</code>, <code>tomorrow 10:00</code>, "
+        "<code>in an hour</code>, <code>2026-12-01 10:00</code>.",
     },
     "bc_time_past": {
         "ru": "Это время уже прошло ({when}). Выберите будущее.",
@@ -312,10 +360,24 @@ CATALOG: dict[str, dict[str, str]] = {
         "delivered stays.",
     },
     "bc_btn_stop_yes": {"ru": "Да, отменить рассылку", "en": "Yes, cancel the broadcast"},
+    "bc_stop_confirm_paused": {
+        "ru": "Отменить рассылку #{id} (она на паузе)? Ещё не отправлено: {pending} — они её "
+        "не получат. Уже доставленное останется.",
+        "en": "Cancel broadcast #{id} (it is paused)? Not sent yet: {pending} — they won't get "
+        "it. What was delivered stays.",
+    },
     "bc_btn_stop_no": {"ru": "Нет, пусть идёт", "en": "No, keep sending"},
+    "bc_btn_stop_no_paused": {
+        "ru": "Нет, оставить на паузе",
+        "en": "No, keep it paused",
+    },
     "bc_stop_kept": {
         "ru": "Рассылка #{id} продолжается.",
         "en": "Broadcast #{id} goes on.",
+    },
+    "bc_stop_kept_paused": {
+        "ru": "Рассылка #{id} остаётся на паузе: «▶️ Продолжить» в её карточке.",
+        "en": "Broadcast #{id} stays paused: “▶️ Resume” is on its card.",
     },
     "bc_stopped": {
         "ru": "Рассылка #{id} отменена; итог придёт отдельным сообщением.",
@@ -361,6 +423,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "ru": "\nЗаблокировали бота или удалили аккаунт: {blocked}",
         "en": "\nBlocked the bot or deleted the account: {blocked}",
     },
+    "bc_report_left_out": {
+        "ru": "\nИсключено до отправки (бот не может им написать): {n}{reasons}",
+        "en": "\nLeft out before sending (the bot can't reach them): {n}{reasons}",
+    },
     "bc_report_duration": {
         "ru": "\nДлительность: {duration} · в среднем {rate} сообщ./с",
         "en": "\nDuration: {duration} · average {rate} msg/s",
@@ -396,10 +462,12 @@ CATALOG: dict[str, dict[str, str]] = {
     "bc_reason_server_error": {"ru": "ошибка сервера Telegram", "en": "Telegram server error"},
     "bc_reason_flood_limit": {"ru": "лимит Telegram", "en": "Telegram flood limit"},
     "bc_reason_too_old": {"ru": "старше 48 часов", "en": "older than 48 hours"},
+    "bc_reason_never_started": {"ru": "не запускали бота", "en": "never started the bot"},
+    "bc_reason_network": {"ru": "сбой сети", "en": "network failure"},
     # audiences
     "bc_aud_everyone": {"ru": "все пользователи", "en": "everyone"},
     "bc_aud_stream": {
-        "ru": "студенты: {stream} · {course}",
+        "ru": "студенты — {stream} · {course}",
         "en": "students of {stream} · {course}",
     },
     "bc_aud_booked": {
@@ -414,12 +482,12 @@ CATALOG: dict[str, dict[str, str]] = {
     "bc_aud_unpaid": {"ru": "все, кроме оплативших", "en": "everyone but the paid"},
     "bc_aud_any_course": {"ru": "все курсы", "en": "every course"},
     "bc_aud_lessons_all": {
-        "ru": "участники бесплатных уроков",
+        "ru": "записавшиеся на бесплатные уроки",
         "en": "free-lesson registrants",
     },
-    "bc_aud_lessons": {"ru": "участники урока {lesson}", "en": "registrants of {lesson}"},
+    "bc_aud_lessons": {"ru": "записавшиеся на {lesson}", "en": "registrants of {lesson}"},
     "bc_aud_lesson_day": {
-        "ru": "участники урока {lesson} {day}",
+        "ru": "записавшиеся на {lesson} · {day}",
         "en": "registrants of {lesson} on {day}",
     },
     "bc_aud_individual": {"ru": "отдельные получатели ({n})", "en": "individual recipients ({n})"},
@@ -434,17 +502,23 @@ CATALOG: dict[str, dict[str, str]] = {
         "ru": "#{id} · {when} · {author} · {audience} · {sent}/{total} · {status}\n   {preview}",
         "en": "#{id} · {when} · {author} · {audience} · {sent}/{total} · {status}\n   {preview}",
     },
+    "bc_history_item_unsent": {
+        "ru": "#{id} · запланирована на {when} · {author} · {audience} · {status} до "
+        "отправки\n   {preview}",
+        "en": "#{id} · scheduled for {when} · {author} · {audience} · {status} before "
+        "sending\n   {preview}",
+    },
     "bc_author_id": {"ru": "id {id}", "en": "id {id}"},
     "bc_btn_open": {"ru": "#{id}", "en": "#{id}"},
     "bc_detail": {
         "ru": "<b>Рассылка #{id}</b> — {status}\nСоздана: {when} · автор: {author}\n"
         "Аудитория: {audience}\nПолучателей: {total} (исключено заблокировавших: {blocked}"
-        "{others}, "
+        "{others} · "
         "дубликатов: {duplicates})\nДоставлено: {sent} · ошибок: {failed}{cancelled} · "
         "удалено: {deleted} "
         "· в очереди: {pending}{reasons}{delete_errors}\n\n{preview}",
         "en": "<b>Broadcast #{id}</b> — {status}\nCreated: {when} · author: {author}\n"
-        "Audience: {audience}\nRecipients: {total} (excluded as blocked: {blocked}{others}, "
+        "Audience: {audience}\nRecipients: {total} (excluded as blocked: {blocked}{others} · "
         "duplicates: {duplicates})\nSent: {sent} · failed: {failed}{cancelled} · "
         "deleted: {deleted} "
         "· pending: {pending}{reasons}{delete_errors}\n\n{preview}",

@@ -21,7 +21,7 @@ from aiogram.types import CallbackQuery, Message, MessageEntity
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.broadcast import Audience, BroadcastService, Content, Created, Draft
-from bot.broadcast.compose import parse_buttons
+from bot.broadcast.compose import BUTTON_LABEL_LIMIT, parse_buttons
 from bot.config import Settings
 from bot.limits import MAX_CAPTION_CHARS, MAX_DOWNLOAD_BYTES, MAX_TEXT_CHARS
 from bot.redact import redact
@@ -31,6 +31,7 @@ from bot.telegram.broadcast.keyboards import no_buttons_keyboard, review_keyboar
 from bot.telegram.broadcast.states import Compose
 from bot.telegram.broadcast.views import (
     audience_summary,
+    bad_button_lines,
     html_problem_text,
     review_text,
     started_text,
@@ -38,7 +39,7 @@ from bot.telegram.broadcast.views import (
 )
 from bot.telegram.broadcast.when import EXAMPLE_FORMAT, parse_when
 from bot.telegram.core.filters import NOT_A_COMMAND, admin_router
-from bot.telegram.core.formatting import excerpt, shown_length
+from bot.telegram.core.formatting import plain, shown_length
 from bot.telegram.core.middlewares import ANSWER_AFTER
 from bot.telegram.texts import Texts, quote
 
@@ -95,9 +96,26 @@ async def show_text(message: Message, texts: Texts, text: str, intro_key: str) -
     await message.answer(f"<pre>{quote(text)}</pre>")
 
 
-async def checked_content(message: Message, texts: Texts, two_bots: bool) -> Content | None:
+MEDIA_KEPT = "media_kept"  # FSM data: a file whose caption the admin is fixing
+
+
+def with_kept_media(content: Content, data: dict[str, Any]) -> Content:
+    """A text sent while a file's caption is being fixed: that file, with the text as caption."""
+    kept = data.get(MEDIA_KEPT)
+    if content.kind != "text" or not kept:
+        return content
+    media = Content.from_json(kept)
+    return Content(media.kind, content.text, media.file_id, media.file_name, media.buttons)
+
+
+async def checked_content(
+    message: Message, texts: Texts, two_bots: bool, state: FSMContext
+) -> Content | None:
     """The content of the admin's message, or None after telling them what is wrong with it
-    (bad HTML is caught here, with its place, and the text shown back for fixing)."""
+    (bad HTML is caught here, with its place, and the text shown back for fixing).
+
+    A file whose caption is wrong is kept: the corrected caption may come as plain text.
+    """
     content = content_of(message)
     if isinstance(content, str):
         await message.answer(texts(content))
@@ -107,18 +125,35 @@ async def checked_content(message: Message, texts: Texts, two_bots: bool) -> Con
         # the course bot gets the file through the console bot, which may fetch only 20 MB
         await message.answer(texts("bc_file_too_big", mb=MAX_DOWNLOAD_BYTES // (1024 * 1024)))
         return None
+    data = await state.get_data()
+    if content.kind != "text":
+        data = await state.update_data({MEDIA_KEPT: None})
+    content = with_kept_media(content, data)
+    media = content.kind != "text"
     problem = html_problem(content.text)
     if problem is not None:
-        await message.answer(html_problem_text(texts, problem))
+        await keep_media(state, content)  # before the reply: the fix may come at once
+        await message.answer(html_problem_text(texts, problem, media=media))
         if len(content.text) <= MAX_TEXT_CHARS:
             await message.answer(f"<pre>{quote(content.text)}</pre>")
         return None
-    limit = MAX_TEXT_CHARS if content.kind == "text" else MAX_CAPTION_CHARS
+    if not media and not plain(content.text).strip():
+        await message.answer(texts("bc_empty_text"))
+        return None
+    limit = MAX_CAPTION_CHARS if media else MAX_TEXT_CHARS
     length = shown_length(content.text)
     if length > limit:
-        await message.answer(too_long_text(texts, length, limit))
+        await keep_media(state, content)
+        await message.answer(too_long_text(texts, length, limit, media=media))
         return None
+    await state.update_data({MEDIA_KEPT: None})
     return content
+
+
+async def keep_media(state: FSMContext, content: Content) -> None:
+    """Remember a file whose caption must be fixed (nothing for a text)."""
+    if content.kind != "text":
+        await state.update_data({MEDIA_KEPT: content.to_json()})
 
 
 def button_lines(texts: Texts, buttons: tuple[tuple[str, str], ...]) -> str:
@@ -173,7 +208,7 @@ async def write_message(
 
     After Edit, the buttons of the message before are offered to keep.
     """
-    content = await checked_content(message, texts, broadcasts.two_bots)
+    content = await checked_content(message, texts, broadcasts.two_bots, state)
     if content is None:
         return
     await state.update_data(content=content.to_json())
@@ -199,8 +234,7 @@ async def add_buttons(
     parsed = parse_buttons(message.text or "")
     if parsed.bad_lines or not parsed.buttons:
         shown = parsed.bad_lines[:BAD_LINES_SHOWN]
-        lines = "\n".join(excerpt(line, BAD_LINE_CHARS) for line in shown) or "—"
-        await message.answer(texts("bc_bad_buttons", lines=lines))
+        await message.answer(bad_button_lines(texts, shown, BUTTON_LABEL_LIMIT, BAD_LINE_CHARS))
         return
     data = await state.get_data()
     content = Content.from_json(data["content"])
@@ -222,10 +256,15 @@ async def type_time(
     now = datetime.now(settings.tz)
     at = parse_when(message.text or "", now)
     if at is None:
-        example = (now + timedelta(days=1)).replace(hour=19, minute=0).strftime(EXAMPLE_FORMAT)
-        await message.answer(texts("bc_bad_time", example=example))
+        await message.answer(bad_time_text(texts, now))
         return
     await schedule(message, message.chat.id, at, state, broadcasts, texts)
+
+
+def bad_time_text(texts: Texts, now: datetime) -> str:
+    """What the scheduling step accepts, with an example for tomorrow evening."""
+    example = (now + timedelta(days=1)).replace(hour=19, minute=0).strftime(EXAMPLE_FORMAT)
+    return texts("bc_bad_time", example=example)
 
 
 async def preview(
@@ -243,7 +282,9 @@ async def preview(
         await broadcasts.preview(content, chat_id)
     except TelegramBadRequest as error:
         await state.set_state(Compose.writing_message)
-        await message.answer(texts("bc_html_error", error=quote(error.message)))
+        await keep_media(state, content)
+        key = "bc_html_error" if content.kind == "text" else "bc_html_error_media"
+        await message.answer(texts(key, error=quote(error.message)))
         return
     audience = Audience.from_json(data["audience"])
     size = await broadcasts.audience_size(audience)
@@ -455,11 +496,34 @@ async def stale_draft(
         callback_answer.text = texts("bc_draft_gone")
 
 
+async def not_a_time(message: Message, texts: Texts, settings: Settings) -> None:
+    """A file or sticker where a time was asked for: the formats the step takes."""
+    await message.answer(bad_time_text(texts, datetime.now(settings.tz)))
+
+
+def step_hint(key: str) -> Any:
+    """A reply for a message the step has no use for: what the step expects instead."""
+
+    async def hint(message: Message, texts: Texts) -> None:
+        await message.answer(texts(key))
+
+    hint.__name__ = hint.__qualname__ = f"hint_{key}"
+    return hint
+
+
 def build_router() -> Router:
     router = admin_router("broadcast-compose")
     router.message.register(write_message, Compose.writing_message, NOT_A_COMMAND)
     router.message.register(add_buttons, Compose.adding_buttons, F.text, NOT_A_COMMAND)
     router.message.register(type_time, Compose.choosing_time, F.text, NOT_A_COMMAND)
+    # a message where the step waits for a press (or for text): say what it waits for
+    router.message.register(not_a_time, Compose.choosing_time, NOT_A_COMMAND)
+    for step, key in (
+        (Compose.choosing_audience, "bc_hint_audience"),
+        (Compose.adding_buttons, "bc_hint_buttons"),
+        (Compose.confirming, "bc_hint_preview"),
+    ):
+        router.message.register(step_hint(key), step, NOT_A_COMMAND)
 
     def on_draft(
         handler: Any, action: str, *, complete: bool = True, flags: dict[str, Any] | None = None

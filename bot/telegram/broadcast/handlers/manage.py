@@ -157,9 +157,10 @@ async def ask_to_stop(
         await explain_refusal(callback_answer, broadcasts, texts, bid)
         return
     pending = texts.count(report.counts.pending, "recipient")
+    paused = report.broadcast.status == "paused"
     await message.answer(
-        texts("bc_stop_confirm", id=bid, pending=pending),
-        reply_markup=stop_confirm_keyboard(texts, bid),
+        texts("bc_stop_confirm_paused" if paused else "bc_stop_confirm", id=bid, pending=pending),
+        reply_markup=stop_confirm_keyboard(texts, bid, paused=paused),
     )
 
 
@@ -181,10 +182,17 @@ async def stop(
 
 
 async def keep_sending(
-    query: CallbackQuery, callback_data: Control, message: Message, texts: Texts
+    query: CallbackQuery,
+    callback_data: Control,
+    message: Message,
+    broadcasts: BroadcastService,
+    texts: Texts,
 ) -> None:
-    """No: the broadcast goes on; the question says so."""
-    await message.edit_text(texts("bc_stop_kept", id=callback_data.broadcast_id))
+    """No: the broadcast goes on (or stays paused); the question says so."""
+    bid = callback_data.broadcast_id
+    broadcast = await broadcasts.get(bid)
+    paused = broadcast is not None and broadcast.status == "paused"
+    await message.edit_text(texts("bc_stop_kept_paused" if paused else "bc_stop_kept", id=bid))
 
 
 async def ask_to_unschedule(
@@ -336,7 +344,12 @@ async def open_details(
     if report is None:
         await message.answer(texts("bc_not_found"))
         return
-    await message.answer(detail_text(texts, report), reply_markup=detail_keyboard(texts, report))
+    retriable = 0
+    if report.counts.failed and report.broadcast.status in ("done", "cancelled"):
+        retriable, _ = await broadcasts.retry_summary(report.broadcast.id)
+    await message.answer(
+        detail_text(texts, report), reply_markup=detail_keyboard(texts, report, retriable)
+    )
 
 
 def build_router() -> Router:

@@ -50,7 +50,7 @@ async def new_text(
     message: Message, state: FSMContext, broadcasts: BroadcastService, texts: Texts
 ) -> None:
     """The new message: checked, then put in place if the broadcast has not started."""
-    content = await checked_content(message, texts, broadcasts.two_bots)
+    content = await checked_content(message, texts, broadcasts.two_bots, state)
     if content is None:
         return
     bid = int((await state.get_data())["editing"])
