@@ -228,11 +228,18 @@ async def export_table(
             batch = [tuple(r.values()) for r in await cursor.fetch(PREFETCH)]
             await asyncio.to_thread(sink.start, columns, batch[:SIZE_CHECK_ROWS])
             while batch:
-                done, too_big = await asyncio.to_thread(_write, sink, batch, max_bytes)
+                # this batch is written in a thread while the next one comes from the server
+                writing = asyncio.ensure_future(asyncio.to_thread(_write, sink, batch, max_bytes))
+                following: list[tuple[Any, ...]] = []
+                try:
+                    if len(batch) == PREFETCH:
+                        following = [tuple(r.values()) for r in await cursor.fetch(PREFETCH)]
+                finally:
+                    done, too_big = await writing  # never abandon the file mid-write
                 rows += done
-                if too_big or len(batch) < PREFETCH:
+                if too_big:
                     break
-                batch = [tuple(r.values()) for r in await cursor.fetch(PREFETCH)]
+                batch = following
     except BaseException:
         await asyncio.to_thread(sink.abandon)
         raise
