@@ -12,7 +12,7 @@ import functools
 import io
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
@@ -40,6 +40,7 @@ PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#B279A2")
 HATCH = "///"  # an unfinished period: today's bar, the current week's cells
 PARTIAL_ALPHA = 0.35
 NUMBERED_UP_TO = 14  # bars this few get their value written above them
+SIDE_MARGIN_PX = 16  # between the picture's edge and the longest row name
 
 _thread = threading.local()  # each render thread's Agg renderer (see _png)
 
@@ -56,6 +57,9 @@ class Labels:
     # The legend line for an unfinished last period ("сегодня — пока", "week in progress"),
     # drawn hatched; empty: every period shown is complete.
     partial: str = ""
+    # A count as the admin's locale writes it ("1 500"), for the axes' ticks, so they read
+    # like the figures on the bars; None: plain digits.
+    number: Callable[[int], str] | None = None
 
 
 def _figure(height_px: int = HEIGHT_PX) -> Figure:
@@ -126,7 +130,7 @@ def _empty(figure: Figure, labels: Labels) -> bytes:
     return _png(figure)
 
 
-def _integers(*axes: Axes, bins: int = 5) -> None:
+def _integers(*axes: Axes, bins: int = 5, number: Callable[[int], str] | None = None) -> None:
     from matplotlib.ticker import MaxNLocator
 
     for ax in axes:
@@ -134,8 +138,18 @@ def _integers(*axes: Axes, bins: int = 5) -> None:
         ax.yaxis.set_major_locator(
             MaxNLocator(nbins=bins, steps=[1, 2, 5, 10], integer=True, min_n_ticks=1)
         )
+        _count_ticks(ax.yaxis, number)
         if ax.get_ylim()[1] < 1:
             ax.set_ylim(0, 1)
+
+
+def _count_ticks(axis: Any, number: Callable[[int], str] | None) -> None:
+    """Write ``axis``'s ticks (whole counts) as the locale does: "1 500", not "1500"."""
+    if number is None:
+        return
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda value, _: number(round(value))))
 
 
 def _legend_below(ax: Axes, handles: Sequence[Any]) -> None:
@@ -419,7 +433,7 @@ def growth_chart(
     total_ax.set_ylim(bottom=0)
     total_ax.spines["top"].set_visible(False)
     ax.set_ylim(bottom=0)
-    _integers(ax, total_ax)
+    _integers(ax, total_ax, number=labels.number)
     _numbers_on_bars(ax, values, numbers)
     handles = [bars, line]
     if context:
@@ -464,7 +478,7 @@ def daily_chart(daily: Daily, labels: Labels) -> bytes:
         ax = figure.add_subplot(grid[index // 2, index % 2], sharex=first)
         first = first or ax
         _bars_or_steps(ax, values, color, name, partial=bool(labels.partial))
-        _integers(ax, bins=3)
+        _integers(ax, bins=3, number=labels.number)
         ax.tick_params(labelsize=TICK_PT - 2)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
@@ -497,7 +511,11 @@ def _horizontal_bars(
     notes: Sequence[str],
     labels: Labels,
 ) -> bytes:
-    figure.subplots_adjust(left=0.3, right=0.9, top=0.88, bottom=0.08)
+    # Room on the left for the longest row name, whatever the language ("получил(а)
+    # напоминание об уроке" is twice as long as "viewed a programme"); a fixed margin clips it.
+    widest = max(_glyphs(name, TICK_PT, "right")[1] for name in names)
+    left = (widest + TICK_GAP_PT / 72 * DPI + SIDE_MARGIN_PX) / WIDTH_PX
+    figure.subplots_adjust(left=max(left, 0.12), right=0.9, top=0.88, bottom=0.08)
     ax = figure.add_subplot()
     ys = range(len(names))
     ax.barh(ys, values, color=BAR_COLOR, height=0.7)
@@ -508,6 +526,7 @@ def _horizontal_bars(
     ax.grid(axis="x", alpha=0.3)
     top = max(values) or 1
     ax.set_xlim(0, top * 1.25)
+    _count_ticks(ax.xaxis, labels.number)
     _notes(
         ax,
         [(value + top * 0.01, y) for y, value in zip(ys, values, strict=True)],

@@ -278,11 +278,12 @@ async def test_user_card_of_someone_in_all_three_tables(
     text = card.plain_text
     assert "Анна @anna" in text and f"id {ANNA}" in text
     assert "Vibe coding · stream 8 — confirmed (paid)" in text
-    assert "cursor_lesson on" in text
+    assert "Cursor lesson on" in text and "cursor_lesson" not in text
     anna_events = [e for e in school.events if e.user_id == ANNA]
     assert f"Recent events ({len(anna_events)} of {len(anna_events)})" in text
     assert "“Привет & <до встречи>” — delivered" in text
-    assert "Has not blocked the bot." in text
+    # a broadcast reached her: nothing known against the bot, and it says which bot
+    assert "Broadcasts from the bot have reached them: not known to have blocked it." in text
     assert card.buttons == [
         [("✉️ Message this user", f"msguser:{ANNA}")],
         [("🛠 Manage booking", f"bkuser:{ANNA}")],  # she has a booking
@@ -291,7 +292,7 @@ async def test_user_card_of_someone_in_all_three_tables(
     by_name = await ask(standin, "/user @ANNA")
     assert f"id {ANNA}" in by_name.plain_text
     blocked = await ask(standin, f"/user {BLOCKED}")
-    assert "Blocked the bot on" in blocked.plain_text
+    assert "Blocked the bot (found out on" in blocked.plain_text
 
 
 async def test_user_search_lists_matches_or_says_not_found(
@@ -301,8 +302,16 @@ async def test_user_search_lists_matches_or_says_not_found(
     named = {b.user_id for b in school.bookings} | {r.user_id for r in school.registrations}
     crowd = [u for u in named if 200 <= u < 240]  # all called Crowd2xx
     assert len(crowd) > 10
-    assert reply.plain_text == "Several users match (10); pick one:"
+    assert reply.plain_text == (
+        "More than 10 users match — here are the first 10, most recently active."
+        " Refine the query if the one you want isn't here:"
+    )
     assert len([b for row in reply.buttons for b in row]) == 10
+    # as many as fit: the true count
+    few = [u for u in crowd if 200 <= u < 210]  # Crowd20x
+    assert 1 < len(few) <= 10
+    reply = await ask(standin, "/user Crowd20")
+    assert reply.plain_text == f"Several users match ({len(few)}); pick one:"
 
     missing = await ask(standin, "/user <nobody>")
     assert missing.plain_text == "User “<nobody>” not found."

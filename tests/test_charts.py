@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -136,3 +138,41 @@ def test_unfinished_periods_are_drawn_differently_and_long_dailies_stay_readable
     )
     retention = Retention(this_week, cohorts)
     assert charts.retention_chart(retention, marked) != charts.retention_chart(retention, LABELS)
+
+
+def test_long_row_names_fit_and_ticks_read_like_the_bar_labels(tmp_path: Any) -> None:
+    """/events in Russian: the longest event name is whole (not clipped at the picture's
+    left edge), and the axis writes 1 500 as the figures beside the bars do."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    from bot.telegram.texts import Texts
+
+    texts = Texts("ru", ZoneInfo("Europe/Moscow"))
+    codes = ["free_lesson_reminder_sent", "free_lesson_registration_started", "view_program"]
+    counts = [1976, 1500, 320]
+    window = Window(TODAY - timedelta(days=29), TODAY, 30)
+    top = TopEvents(window, tuple(map(EventCount, codes, counts)), sum(counts))
+    ticks: list[int] = []
+
+    def number(n: int) -> str:
+        ticks.append(n)
+        return texts.number(n)
+
+    labels = charts.Labels(
+        title="Топ событий",
+        empty="Нет данных",
+        series=tuple(texts.code_name("event", c) for c in codes),
+        number=number,
+    )
+    png = charts.events_chart(top, labels, [texts.number(n) for n in counts])
+    (tmp_path / "events.png").write_bytes(png)
+    image = Image.open(BytesIO(png)).convert("L")
+    assert png_size(png) == (1280, 720)
+    # no ink in the picture's first columns: the row names start inside it
+    darkest, _ = image.crop((0, 0, 6, 720)).getextrema()
+    assert darkest > 200
+    # the axis's ticks went through the locale's writing (1 000, 1 500 — not 1000, 1500)
+    assert {0, 500, 1000, 1500, 2000} <= set(ticks)
+    assert texts.number(1500) == "1\u00a0500"

@@ -22,6 +22,8 @@ async def test_every_command_caps_its_window_alike_and_all_means_history(
     note = "The window is capped at 365 days (1,000 asked)."
     assert note in growth.plain_caption and note in daily.plain_caption
     assert "last 365 days" in growth.plain_caption
+    # the dataset is younger than a year: the chart starts at its first day and says so
+    assert "last 365 days (data since " in growth.plain_caption
 
     daily_all = await ask(standin, "/daily all")
     growth_all = await ask(standin, "/growth all")

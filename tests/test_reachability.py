@@ -219,21 +219,32 @@ async def test_the_user_card_says_which_bot_and_can_include_them_again(
     await add_school_user(pool, user_id)
     standin.create_user(user_id, started=False, started_bots=[COURSE_TOKEN])
     standin.block_bot(user_id, COURSE_TOKEN)
+    # before any broadcast nobody knows whether they blocked it: the card says nothing
+    before = await say(standin, f"/user {user_id}", f"id {user_id}")
+    assert "block" not in before.shown_text.lower()
     _, bid = await broadcast_to_everyone(standin, "First")
     await wait_finished(pool, bid)
 
     stats = await say(standin, "/stats", "School at a glance")
-    assert "Course bot, as broadcasts found: 1 blocked it" in stats.shown_text
-    card = await say(standin, f"/user {user_id}", "Blocked the course bot on")
+    # found out today, blocked who knows when: no "(today +1, ...)"
+    assert "Course bot, as broadcasts found: 1 blocked it\n" in stats.shown_text + "\n"
+    card = await say(standin, f"/user {user_id}", "Blocked the course bot (found out on")
     # unblocked meanwhile, but not active with the course bot yet: only an admin can tell
     standin.unblock_bot(user_id, COURSE_TOKEN)
     await press(standin, card, "Include in broadcasts again")
     await standin.wait_for(lambda: not any("again" in t for r in card.buttons for t, _ in r))
+    # the card itself is redrawn: it no longer shows the block as current
+    assert "included in broadcasts again since" in card.shown_text
+    assert "Blocked the course bot (found out on" not in card.shown_text
     assert await unreachable_rows(pool) == {}
     audit = await pool.fetchval(
         "SELECT count(*) FROM audit_log WHERE action = 'broadcast_include'"
     )
     assert audit == 1
+    # the record is gone; a fresh card still tells what the broadcast found, and that they
+    # are in broadcasts again
+    again = await say(standin, f"/user {user_id}", "included in broadcasts again since")
+    assert "A broadcast found they had blocked the course bot (" in again.shown_text
     _, second = await broadcast_to_everyone(standin, "Second")
     await wait_finished(pool, second)
     assert copies(standin, user_id, "Second", COURSE_TOKEN) == 1

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,7 @@ from bot.analytics.models import (
     Growth,
     Leads,
     Lessons,
+    Matches,
     Retention,
     Stats,
     Stream,
@@ -59,6 +61,18 @@ USER_MATCHES = 10
 # planner's estimate, so the report costs the same however big the school grows.
 EXACT_COUNT_BELOW_BYTES = 1024 * 1024
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+async def _from_data(conn: asyncpg.Connection, window: Window) -> Window:
+    """``window`` starting at the school's first day with data when that is later: a chart
+    then starts where the data does, not after months of zeros (``Window.data_since`` lets
+    the caption say so)."""
+    if window.first_day is None:
+        return window
+    first = await conn.fetchval(*QUERIES.first_data_day())
+    if first is None or first <= window.first_day:
+        return window
+    return replace(window, first_day=min(first, window.today))
 
 
 class SchoolAnalytics:
@@ -137,13 +151,17 @@ class SchoolAnalytics:
             return await overview.stats(conn, self.today(), self.tz_name, self.bots)
 
     async def growth(self, days: int | None) -> Growth:
-        """New users per day over the last ``days`` days (None: since the first user)."""
+        """New users per day over the last ``days`` days (None: since the first user; also
+        when the school's data is younger than that)."""
         async with self._connection() as conn:
-            return await overview.growth(conn, self.window(days, cap=10 * MAX_DAYS))
+            window = await _from_data(conn, self.window(days, cap=10 * MAX_DAYS))
+            return await overview.growth(conn, window)
 
     async def daily(self, days: int) -> Daily:
+        """Per-day activity over the last ``days`` days, from the first day with data when
+        that is later (months of zeros before the school began say nothing)."""
         async with self._connection() as conn:
-            return await overview.daily(conn, self.window(days))
+            return await overview.daily(conn, await _from_data(conn, self.window(days)))
 
     async def daily_between(self, first_day: date, last_day: date) -> Daily:
         """Per-day activity for a fixed run of local days (the digest's comparisons)."""
@@ -208,6 +226,12 @@ class SchoolAnalytics:
         async with self._connection() as conn:
             return await people.find_users(conn, query, USER_MATCHES)
 
+    async def search_users(self, query: str) -> Matches:
+        """The first USER_MATCHES people matching ``query``, saying whether more do."""
+        async with self._connection() as conn:
+            users = await people.find_users(conn, query, USER_MATCHES + 1)
+        return Matches(users[:USER_MATCHES], more=len(users) > USER_MATCHES)
+
     async def user_card(self, user_id: int) -> UserCard | None:
         async with self._connection() as conn:
             return await people.user_card(conn, user_id, self.bots)
@@ -225,4 +249,6 @@ class SchoolAnalytics:
         since = EPOCH if window.first_day is None else self.midnight(window.first_day)
         stamp = self.now().strftime("%Y%m%d-%H%M")
         async with self._connection() as conn:
-            return await export.export_csv(conn, kind, since, self.tz_name, stamp, max_bytes)
+            return await export.export_csv(
+                conn, kind, since, self.tz_name, stamp, max_bytes, bots=self.bots
+            )

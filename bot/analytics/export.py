@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from bot.analytics.models import ExportFile
+from bot.analytics.models import Bots, ExportFile
 from bot.csvcells import FORMULA_START, csv_value
 from bot.db.queries import QUERIES
 from bot.xlsx import SheetWriter
@@ -200,6 +200,7 @@ async def export_table(
     stamp: str,
     max_bytes: int | None = None,
     sheet: Sheet | None = None,
+    bots: Bots | None = None,
 ) -> ExportFile:
     """Write one table (rows since ``since``): XLSX for people when ``sheet`` is given,
     else CSV for machines; return the file.
@@ -211,7 +212,11 @@ async def export_table(
         raise ValueError(f"unknown export {kind!r}")
     zone = ZoneInfo(tz)
     suffix = ".csv" if sheet is None else ".xlsx"
-    sql, *args = getattr(QUERIES, f"export_{kind}")(since=since)
+    params: dict[str, Any] = {"since": since}
+    if kind == "users":  # who the bot broadcasts go out with cannot reach
+        reach = bots or Bots(console_id=0, sender_id=0)
+        params |= {"sender": reach.sender_id, "revive": reach.two}
+    sql, *args = getattr(QUERIES, f"export_{kind}")(**params)
 
     def create() -> _Sink:
         path = _temporary(kind, suffix)
@@ -262,6 +267,7 @@ async def export_csv(
     tz: str,
     stamp: str,
     max_bytes: int | None = None,
+    bots: Bots | None = None,
 ) -> ExportFile:
     """Write one table as CSV for machines (see :func:`export_table`)."""
-    return await export_table(conn, kind, since, tz, stamp, max_bytes)
+    return await export_table(conn, kind, since, tz, stamp, max_bytes, bots=bots)

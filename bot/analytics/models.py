@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 # bookings.confirmed, in the order the console lists them (SPEC §1): all four, always.
@@ -32,6 +32,15 @@ class Window:
     days: int | None
     capped_from: int | None = None  # what was asked for when more than the cap
 
+    @property
+    def data_since(self) -> date | None:
+        """The day the school's data begins, when that is inside the last ``days`` days (the
+        window then starts there, not at its nominal first day); else None."""
+        if self.days is None or self.first_day is None:
+            return None
+        nominal = self.today - timedelta(days=self.days - 1)
+        return self.first_day if self.first_day > nominal else None
+
 
 @dataclass(frozen=True)
 class Change:
@@ -44,10 +53,16 @@ class Change:
 
 @dataclass(frozen=True)
 class LastBroadcast:
+    """The latest broadcast that started, and what its recipients got."""
+
     text: str
     sent_at: datetime | None
     recipients: int
-    delivered: int
+    delivered: int  # reached them, including copies deleted for everyone afterwards
+    status: str = "done"  # bot.broadcast.models.Status (never "scheduled")
+    cancelled: int = 0  # stopped by a cancel before they were sent to
+    failed: int = 0
+    pending: int = 0
 
 
 @dataclass(frozen=True)
@@ -225,6 +240,14 @@ class UserSummary:
 
 
 @dataclass(frozen=True)
+class Matches:
+    """The first people a search found; ``more``: others match too (refine the query)."""
+
+    users: tuple[UserSummary, ...]
+    more: bool = False
+
+
+@dataclass(frozen=True)
 class Booking:
     course_id: int | None
     stream: str | None
@@ -253,6 +276,15 @@ class Received:
     sent_at: datetime | None
     text: str
     status: str | None
+    # why it did not reach them ('blocked', 'cancelled': stopped before sending, ...)
+    failure_reason: str | None = None
+
+    @property
+    def outcome(self) -> str | None:
+        """delivery_status, except that a recipient a cancel stopped is "cancelled"."""
+        if self.status == "failed" and self.failure_reason == "cancelled":
+            return "cancelled"
+        return self.status
 
 
 @dataclass(frozen=True)
@@ -296,6 +328,12 @@ class UserCard:
     # the broadcast bot may reach them again (they came back to the course bot, or an admin
     # included them again): the card then says so instead of "blocked"
     broadcast_reachable: bool = True
+    # the bot broadcasts go out with (Bots.role: "broadcast", or "both" when one bot)
+    sender: str = "broadcast"
+    # what the latest broadcast that tried them found: None (none did), "sent" or a
+    # failure reason ('blocked', 'never started', 'deactivated', ...), and when
+    last_outcome: str | None = None
+    last_outcome_at: datetime | None = None
 
     @property
     def blocked_at(self) -> datetime | None:

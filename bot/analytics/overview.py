@@ -57,8 +57,12 @@ async def stats(conn: asyncpg.Connection, today: date, tz: str, bots: Bots) -> S
             LastBroadcast(
                 last["message_text"] or "",
                 last["sent_at"],
-                last["total_recipients"] or 0,
-                last["successful_deliveries"],
+                last["total_recipients"],
+                last["delivered"],
+                last["status"],
+                last["cancelled"],
+                last["failed"],
+                last["pending"],
             )
             if last
             else None

@@ -67,6 +67,7 @@ async def user_card(conn: asyncpg.Connection, user_id: int, bots: Bots) -> UserC
     events = await conn.fetch(*QUERIES.user_events(user_id=user_id, limit=CARD_ROWS))
     broadcasts = await conn.fetch(*QUERIES.user_broadcasts(user_id=user_id, limit=CARD_ROWS))
     unreachable = await conn.fetch(*QUERIES.user_unreachable(user_id=user_id))
+    last = await conn.fetchrow(*QUERIES.user_last_outcome(user_id=user_id))
     reachable = await conn.fetchval(
         *QUERIES.user_reachable_by_sender(user_id=user_id, sender=bots.sender_id, revive=bots.two)
     )
@@ -83,14 +84,32 @@ async def user_card(conn: asyncpg.Connection, user_id: int, bots: Bots) -> UserC
         events=tuple(Event(e["event_type"], e["created_at"]) for e in events),
         events_total=int(events[0]["total"]) if events else 0,
         broadcasts=tuple(
-            Received(b["id"], b["sent_at"], b["message_text"] or "", b["delivery_status"])
+            Received(
+                b["id"],
+                b["sent_at"],
+                b["message_text"] or "",
+                b["delivery_status"],
+                b["failure_reason"],
+            )
             for b in broadcasts
         ),
         unreachable=tuple(
             Unreachable(bots.role(u["bot_id"]), u["reason"], u["blocked_at"]) for u in unreachable
         ),
         broadcast_reachable=bool(reachable),
+        sender=bots.role(bots.sender_id),
+        last_outcome=_outcome(last),
+        last_outcome_at=last["at"] if last else None,
     )
+
+
+def _outcome(row: asyncpg.Record | None) -> str | None:
+    """ "sent" (a copy reached them, even if deleted since), a failure reason, or None."""
+    if row is None:
+        return None
+    if row["delivery_status"] in ("sent", "deleted"):
+        return "sent"
+    return row["failure_reason"] or "failed"
 
 
 async def schema(conn: asyncpg.Connection, exact_below_bytes: int) -> tuple[Table, ...]:

@@ -79,7 +79,8 @@ def reach(texts: Texts, stats: Stats) -> dict[str, Any] | None:
     if not reach_known(stats):
         return None
     counts = {
-        "blocked": (stats.blocked.total, moved(texts, stats.blocked)),
+        # found out by broadcasts, not done on a day: no today/7-day change (as in /stats)
+        "blocked": (stats.blocked.total, ""),
         "never-started": (stats.never_started, ""),
         "deactivated": (stats.deactivated, ""),
     }

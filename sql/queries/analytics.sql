@@ -72,11 +72,39 @@ GROUP BY confirmed
 HAVING confirmed IN (-1, 0, 1, 2) OR sum(n) <> 0;
 
 -- name: last_broadcast
-SELECT message_text, coalesce(sent_at, created_at) AS sent_at, total_recipients,
-       coalesce(successful_deliveries, 0) AS successful_deliveries
-FROM message_history
-ORDER BY coalesce(sent_at, created_at) DESC NULLS LAST, id DESC
-LIMIT 1;
+-- The latest broadcast that started (scheduled ones have not), with its state and what its
+-- recipients got: delivered counts those whose copy was deleted for everyone afterwards too
+-- (successful_deliveries drops by them); cancelled ones were stopped before sending. Rows the
+-- school's old dashboard wrote have no recipients: their own counts stand.
+WITH last AS (
+    SELECT id, message_text, coalesce(sent_at, created_at) AS sent_at, status,
+           coalesce(total_recipients, 0) AS total_recipients,
+           coalesce(successful_deliveries, 0) AS successful_deliveries
+    FROM message_history
+    WHERE status <> 'scheduled'
+    ORDER BY coalesce(started_at, sent_at, created_at) DESC NULLS LAST, id DESC
+    LIMIT 1
+)
+SELECT last.message_text, last.sent_at, last.status, last.total_recipients,
+       last.successful_deliveries + coalesce(r.deleted, 0) AS delivered,
+       coalesce(r.cancelled, 0) AS cancelled,
+       coalesce(r.failed, 0) AS failed,
+       coalesce(r.pending, 0) AS pending
+FROM last
+LEFT JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE delivery_status = 'deleted') AS deleted,
+           count(*) FILTER (WHERE delivery_status = 'failed'
+                            AND failure_reason = 'cancelled') AS cancelled,
+           count(*) FILTER (WHERE delivery_status = 'failed'
+                            AND failure_reason IS DISTINCT FROM 'cancelled') AS failed,
+           count(*) FILTER (WHERE delivery_status = 'pending') AS pending
+    FROM message_recipients WHERE message_id = last.id
+) AS r ON true;
+
+-- name: first_data_day
+-- The school's first local day with anything in it: everyone's first appearance is their
+-- earliest booking, event or sign-up, so no series has a day before this one.
+SELECT min(day) FROM analytics_new_users WHERE n > 0;
 
 -- name: growth_days
 -- First appearances per local day from :first_day (NULL: the first day with any) to :today,

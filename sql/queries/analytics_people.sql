@@ -41,7 +41,11 @@ ORDER BY created_at DESC NULLS LAST, id DESC
 LIMIT :limit;
 
 -- name: user_broadcasts
-SELECT h.id, coalesce(h.sent_at, h.created_at) AS sent_at, h.message_text, r.delivery_status
+-- Each broadcast this person was a recipient of, with why it did not reach them: a recipient
+-- a cancel stopped before sending is 'failed' with the reason 'cancelled' (broadcast.sql,
+-- broadcast_sweep_cancelled), not a failure.
+SELECT h.id, coalesce(h.sent_at, h.created_at) AS sent_at, h.message_text, r.delivery_status,
+       r.failure_reason, r.settled_at
 FROM message_recipients AS r JOIN message_history AS h ON h.id = r.message_id
 WHERE r.user_id = :user_id
 ORDER BY h.id DESC
@@ -53,6 +57,16 @@ LIMIT :limit;
 SELECT bot_id, reason, blocked_at FROM blocked_users
 WHERE user_id = :user_id
 ORDER BY blocked_at DESC;
+
+-- name: user_last_outcome
+-- What the latest broadcast that tried this person found (cancelled recipients were never
+-- tried): delivered ('sent', or 'deleted' afterwards) or why not.
+SELECT r.delivery_status, r.failure_reason, coalesce(r.settled_at, h.sent_at) AS at
+FROM message_recipients AS r JOIN message_history AS h ON h.id = r.message_id
+WHERE r.user_id = :user_id AND r.delivery_status IN ('sent', 'deleted', 'failed')
+  AND r.failure_reason IS DISTINCT FROM 'cancelled'
+ORDER BY r.message_id DESC
+LIMIT 1;
 
 -- name: user_reachable_by_sender
 -- Whether broadcasts reach this person now (see hsl_unreachable).
@@ -102,12 +116,15 @@ ORDER BY t.relname, i.relname;
 
 -- name: export_users
 -- Moments stay timestamptz: the exporter writes every table's in TIMEZONE, to the second.
+-- blocked: why the bot broadcasts go out with cannot reach them, as broadcasts found out
+-- (blocked_users.reason: 'blocked', 'never started', 'deactivated'); NULL when nothing is
+-- known against it (before any broadcast, nobody knows).
 SELECT u.user_id, u.username, u.first_name,
        u.first_seen_at AS first_seen,
        u.last_seen_at AS last_seen,
-       EXISTS (SELECT 1 FROM blocked_users AS b
-               WHERE b.user_id = u.user_id AND b.reason = 'blocked') AS blocked
+       x.reason AS blocked
 FROM users AS u
+LEFT JOIN hsl_unreachable(:sender, :revive) AS x ON x.user_id = u.user_id
 WHERE u.first_seen_at IS NOT NULL AND u.first_seen_at >= :since
 ORDER BY u.first_seen_at, u.user_id;
 

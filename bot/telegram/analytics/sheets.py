@@ -2,12 +2,16 @@
 
 The exporter (``bot.analytics.export``) writes whatever :class:`Sheet` it is given; here the
 columns get headings, booking statuses become words ("подтверждена"), courses, streams, lesson
-and event types their human names, and yes/no and date formats follow the language.
+and event types their human names, event details read as words ("курс: Вайб кодинг"; CSV keeps
+the JSON), and yes/no and date formats follow the language.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from bot.analytics.export import Sheet
@@ -53,6 +57,54 @@ def status_word(texts: Texts, status: int) -> str:
     return texts(key) if key else texts("status_other", status=status)
 
 
+# Event details the course bot writes, by key: how a person reads the value.
+DETAIL_CODES: dict[str, Any] = {
+    "course_id": "course",
+    "course_stream": "stream",
+    "lesson_type": "lesson",
+}
+
+
+def reach_word(texts: Texts, reason: str) -> str:
+    """Why the course bot cannot reach someone, as a word (empty cells: nothing known)."""
+    key = "export_reach_" + reason.replace(" ", "_")
+    return texts(key) if texts.has(key) else reason
+
+
+def details_words(texts: Texts, details: Any) -> str:
+    """An event's details as a person reads them: ``{"course_id": 1}`` → "курс: Вайб
+    кодинг"; what is not an object of known keys stays as the course bot wrote it."""
+    try:
+        fields = json.loads(details) if isinstance(details, str) else details
+    except ValueError:
+        return str(details)
+    if not isinstance(fields, dict):
+        return str(details)
+    parts = []
+    for key, value in fields.items():
+        label_key = f"export_detail_{key}"
+        label = texts(label_key) if texts.has(label_key) else key
+        if key in DETAIL_CODES and value is not None:
+            shown = texts.code_name(DETAIL_CODES[key], str(value))
+        elif key in ("from", "to") and isinstance(value, int):  # booking_status_changed
+            shown = status_word(texts, value)
+        elif key == "lesson_date" and isinstance(value, str):
+            shown = _day(texts, value)
+        elif isinstance(value, str):
+            shown = value
+        else:
+            shown = json.dumps(value, ensure_ascii=False)
+        parts.append(f"{label}: {shown}")
+    return "; ".join(parts)
+
+
+def _day(texts: Texts, value: str) -> str:
+    try:
+        return texts.day(date.fromisoformat(value))
+    except ValueError:
+        return value
+
+
 def sheet(texts: Texts, kind: str) -> Sheet:
     """The people's spreadsheet of export ``kind``."""
 
@@ -72,5 +124,10 @@ def sheet(texts: Texts, kind: str) -> Sheet:
             "course_stream": named("stream"),
             "lesson_type": named("lesson"),
             "event_type": named("event"),
+            "blocked": lambda reason: reach_word(texts, str(reason)),
+            # the same few details repeat over thousands of events: worded once each
+            "details": functools.lru_cache(maxsize=4096)(
+                lambda details: details_words(texts, details)
+            ),
         },
     )

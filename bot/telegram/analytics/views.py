@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from babel.numbers import format_decimal
+
 from bot.analytics import STUDENTS_PER_PAGE
 from bot.analytics.models import (
     DAILY_SERIES,
@@ -13,6 +15,7 @@ from bot.analytics.models import (
     Daily,
     Funnel,
     Growth,
+    LastBroadcast,
     Leads,
     Lesson,
     Retention,
@@ -66,9 +69,14 @@ def stream_name(texts: Texts, stream: str | None) -> str:
 
 
 def period(texts: Texts, window: Window) -> str:
+    """ "last 30 days", "all time (since 02.09.2026)", or "last 365 days (data since
+    02.09.2026)" when the school is younger than the window (the chart starts there)."""
     if window.days is None:
         return texts("period_all", first=texts.day(window.first_day))
-    return texts("period_days", days=texts.count(window.days, "day"))
+    days = texts.count(window.days, "day")
+    if window.data_since is not None:
+        return texts("period_days_since", days=days, first=texts.day(window.data_since))
+    return texts("period_days", days=days)
 
 
 def capped_note(texts: Texts, window: Window) -> list[str]:
@@ -114,13 +122,13 @@ def reach_known(stats: Stats) -> bool:
 
 
 def _reach_line(texts: Texts, stats: Stats) -> str | None:
-    """Who the course bot cannot reach, as broadcasts found out (see :func:`reach_known`)."""
+    """Who the course bot cannot reach, as broadcasts found out (see :func:`reach_known`).
+
+    Totals only: a broadcast finds out today that someone blocked the bot at some unknown
+    earlier time, so "today +12" would date the finding, not the blocking."""
     if not reach_known(stats):
         return None
-    parts = [
-        texts("stats_reach_blocked", n=f"<b>{texts.number(stats.blocked.total)}</b>")
-        + _moved(texts, stats.blocked)
-    ]
+    parts = [texts("stats_reach_blocked", n=f"<b>{texts.number(stats.blocked.total)}</b>")]
     parts += [
         texts(key, n=f"<b>{texts.number(n)}</b>")
         for key, n in (
@@ -153,11 +161,28 @@ def stats_text(texts: Texts, stats: Stats) -> str:
                 "stats_last_broadcast",
                 when=texts.when(last.sent_at),
                 text=excerpt(plain(last.text), EXCERPT_CHARS),
-                delivered=texts.number(last.delivered),
-                total=texts.number(last.recipients),
+                outcome=last_broadcast_outcome(texts, last),
             )
         )
     return "\n".join(lines)
+
+
+def last_broadcast_outcome(texts: Texts, last: LastBroadcast) -> str:
+    """Where the last broadcast stands and what reached people: "delivered 380 of 380",
+    "cancelled: delivered 22 of 380, 358 not sent", "deleted for everyone (it had reached 22
+    of 380)" — the copies deleted since count as delivered, they were read before."""
+    figures = {
+        "delivered": texts.number(last.delivered),
+        "total": texts.number(last.recipients),
+        "cancelled": texts.number(last.cancelled),
+    }
+    status = last.status
+    if status in ("deleting", "deleted") and last.cancelled:
+        status += "_cancelled"
+    elif status == "cancelled" and not last.cancelled:
+        status = "cancelled_all_sent"
+    key = f"stats_last_{status}"
+    return texts(key if texts.has(key) else "stats_last_done", **figures)
 
 
 def growth_caption(texts: Texts, growth: Growth, *, until_now: bool = False) -> str:
@@ -181,6 +206,7 @@ def growth_labels(texts: Texts, *, until_now: bool = False) -> Labels:
         empty=texts("no_data"),
         series=(texts("growth_new"), texts("growth_total"), texts("growth_context")),
         partial=texts("partial_today") if until_now else "",
+        number=texts.number,
     )
 
 
@@ -231,6 +257,7 @@ def daily_labels(texts: Texts) -> Labels:
         empty=texts("no_data"),
         series=tuple(texts(f"series_{name}") for name in DAILY_SERIES),
         partial=texts("partial_today"),
+        number=texts.number,
     )
 
 
@@ -389,6 +416,7 @@ def funnel_labels(texts: Texts) -> Labels:
         title=texts("funnel_chart_title"),
         empty=texts("no_data"),
         series=tuple(texts(f"funnel_{step}") for step in FUNNEL_STEPS),
+        number=texts.number,
     )
 
 
@@ -464,9 +492,10 @@ def leads_text(texts: Texts, leads: Leads) -> str:
 def user_card_lines(texts: Texts, card: UserCard) -> list[str]:
     """A person's card: who, when seen, reachability, bookings, lessons, events, broadcasts."""
     user = card.user
+    named = bool(user.first_name or user.username)
     lines = [
         texts(
-            "user_title",
+            "user_title" if named else "user_title_nameless",
             name=person(texts, user.user_id, user.first_name, user.username),
             user_id=user.user_id,
         ),
@@ -497,9 +526,13 @@ UNREACHABLE_KEYS = {
 
 
 def reachability_lines(texts: Texts, card: UserCard) -> list[str]:
-    """Which bots cannot reach this person and why; whether broadcasts reach them now."""
+    """Which bots cannot reach this person and why; whether broadcasts reach them now.
+
+    Only what broadcasts found out: with nothing recorded against the bot broadcasts go out
+    with, the card says so only when a broadcast reached them (before any did, nobody knows),
+    or what the last one found when an admin has included them again since."""
     if not card.unreachable:
-        return [texts("user_not_blocked")]
+        return _nothing_recorded(texts, card)
     lines = [
         texts(
             UNREACHABLE_KEYS.get(u.reason, "user_unreachable_blocked"),
@@ -512,6 +545,18 @@ def reachability_lines(texts: Texts, card: UserCard) -> list[str]:
     if broadcast_rows and card.broadcast_reachable:
         lines.append(texts("user_reachable_again"))
     return lines
+
+
+def _nothing_recorded(texts: Texts, card: UserCard) -> list[str]:
+    bot = texts(f"user_bot_{card.sender}")
+    if card.last_outcome is None:
+        return []
+    if card.last_outcome == "sent":
+        return [texts("user_not_known_blocked", bot=bot)]
+    key = "user_included_after_" + card.last_outcome.replace(" ", "_")
+    if not texts.has(key):
+        return []  # a failure that says nothing of blocking (a server error, ...)
+    return [texts(key, bot=bot, when=texts.when(card.last_outcome_at))]
 
 
 def _card_bookings(texts: Texts, card: UserCard) -> list[str]:
@@ -531,7 +576,7 @@ def _card_lessons(texts: Texts, card: UserCard) -> list[str]:
     return [
         texts(
             "user_lesson",
-            lesson=quote(r.lesson_type) or "—",
+            lesson=quote(texts.code_name("lesson", r.lesson_type or None)),
             date=texts.day(r.lesson_date),
             when=texts.when(r.registered_at),
         )
@@ -556,19 +601,33 @@ def _card_broadcasts(texts: Texts, card: UserCard) -> list[str]:
             "user_broadcast",
             when=texts.when(b.sent_at),
             text=excerpt(plain(b.text), EXCERPT_CHARS),
-            status=texts(f"delivery_{b.status}")
-            if texts.has(f"delivery_{b.status}")
-            else quote(b.status),
+            status=delivery(texts, b.outcome, b.failure_reason),
         )
         for b in card.broadcasts
     ]
 
 
-def file_size(size: float) -> str:
-    """Bytes as people read them: 512 B, 3.4 MB."""
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+def delivery(texts: Texts, outcome: str | None, reason: str | None) -> str:
+    """What became of one recipient's copy: delivered, cancelled (a cancel stopped it before
+    it was sent: not a failure), or not delivered and why."""
+    word = texts(f"delivery_{outcome}") if texts.has(f"delivery_{outcome}") else quote(outcome)
+    if outcome != "failed" or not reason:
+        return word
+    key = "bc_reason_" + reason.replace(" ", "_")
+    return f"{word}: {texts(key) if texts.has(key) else quote(reason)}"
+
+
+FILE_UNITS = ("B", "KB", "MB", "GB")
+
+
+def file_size(texts: Texts, size: float) -> str:
+    """Bytes as people read them, in their locale: 512 B, 3.4 MB; 512 Б, 3,4 МБ."""
+    for unit in FILE_UNITS:
+        if size < 1024 or unit == FILE_UNITS[-1]:
+            figure = format_decimal(
+                size, format="#,##0" if unit == "B" else "#,##0.0", locale=texts.language
+            )
+            return f"{figure} {texts(f'size_{unit}')}"
         size /= 1024
     return str(size)
 
@@ -584,7 +643,7 @@ def schema_lines(texts: Texts, tables: tuple[Table, ...]) -> list[str]:
                 "schema_table",
                 name=quote(table.name),
                 rows=texts("schema_estimate", rows=rows) if table.estimated else rows,
-                size=file_size(table.bytes),
+                size=file_size(texts, table.bytes),
             ),
             texts(
                 "schema_columns",

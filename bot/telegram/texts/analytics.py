@@ -35,6 +35,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "period_days": {"ru": "за {days}", "en": "last {days}"},
     "period_everything": {"ru": "за всё время", "en": "all time"},
     "period_all": {"ru": "за всё время (с {first})", "en": "all time (since {first})"},
+    "period_days_since": {
+        "ru": "за {days} (данные — с {first})",
+        "en": "last {days} (data since {first})",
+    },
     "change_today": {"ru": "сегодня {n}", "en": "today {n}"},
     "change_week": {"ru": "за 7 дней {n}", "en": "7 days {n}"},
     "no_data": {"ru": "Нет данных за этот период", "en": "No data for this period"},
@@ -65,8 +69,49 @@ CATALOG: dict[str, dict[str, str]] = {
     "stats_reach_never_started": {"ru": "не запускали {n}", "en": "{n} never started it"},
     "stats_reach_deactivated": {"ru": "удалили аккаунт {n}", "en": "{n} deleted the account"},
     "stats_last_broadcast": {
-        "ru": "Последняя рассылка: {when} — «{text}» — доставлено {delivered} из {total}",
-        "en": "Last broadcast: {when} — “{text}” — delivered {delivered} of {total}",
+        "ru": "Последняя рассылка: {when} — «{text}» — {outcome}",
+        "en": "Last broadcast: {when} — “{text}” — {outcome}",
+    },
+    # what became of it (status of message_history; deleted copies count as delivered)
+    "stats_last_done": {
+        "ru": "доставлено {delivered} из {total}",
+        "en": "delivered {delivered} of {total}",
+    },
+    "stats_last_sending": {
+        "ru": "идёт отправка: пока доставлено {delivered} из {total}",
+        "en": "sending: delivered {delivered} of {total} so far",
+    },
+    "stats_last_paused": {
+        "ru": "на паузе: доставлено {delivered} из {total}",
+        "en": "paused: delivered {delivered} of {total}",
+    },
+    "stats_last_cancelled": {
+        "ru": "отменена: доставлено {delivered} из {total}, {cancelled} не отправлено",
+        "en": "cancelled: delivered {delivered} of {total}, {cancelled} not sent",
+    },
+    "stats_last_cancelled_all_sent": {
+        "ru": "отменена: доставлено {delivered} из {total}",
+        "en": "cancelled: delivered {delivered} of {total}",
+    },
+    "stats_last_deleting": {
+        "ru": "удаляется у всех (была доставлена {delivered} из {total})",
+        "en": "being deleted for everyone (it had reached {delivered} of {total})",
+    },
+    "stats_last_deleted": {
+        "ru": "удалена у всех (была доставлена {delivered} из {total})",
+        "en": "deleted for everyone (it had reached {delivered} of {total})",
+    },
+    "stats_last_deleting_cancelled": {
+        "ru": "отменена и удаляется у всех (была доставлена {delivered} из {total}, "
+        "{cancelled} не отправлено)",
+        "en": "cancelled, being deleted for everyone (it had reached {delivered} of {total}, "
+        "{cancelled} not sent)",
+    },
+    "stats_last_deleted_cancelled": {
+        "ru": "отменена и удалена у всех (была доставлена {delivered} из {total}, "
+        "{cancelled} не отправлено)",
+        "en": "cancelled, then deleted for everyone (it had reached {delivered} of {total}, "
+        "{cancelled} not sent)",
     },
     "stats_no_broadcast": {"ru": "Рассылок ещё не было.", "en": "No broadcasts yet."},
     # unfinished periods, in charts and texts
@@ -195,7 +240,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "<b>{date} · {lesson}</b>: signed up {registered}",
     },
     "lessons_outcome": {
-        "ru": " · пришли {attended} ({attended_share}) · потом купили {booked} ({booked_share})",
+        "ru": " · пришли {attended} ({attended_share}) · потом забронировали {booked}"
+        " ({booked_share})",
         "en": " · attended {attended} ({attended_share}) · booked later {booked} ({booked_share})",
     },
     "lessons_upcoming": {"ru": " · урок впереди", "en": " · still to come"},
@@ -274,25 +320,57 @@ CATALOG: dict[str, dict[str, str]] = {
         "ru": "Нашлось несколько пользователей ({n}), выберите:",
         "en": "Several users match ({n}); pick one:",
     },
+    "user_matches_more": {
+        "ru": "Подходят больше {n} пользователей — вот первые {n}, недавно активные."
+        " Уточните запрос, если нужного нет:",
+        "en": "More than {n} users match — here are the first {n}, most recently active."
+        " Refine the query if the one you want isn't here:",
+    },
     "user_title": {
         "ru": "<b>{name}</b> · id <code>{user_id}</code>",
         "en": "<b>{name}</b> · id <code>{user_id}</code>",
+    },
+    "user_title_nameless": {
+        "ru": "<b>Без имени</b> · id <code>{user_id}</code>",
+        "en": "<b>No name</b> · id <code>{user_id}</code>",
     },
     "user_seen": {
         "ru": "Впервые: {first} · последний раз: {last}",
         "en": "First seen: {first} · last seen: {last}",
     },
     "user_unreachable_blocked": {
-        "ru": "⛔ Заблокировал {bot} {when}",
-        "en": "⛔ Blocked the {bot} on {when}",
+        "ru": "⛔ Заблокировал(а) {bot} (выяснилось {when})",
+        "en": "⛔ Blocked the {bot} (found out on {when})",
     },
     "user_unreachable_never_started": {
-        "ru": "🚫 Не запускал {bot} (выяснилось {when})",
+        "ru": "🚫 Не запускал(а) {bot} (выяснилось {when})",
         "en": "🚫 Never started the {bot} (found out on {when})",
     },
     "user_unreachable_deactivated": {
-        "ru": "🗑 Удалил аккаунт Telegram (выяснилось {when})",
+        "ru": "🗑 Удалил(а) аккаунт Telegram (выяснилось {when})",
         "en": "🗑 Deleted their Telegram account (found out on {when})",
+    },
+    "user_not_known_blocked": {
+        "ru": "Рассылки {bot} доходили: о блокировке не известно.",
+        "en": "Broadcasts from the {bot} have reached them: not known to have blocked it.",
+    },
+    "user_included_after_blocked": {
+        "ru": "↩️ Рассылка выяснила, что заблокировал(а) {bot} ({when}); с тех пор снова"
+        " в рассылках.",
+        "en": "↩️ A broadcast found they had blocked the {bot} ({when}); included in"
+        " broadcasts again since.",
+    },
+    "user_included_after_never_started": {
+        "ru": "↩️ Рассылка выяснила, что не запускал(а) {bot} ({when}); с тех пор снова"
+        " в рассылках.",
+        "en": "↩️ A broadcast found they had never started the {bot} ({when}); included in"
+        " broadcasts again since.",
+    },
+    "user_included_after_deactivated": {
+        "ru": "↩️ Рассылка выяснила, что аккаунт Telegram удалён ({when}); с тех пор снова"
+        " в рассылках.",
+        "en": "↩️ A broadcast found their Telegram account deleted ({when}); included in"
+        " broadcasts again since.",
     },
     "user_reachable_again": {
         "ru": "✅ С тех пор снова пользуется ботом курса: рассылки до него доходят.",
@@ -310,7 +388,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "ru": "Снова в рассылках: {name}.",
         "en": "Included in broadcasts again: {name}.",
     },
-    "user_not_blocked": {"ru": "Бота не блокировал.", "en": "Has not blocked the bot."},
     "user_bookings": {"ru": "<b>Брони</b>:", "en": "<b>Bookings</b>:"},
     "user_booking": {
         "ru": "• {course} · {stream} — {status} — {when}",
@@ -318,7 +395,7 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "user_lessons": {"ru": "<b>Бесплатные уроки</b>:", "en": "<b>Free lessons</b>:"},
     "user_lesson": {
-        "ru": "• {lesson} на {date} (записался {when})",
+        "ru": "• {lesson} на {date} (записался(-ась) {when})",
         "en": "• {lesson} on {date} (signed up {when})",
     },
     "user_events": {
@@ -326,7 +403,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "<b>Recent events</b> ({shown} of {total}):",
     },
     "user_event": {"ru": "• {when} {event}", "en": "• {when} {event}"},
-    "user_broadcasts": {"ru": "<b>Рассылки</b>:", "en": "<b>Broadcasts received</b>:"},
+    "user_broadcasts": {"ru": "<b>Рассылки</b>:", "en": "<b>Broadcasts</b>:"},
     "user_broadcast": {
         "ru": "• {when} — «{text}» — {status}",
         "en": "• {when} — “{text}” — {status}",
@@ -336,7 +413,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "delivery_pending": {"ru": "в очереди", "en": "pending"},
     "delivery_sent": {"ru": "доставлено", "en": "delivered"},
     "delivery_failed": {"ru": "не доставлено", "en": "failed"},
-    "delivery_deleted": {"ru": "удалено", "en": "deleted"},
+    "delivery_deleted": {
+        "ru": "доставлено, потом удалено у всех",
+        "en": "delivered, then deleted for everyone",
+    },
+    "delivery_cancelled": {"ru": "отменено, не отправлялось", "en": "cancelled, not sent"},
     # /schema
     "schema_title": {
         "ru": "<b>База данных</b>: {n}",
@@ -347,6 +428,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "<b>{name}</b> — {rows}, {size}",
     },
     "schema_estimate": {"ru": "≈{rows}", "en": "≈{rows}"},
+    "size_B": {"ru": "Б", "en": "B"},
+    "size_KB": {"ru": "КБ", "en": "KB"},
+    "size_MB": {"ru": "МБ", "en": "MB"},
+    "size_GB": {"ru": "ГБ", "en": "GB"},
     "schema_columns": {"ru": "колонки: {columns}", "en": "columns: {columns}"},
     "schema_indexes": {"ru": "индексы: {indexes}", "en": "indexes: {indexes}"},
     "schema_no_indexes": {"ru": "индексов нет", "en": "no indexes"},
@@ -385,7 +470,14 @@ CATALOG: dict[str, dict[str, str]] = {
     "export_col_first_name": {"ru": "Имя", "en": "First name"},
     "export_col_first_seen": {"ru": "Впервые", "en": "First seen"},
     "export_col_last_seen": {"ru": "Последний раз", "en": "Last seen"},
-    "export_col_blocked": {"ru": "Заблокировал(а) бота", "en": "Blocked the bot"},
+    "export_col_blocked": {
+        "ru": "Бот курса недоступен (по рассылкам)",
+        "en": "Course bot can't reach (as broadcasts found)",
+    },
+    # why the course bot cannot reach someone; empty when nothing is known against it
+    "export_reach_blocked": {"ru": "заблокировал(а) бота", "en": "blocked the bot"},
+    "export_reach_never_started": {"ru": "не запускал(а) бота", "en": "never started the bot"},
+    "export_reach_deactivated": {"ru": "аккаунт удалён", "en": "account deleted"},
     "export_col_course_id": {"ru": "Курс", "en": "Course"},
     "export_col_course_stream": {"ru": "Поток", "en": "Stream"},
     "export_col_confirmed": {"ru": "Статус", "en": "Status"},
@@ -399,4 +491,14 @@ CATALOG: dict[str, dict[str, str]] = {
     "export_col_notification_sent": {"ru": "Напоминание отправлено", "en": "Reminder sent"},
     "export_col_event_type": {"ru": "Событие", "en": "Event"},
     "export_col_details": {"ru": "Подробности", "en": "Details"},
+    # keys of events.details, as the XLSX names them
+    "export_detail_course_id": {"ru": "курс", "en": "course"},
+    "export_detail_course_stream": {"ru": "поток", "en": "stream"},
+    "export_detail_lesson_type": {"ru": "урок", "en": "lesson"},
+    "export_detail_lesson_date": {"ru": "дата урока", "en": "lesson date"},
+    "export_detail_code": {"ru": "код", "en": "code"},
+    "export_detail_start_param": {"ru": "метка /start", "en": "/start parameter"},
+    "export_detail_data": {"ru": "кнопка", "en": "button"},
+    "export_detail_from": {"ru": "было", "en": "from"},
+    "export_detail_to": {"ru": "стало", "en": "to"},
 }

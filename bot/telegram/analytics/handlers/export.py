@@ -51,7 +51,14 @@ async def export(
     sheet = sheets.sheet(texts, kind) if fmt == "xlsx" else None
     async with school.pool.acquire() as conn:
         return await export_table(
-            conn, kind, since, school.tz_name, stamp, EXPORT_MAX_BYTES, sheet=sheet
+            conn,
+            kind,
+            since,
+            school.tz_name,
+            stamp,
+            EXPORT_MAX_BYTES,
+            sheet=sheet,
+            bots=school.bots,
         )
 
 

@@ -62,6 +62,8 @@ async def growth_chart(
     growth = shown
     if wanted is not None and wanted < len(shown.days):
         growth = Growth(school.window(wanted), shown.days[-wanted:])
+    elif wanted is not None:  # the school is younger than the window: all of it, as asked
+        growth = replace(shown, window=replace(shown.window, days=wanted))
     growth = replace(growth, window=capped(growth.window, days))
     png = await render(
         charts.growth_chart,
@@ -77,7 +79,8 @@ async def show_growth(
     message: Message, school: SchoolAnalytics, texts: Texts, days: int | None
 ) -> None:
     png, caption = await growth_chart(school, texts, days)
-    await answer_chart(message, png, "growth.png", caption, growth_keyboard(texts, days or 0))
+    keyboard = growth_keyboard(texts, min(days, MAX_DAYS) if days else 0)
+    await answer_chart(message, png, "growth.png", caption, keyboard)
 
 
 async def daily(school: SchoolAnalytics, days: int | None) -> Daily:
@@ -153,6 +156,7 @@ async def events_command(
         title=texts("events_chart_title"),
         empty=texts("no_data"),
         series=tuple(texts.code_name("event", r.event_type) for r in events.rows),
+        number=texts.number,
     )
     png = await render(charts.events_chart, events, labels, numbers)
     await answer_chart(message, png, "events.png", views.events_text(texts, events))
@@ -172,7 +176,7 @@ async def growth_window_pressed(
     png, caption = await growth_chart(school, texts, callback_data.days or None)
     await message.edit_media(
         InputMediaPhoto(media=BufferedInputFile(png, filename="growth.png"), caption=caption),
-        reply_markup=growth_keyboard(texts, callback_data.days),
+        reply_markup=growth_keyboard(texts, min(callback_data.days, MAX_DAYS)),
     )
 
 

@@ -39,15 +39,16 @@ async def user_command(
     if not query:
         await usage(message, texts, "usage_user")
         return
-    users = await school.find_users(query)
+    matches = await school.search_users(query)
+    users = matches.users
     if not users:
         await message.answer(texts("user_not_found", query=quoted_input(query)))
-    elif len(users) == 1:
+    elif len(users) == 1 and not matches.more:
         await show_card(message, school, texts, users[0].user_id)
     else:
-        await message.answer(
-            texts("user_matches", n=len(users)), reply_markup=matches_keyboard(users)
-        )
+        # only the first few are fetched: more than that says so instead of a count
+        key = "user_matches_more" if matches.more else "user_matches"
+        await message.answer(texts(key, n=len(users)), reply_markup=matches_keyboard(users))
 
 
 async def open_user_pressed(

@@ -14,9 +14,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.analytics import SchoolAnalytics
 from bot.broadcast import Audience, BroadcastService
 from bot.telegram.analytics.callbacks import IncludeUser, MessageUser
 from bot.telegram.analytics.keyboards import user_card_keyboard
+from bot.telegram.analytics.views import user_card_lines
 from bot.telegram.broadcast.callbacks import AudienceMenu, AudiencePick, by_ref, new_draft_key
 from bot.telegram.broadcast.keyboards import (
     audience_keyboard,
@@ -32,6 +34,7 @@ from bot.telegram.broadcast.views import (
 )
 from bot.telegram.console.callbacks import ConsoleMenu
 from bot.telegram.core.filters import NOT_A_COMMAND, admin_router
+from bot.telegram.core.formatting import fit
 from bot.telegram.core.middlewares import ANSWER_AFTER
 from bot.telegram.core.replies import edit_in_place
 from bot.telegram.texts import Texts
@@ -110,13 +113,23 @@ async def include_user(
     callback_data: IncludeUser,
     message: Message,
     broadcasts: BroadcastService,
+    school: SchoolAnalytics,
     texts: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """ "Include in broadcasts again" on a /user card."""
-    await broadcasts.include_again(callback_data.user_id, query.from_user.id)
-    callback_answer.text = texts("user_included", name=callback_data.user_id)
-    await message.edit_reply_markup(reply_markup=user_card_keyboard(texts, callback_data.user_id))
+    """ "Include in broadcasts again" on a /user card: the card is redrawn, so it no longer
+    shows the block as current (its last part, where the buttons are, when it is long)."""
+    user_id = callback_data.user_id
+    await broadcasts.include_again(user_id, query.from_user.id)
+    callback_answer.text = texts("user_included", name=user_id)
+    card = await school.user_card(user_id)
+    if card is None:  # forgotten meanwhile: nothing left to show
+        await message.edit_reply_markup(reply_markup=None)
+        return
+    keyboard = user_card_keyboard(
+        texts, user_id, unreachable=not card.broadcast_reachable, bookings=bool(card.bookings)
+    )
+    await edit_in_place(message, fit(user_card_lines(texts, card))[-1], keyboard)
 
 
 # the audience buttons ---------------------------------------------------------------------
