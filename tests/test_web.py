@@ -29,7 +29,14 @@ from bot.csvcells import FORMULA_START
 from bot.seed import SeedOptions, seed_school
 from bot.services import Services, build_services
 from bot.telegram.analytics.keyboards import students_keyboard
-from bot.telegram.analytics.views import stats_text, status_name, students_text
+from bot.telegram.analytics.views import (
+    last_broadcast_outcome,
+    reachability_lines,
+    stats_text,
+    status_name,
+    students_text,
+    user_card_lines,
+)
 from bot.telegram.texts import Texts
 from bot.web import build_webapp
 from bot.web.app import STATIC_DIR, standalone
@@ -457,6 +464,161 @@ async def test_people_search_and_a_persons_card(webapp: Web) -> None:
     assert card["events_total"] == answer.events_total
     assert len(card["bookings"]) == len(answer.bookings)
     assert (await webapp.get("/api/people/1")).status == 404
+
+
+async def add_broadcast(
+    pool: asyncpg.Pool, text: str, status: str, recipients: list[tuple[int, str, str | None]]
+) -> int:
+    """A broadcast as the engine leaves it: (user, delivery_status, failure_reason) each;
+    successful_deliveries counts the 'sent' ones; started after every earlier one."""
+    sent = sum(1 for _, delivery, _ in recipients if delivery == "sent")
+    started = None if status == "scheduled" else datetime.now(UTC)
+    message_id: int = await pool.fetchval(
+        "INSERT INTO message_history (message_text, total_recipients, successful_deliveries,"
+        " sent_at, started_at, finished_at, status, recipient_type)"
+        " VALUES ($1, $2, $3, coalesce($5, now() + interval '1 day'), $5,"
+        " CASE WHEN $4 IN ('cancelled', 'done', 'deleted') THEN now() END, $4, 'group')"
+        " RETURNING id",
+        text,
+        len(recipients),
+        sent,
+        status,
+        started,
+    )
+    await pool.executemany(
+        "INSERT INTO message_recipients (message_id, user_id, delivery_status, failure_reason,"
+        " settled_at) VALUES ($1, $2, $3, $4, CASE WHEN $3 <> 'pending' THEN now() END)",
+        [(message_id, user, delivery, reason) for user, delivery, reason in recipients],
+    )
+    return message_id
+
+
+async def some_people(pool: asyncpg.Pool, n: int) -> list[int]:
+    rows = await pool.fetch("SELECT user_id FROM users ORDER BY user_id LIMIT $1", n)
+    return [row["user_id"] for row in rows]
+
+
+async def test_the_last_broadcast_is_told_as_stats_tells_it(
+    webapp: Web, make_settings: Any
+) -> None:
+    """Its state and what reached people, in /stats's words: a cancelled one, one deleted for
+    everyone after a cancel, and a scheduled one that is not the last (it has not started)."""
+    texts = chat_texts(make_settings)
+    a, b, c = await some_people(webapp.pool, 3)
+
+    async def told() -> str:
+        shown = await webapp.json("/api/overview")
+        stats = await webapp.services.school.stats()
+        assert stats.last_broadcast is not None
+        line = next(
+            x for x in stats_text(texts, stats).splitlines() if x.startswith("Last broadcast:")
+        )
+        outcome = shown["last_broadcast"]["outcome"]
+        assert outcome == last_broadcast_outcome(texts, stats.last_broadcast)
+        assert line.endswith(f"“{shown['last_broadcast']['text']}” — {outcome}"), line
+        assert shown["stats"] == plain(stats)
+        return str(outcome)
+
+    await add_broadcast(
+        webapp.pool,
+        "Stopped <b>early</b>",
+        "cancelled",
+        [(a, "sent", None), (b, "failed", "cancelled"), (c, "failed", "cancelled")],
+    )
+    assert await told() == "cancelled: delivered 1 of 3, 2 not sent"
+    await add_broadcast(
+        webapp.pool,
+        "Taken back",
+        "deleted",
+        [(a, "deleted", None), (b, "deleted", None), (c, "failed", "cancelled")],
+    )
+    assert await told() == (
+        "cancelled, then deleted for everyone (it had reached 2 of 3, 1 not sent)"
+    )
+    await add_broadcast(webapp.pool, "Not yet", "scheduled", [(a, "pending", None)])
+    assert await told() == (
+        "cancelled, then deleted for everyone (it had reached 2 of 3, 1 not sent)"
+    )
+    await add_broadcast(webapp.pool, "All gone", "deleted", [(a, "deleted", None)])
+    assert await told() == "deleted for everyone (it had reached 1 of 1)"
+
+
+async def test_a_persons_card_words_lessons_broadcasts_and_reach_as_the_chat(
+    webapp: Web, make_settings: Any
+) -> None:
+    """Lessons by name, a cancelled copy told from a failure (with its reason) and from one
+    deleted for everyone, and who cannot reach them, in the chat card's words."""
+    texts = chat_texts(make_settings)
+    row = await webapp.pool.fetchrow(
+        "SELECT user_id, lesson_type FROM free_lesson_registrations"
+        " WHERE lesson_type IS NOT NULL AND user_id IS NOT NULL ORDER BY id LIMIT 1"
+    )
+    who = row["user_id"]
+    await add_broadcast(webapp.pool, "Cancelled one", "cancelled", [(who, "failed", "cancelled")])
+    await add_broadcast(webapp.pool, "Taken back", "deleted", [(who, "deleted", None)])
+    await add_broadcast(webapp.pool, "Bounced", "done", [(who, "failed", "blocked")])
+    await webapp.pool.execute(
+        "INSERT INTO blocked_users (user_id, reason, blocked_at) VALUES ($1, 'blocked', now())",
+        who,
+    )
+    shown = await webapp.json(f"/api/people/{who}")
+    card = await webapp.services.school.user_card(who)
+    assert card is not None
+    chat = [re.sub(r"<[^>]+>", "", line) for line in user_card_lines(texts, card)]
+
+    # lessons: the chat's name for the code, never the code
+    start = chat.index("Free lessons:") + 1
+    lessons = chat[start : chat.index("", start)]
+    assert [r["lesson_type"] for r in shown["registrations"]] == [
+        r.lesson_type for r in card.registrations
+    ]
+    assert lessons and len(lessons) == len(shown["registrations"])
+    for registration, line in zip(shown["registrations"], lessons, strict=True):
+        assert line.startswith(f"• {registration['lesson_name']} on "), line
+    first = next(r for r in shown["registrations"] if r["lesson_type"] == row["lesson_type"])
+    assert first["lesson_name"] == texts.code_name("lesson", row["lesson_type"])
+    assert first["lesson_name"] != row["lesson_type"]
+
+    # broadcasts: each row's outcome is the end of the chat's line for it
+    received = chat[chat.index("Broadcasts:") + 1 :]
+    assert len(received) == len(shown["broadcasts"]) == len(card.broadcasts)
+    for one, line in zip(shown["broadcasts"], received, strict=True):
+        assert line.endswith(f" — {one['outcome']}"), (line, one)
+    outcomes = {one["text"]: one["outcome"] for one in shown["broadcasts"]}
+    assert outcomes["Cancelled one"] == "cancelled, not sent"
+    assert outcomes["Taken back"] == "delivered, then deleted for everyone"
+    assert outcomes["Bounced"] == "failed: blocked the bot"
+
+    # who cannot reach them and why: the chat's lines, in words (not the code)
+    lines = [re.sub(r"<[^>]+>", "", x) for x in reachability_lines(texts, card)]
+    assert shown["reach_lines"] == lines == chat[2 : 2 + len(lines)]
+    assert lines and lines[0].startswith("⛔ Blocked the ")
+    assert shown["reach_bad"] is True
+
+
+async def test_more_matches_than_shown_say_so_as_the_chat_does(
+    webapp: Web, make_settings: Any
+) -> None:
+    texts = chat_texts(make_settings)
+    await webapp.pool.executemany(
+        "INSERT INTO users (user_id, first_name, last_seen_at) VALUES ($1, $2, now())",
+        [(880000 + n, f"Webcrowd{n}") for n in range(12)],
+    )
+    shown = await webapp.json("/api/people", params={"q": "Webcrowd"})
+    matches = await webapp.services.school.search_users("Webcrowd")
+    assert matches.more and len(matches.users) == 10
+    assert [p["user_id"] for p in shown["people"]] == [u.user_id for u in matches.users]
+    assert (
+        shown["more"]
+        == texts("user_matches_more", n=10)
+        == (
+            "More than 10 users match — here are the first 10, most recently active."
+            " Refine the query if the one you want isn't here:"
+        )
+    )
+    await webapp.pool.execute("DELETE FROM users WHERE user_id >= 880002 AND user_id < 880012")
+    few = await webapp.json("/api/people", params={"q": "Webcrowd"})
+    assert len(few["people"]) == 2 and few["more"] == ""
 
 
 # broadcasts -------------------------------------------------------------------------------

@@ -17,10 +17,16 @@ from urllib.parse import quote
 
 import pytest
 
-from bot.telegram.analytics.views import stats_text, students_text
+from bot.telegram.analytics.views import (
+    last_broadcast_outcome,
+    reachability_lines,
+    stats_text,
+    students_text,
+)
 from tests.test_web import (  # noqa: F401  (the fixtures, by their functions' names)
     PREFIX,
     Web,
+    add_broadcast,
     chat_texts,
     current_stream,
     init_data,
@@ -271,7 +277,29 @@ async def test_overview_says_who_the_course_bot_cannot_reach_once_a_broadcast_ra
     assert await page.figure("reach-never-started") == stats.never_started == 1
     assert await page.figure("reach-deactivated") == stats.deactivated == 1
     assert "Blocked the bot" not in await page.main_text()
+    # the last broadcast: where it stands and what reached people, as /stats words it
+    assert stats.last_broadcast is not None
+    outcome = last_broadcast_outcome(chat_texts(make_settings), stats.last_broadcast)
+    assert await page.text('[data-figure="last-broadcast-outcome"]') == outcome
     await page.shot("overview-reach")
+
+
+async def test_overview_tells_a_cancelled_last_broadcast_as_stats_does(
+    page: Page, webapp: Web, make_settings: Any
+) -> None:
+    a, b = [r["user_id"] for r in await webapp.pool.fetch("SELECT user_id FROM users LIMIT 2")]
+    await add_broadcast(
+        webapp.pool, "Stopped", "cancelled", [(a, "sent", None), (b, "failed", "cancelled")]
+    )
+    await page.open("view=overview")
+    stats = await webapp.services.school.stats()
+    line = next(
+        x
+        for x in stats_text(chat_texts(make_settings), stats).splitlines()
+        if x.startswith("Last broadcast:")
+    )
+    shown = await page.text('[data-figure="last-broadcast-outcome"]')
+    assert shown == "cancelled: delivered 1 of 2, 1 not sent" and line.endswith(f" — {shown}")
 
 
 async def test_a_current_stream_switches_between_its_two_lists(
@@ -363,6 +391,58 @@ async def test_people_search_opens_a_persons_card(page: Page, webapp: Web) -> No
     await page.run(page._wait_loaded)
     assert someone["username"] in await page.text('[data-figure="person-name"]')
     await page.shot("person")
+
+
+async def test_a_persons_page_words_lessons_broadcasts_and_reach_as_the_chat(
+    page: Page, webapp: Web, make_settings: Any
+) -> None:
+    """Lessons by their names, a cancelled copy, one deleted for everyone and a failure with
+    its reason, and who cannot reach them: the chat card's words on the page."""
+    texts = chat_texts(make_settings)
+    who = await webapp.pool.fetchval(
+        "SELECT user_id FROM free_lesson_registrations WHERE lesson_type IS NOT NULL"
+        " ORDER BY id LIMIT 1"
+    )
+    cancelled = await add_broadcast(
+        webapp.pool, "Stopped", "cancelled", [(who, "failed", "cancelled")]
+    )
+    deleted = await add_broadcast(webapp.pool, "Taken back", "deleted", [(who, "deleted", None)])
+    bounced = await add_broadcast(webapp.pool, "Bounced", "done", [(who, "failed", "blocked")])
+    await webapp.pool.execute(
+        "INSERT INTO blocked_users (user_id, reason, blocked_at) VALUES ($1, 'blocked', now())",
+        who,
+    )
+    await page.open(f"view=person&id={who}")
+    card = await webapp.services.school.user_card(who)
+    assert card is not None and card.registrations
+    assert await page.text(f'[data-outcome="{cancelled}"]') == "cancelled, not sent"
+    assert await page.text(f'[data-outcome="{deleted}"]') == "delivered, then deleted for everyone"
+    assert await page.text(f'[data-outcome="{bounced}"]') == "failed: blocked the bot"
+    names = await page.run(
+        lambda: page.driver.execute_script(
+            "return Array.from(document.querySelectorAll('[data-lesson] > span:first-child'))"
+            ".map(function (e) { return e.textContent; });"
+        )
+    )
+    assert names == [texts.code_name("lesson", r.lesson_type or None) for r in card.registrations]
+    assert not {r.lesson_type for r in card.registrations} & set(names)
+    lines = [re.sub(r"<[^>]+>", "", x) for x in reachability_lines(texts, card)]
+    assert (await page.text('[data-figure="person-reach"]')).splitlines() == lines
+    await page.shot("person-reach")
+
+
+async def test_a_capped_people_search_says_so_as_the_chat_does(
+    page: Page, webapp: Web, make_settings: Any
+) -> None:
+    await webapp.pool.executemany(
+        "INSERT INTO users (user_id, first_name, last_seen_at) VALUES ($1, $2, now())",
+        [(880000 + n, f"Webcrowd{n}") for n in range(12)],
+    )
+    await page.open("view=people&q=Webcrowd")
+    assert await page.text('[data-figure="people-more"]') == chat_texts(make_settings)(
+        "user_matches_more", n=10
+    )
+    assert len(await page.people()) == 10
 
 
 async def test_pausing_from_the_page_pauses_the_broadcast(page: Page, webapp: Web) -> None:

@@ -19,14 +19,20 @@ from enum import Enum
 from typing import Any
 
 from bot.analytics import SchoolAnalytics
-from bot.analytics.models import DAILY_SERIES, FUNNEL_STEPS, Stats, Stream
+from bot.analytics.models import DAILY_SERIES, FUNNEL_STEPS, LastBroadcast, Stats, Stream
 from bot.telegram.analytics.views import (
+    EXCERPT_CHARS,
     course_name,
+    delivery,
+    last_broadcast_outcome,
     moved,
     reach_known,
+    reachability_lines,
     status_name,
     stream_name,
 )
+from bot.telegram.core.formatting import excerpt
+from bot.telegram.core.formatting import plain as plain_text
 from bot.telegram.texts import Texts
 
 PERIODS: tuple[int | None, ...] = (7, 30, 90, 365, None)  # the period switches (None: all)
@@ -94,6 +100,17 @@ def reach(texts: Texts, stats: Stats) -> dict[str, Any] | None:
     return {"title": label(texts("stats_reach")), "parts": parts}
 
 
+def last_broadcast(texts: Texts, last: LastBroadcast | None) -> dict[str, str] | None:
+    """/stats's last broadcast: its text as the chat cuts it, and where it stands and what
+    reached people ("cancelled: delivered 22 of 380, 358 not sent"), in the chat's words."""
+    if last is None:
+        return None
+    return {
+        "text": label(excerpt(plain_text(last.text), EXCERPT_CHARS)),
+        "outcome": label(last_broadcast_outcome(texts, last)),
+    }
+
+
 def parse_days(raw: str | None, default: int | None) -> int | None:
     """A period switch's value: one of PERIODS ("all" for the whole history)."""
     if raw is None or raw == "":
@@ -130,6 +147,7 @@ class Dashboard:
                 "statuses": {str(s): moved(texts, c) for s, c in stats.statuses},
             },
             "reach": reach(texts, stats),
+            "last_broadcast": last_broadcast(texts, stats.last_broadcast),
             "spark": {
                 "days": [d.day.isoformat() for d in growth.days],
                 "new_users": plain([d.new_users for d in growth.days]),
@@ -228,15 +246,29 @@ class Dashboard:
 
     # people ---------------------------------------------------------------------------------
 
-    async def find_people(self, query: str) -> dict[str, Any]:
-        return {"query": query, "people": plain(await self.school.find_users(query))}
+    async def find_people(self, texts: Texts, query: str) -> dict[str, Any]:
+        """The first people /user finds; when more match, the chat's note saying so (only the
+        first are shown: refine the query), else ``more`` is empty."""
+        matches = await self.school.search_users(query)
+        more = texts("user_matches_more", n=len(matches.users)) if matches.more else ""
+        return {"query": query, "people": plain(matches.users), "more": label(more)}
 
     async def person(self, texts: Texts, user_id: int) -> dict[str, Any] | None:
         card = await self.school.user_card(user_id)
         if card is None:
             return None
+        shown = plain(card)
+        # each lesson by its name and each broadcast's outcome (cancelled, failed and why,
+        # deleted for everyone) as the chat's card words them
+        for row, registration in zip(shown["registrations"], card.registrations, strict=True):
+            row["lesson_name"] = label(texts.code_name("lesson", registration.lesson_type or None))
+        for row, received in zip(shown["broadcasts"], card.broadcasts, strict=True):
+            row["outcome"] = label(delivery(texts, received.outcome, received.failure_reason))
         return {
-            **plain(card),
+            **shown,
+            # which bots cannot reach them and why, whether broadcasts reach them now
+            "reach_lines": [label(line) for line in reachability_lines(texts, card)],
+            "reach_bad": bool(card.unreachable) and not card.broadcast_reachable,
             "status_names": {
                 str(b.status): label(status_name(texts, b.status)) for b in card.bookings
             },

@@ -118,8 +118,8 @@ async def leads(request: web.Request) -> web.Response:
 async def people(request: web.Request) -> web.Response:
     query = request.query.get("q", "").strip()
     if not query:
-        return _json({"query": "", "people": []})
-    return _json(await _context(request).dashboard.find_people(query[:100]))
+        return _json({"query": "", "people": [], "more": ""})
+    return _json(await _context(request).dashboard.find_people(_texts(request), query[:100]))
 
 
 async def person(request: web.Request) -> web.Response:

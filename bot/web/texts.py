@@ -27,7 +27,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "registrations": {"ru": "Записи на уроки", "en": "Lesson sign-ups"},  # a daily series
     "by_status": {"ru": "Брони по статусам", "en": "Bookings by status"},
     "last_broadcast": {"ru": "Последняя рассылка", "en": "Last broadcast"},
-    "delivered": {"ru": "доставлено", "en": "delivered"},
     "spark_new_users": {"ru": "Новые за 30 дней", "en": "New users, 30 days"},
     "spark_bookings": {"ru": "Брони за 30 дней", "en": "Bookings, 30 days"},
     "spark_events": {"ru": "События за 30 дней", "en": "Events, 30 days"},
@@ -65,7 +64,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "card_registrations": {"ru": "Записи на уроки", "en": "Lesson sign-ups"},
     "card_events": {"ru": "Последние события", "en": "Latest events"},
     "card_broadcasts": {"ru": "Рассылки", "en": "Broadcasts"},
-    "unreachable": {"ru": "Недоступен для рассылок", "en": "Unreachable by broadcasts"},
     "history": {"ru": "История рассылок", "en": "Broadcast history"},
     "recipients": {"ru": "Получатели", "en": "Recipients"},
     "sent": {"ru": "доставлено", "en": "sent"},

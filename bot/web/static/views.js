@@ -50,12 +50,13 @@
         }),
         d.reach ? reachLine(d.reach) : null,
       ];
-      if (s.last_broadcast) {
-        var b = s.last_broadcast;
+      // /stats's last broadcast: where it stands and what reached people, in its words
+      if (d.last_broadcast) {
         nodes.push(h("h2", { text: t("last_broadcast") }),
-          h("div", { class: "notice" }, h("div", { class: "hint", text: when(b.sent_at) }),
-            h("div", { text: b.text.replace(/<[^>]*>/g, "").slice(0, 120) }),
-            h("div", { class: "hint", text: num(b.delivered) + " / " + num(b.recipients) + " " + t("delivered") })));
+          h("div", { class: "notice", "data-figure": "last-broadcast" },
+            h("div", { class: "hint", text: when(s.last_broadcast.sent_at) }),
+            h("div", { text: d.last_broadcast.text }),
+            h("div", { class: "hint", "data-figure": "last-broadcast-outcome", text: d.last_broadcast.outcome })));
       }
       // after /stats's lines, what they cannot say: how bookings, payments and activity went
       // over the last 30 days (flows, not the totals above)
@@ -204,10 +205,12 @@
       input, h("button", { class: "btn", type: "submit", text: t("find") }));
     if (!q) { show(form); return Promise.resolve(); }
     return api("people?q=" + encodeURIComponent(q)).then(function (d) {
-      show([form, d.people.length ? d.people.map(function (p) {
-        return h("div", { class: "row clickable", "data-person": p.user_id, on: { click: function () { go("person", { id: p.user_id }); } } },
-          h("span", { text: person(p) }), h("span", { class: "hint", text: day(p.last_seen_at) }));
-      }) : h("div", { class: "notice", text: t("nobody") })]);
+      // more match than are shown: the chat's note (refine the query) above the first ones
+      show([form, d.more ? h("div", { class: "notice", "data-figure": "people-more", text: d.more }) : null,
+        d.people.length ? d.people.map(function (p) {
+          return h("div", { class: "row clickable", "data-person": p.user_id, on: { click: function () { go("person", { id: p.user_id }); } } },
+            h("span", { text: person(p) }), h("span", { class: "hint", text: day(p.last_seen_at) }));
+        }) : h("div", { class: "notice", text: t("nobody") })]);
     });
   };
 
@@ -219,17 +222,20 @@
         h("button", { class: "link", text: t("back"), on: { click: function () { history.back(); } } }),
         h("h2", { "data-figure": "person-name", text: person(u) }),
         h("div", { class: "hint", text: "id " + u.user_id + " · " + t("first_seen") + " " + when(u.first_seen_at) + " · " + t("last_seen") + " " + when(u.last_seen_at) }),
-        d.unreachable.length && !d.broadcast_reachable ? h("div", { class: "notice bad", text: t("unreachable") + ": " + d.unreachable[0].reason }) : null,
+        // who cannot reach them and why, whether broadcasts do now: the chat card's lines
+        d.reach_lines.length ? h("div", { class: d.reach_bad ? "notice bad" : "notice", "data-figure": "person-reach" },
+          d.reach_lines.map(function (line) { return h("div", { text: line }); })) : null,
         h("h2", { text: t("card_bookings") }),
         d.manage.bookings.map(function (b) { return H.bookingEditor(b, d.manage, state); }),
         h("h2", { text: t("card_registrations") }),
-        d.registrations.map(function (r) { return h("div", { class: "row" }, h("span", { text: r.lesson_type || "—" }), h("span", { class: "hint", text: day(r.lesson_date) })); }),
+        d.registrations.map(function (r) { return h("div", { class: "row", "data-lesson": r.lesson_type || "" }, h("span", { text: r.lesson_name }), h("span", { class: "hint", text: day(r.lesson_date) })); }),
         h("h2", { text: t("card_events") + " (" + num(d.events_total) + ")" }),
         d.events.map(function (e) { return h("div", { class: "row" }, h("span", { text: d.event_names[e.event_type] || e.event_type }), h("span", { class: "hint", text: when(e.created_at) })); }),
         h("h2", { text: t("card_broadcasts") }),
         d.broadcasts.map(function (b) {
           return h("div", { class: "row clickable", on: { click: function () { go("broadcast", { id: b.message_id }); } } },
-            h("span", { text: "#" + b.message_id + " " + b.text.replace(/<[^>]*>/g, "").slice(0, 40) }), h("span", { class: "hint", text: b.status || "" }));
+            h("span", { text: "#" + b.message_id + " " + b.text.replace(/<[^>]*>/g, "").slice(0, 40) }),
+            h("span", { class: "hint", "data-outcome": b.message_id, text: b.outcome }));
         }),
       ]);
     });
