@@ -10,18 +10,17 @@ back ("released").
 from __future__ import annotations
 
 import asyncio
-import functools
-import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
-from aiogram.types import InputFile
+from aiogram.types import InputFile, Message
 
 from bot.broadcast.engine import Outcome, Pacer, Settler, Window, deliver
 from bot.broadcast.models import Content
-from bot.broadcast.outgoing import keep_sender_file, send_content
+from bot.broadcast.outgoing import Outgoing, keep_sender_file
 
 if TYPE_CHECKING:
     import asyncpg
@@ -55,6 +54,12 @@ class Claimed:
             async with self._refilling:  # one claim at a time; the others wait for its rows
                 if not self._rows and not self.exhausted:
                     await self._refill()
+        return self.take_claimed()
+
+    def take_claimed(self) -> Any | None:
+        """The next recipient already claimed; None when the batch is used up (``take``)."""
+        if not self._rows:
+            return None
         row = self._rows.popleft()
         if self._prefetch and self._next is None and len(self._rows) < self._prefetch_below:
             self._next = asyncio.create_task(self._claim(self._after))
@@ -102,6 +107,7 @@ class SendPass:
     _senders: int = 0
     _error: BaseException | None = None
     _claimed: Claimed | None = None
+    _outgoing: Outgoing | None = None  # the request every sender sends (once the file is known)
 
     async def run(self) -> None:
         """Send until nobody is left; whatever happens, wait for the senders to finish.
@@ -112,6 +118,7 @@ class SendPass:
         claimed = self._claimed = Claimed(self.claim, self.claim_size)
         try:
             await self._upload_first(claimed)
+            self._outgoing = Outgoing(self.bot, self.content, self.media)
             self._add_senders()
             while self.in_flight:
                 await asyncio.gather(*self.in_flight, return_exceptions=True)
@@ -134,10 +141,10 @@ class SendPass:
             row = await claimed.take()
             if row is None:
                 return
-            call = functools.partial(
-                send_content, self.bot, row["user_id"], self.content, self.upload
+            first = Outgoing(self.bot, self.content, self.upload)
+            outcome, message = await deliver(
+                row["id"], row["user_id"], first.send, self.pacer, self._stop
             )
-            outcome, message = await deliver(row["id"], call, self.pacer, self._stop)
             self._settle(outcome)
             self.media = await keep_sender_file(self.pool, self.bid, message)
 
@@ -151,43 +158,58 @@ class SendPass:
 
     async def _sender(self) -> None:
         """Send one recipient after another; leave when the window narrows below us."""
+        assert self._outgoing is not None
+        window, pacer, send = self.window, self.pacer, self._outgoing.send
         try:
-            while await self._send_next():
-                if self._senders > int(self.window.limit):
+            while await self._send_next(window, pacer, send):
+                if self._senders > int(window.limit):
                     return
-                self._add_senders()
+                if self._senders < int(window.limit):
+                    self._add_senders()
         except Exception as error:  # a claim failed: the whole pass stops and says why
             if self._error is None:
                 self._error = error
         finally:
             self._senders -= 1
 
-    async def _send_next(self) -> bool:
+    async def _send_next(
+        self, window: Window, pacer: Pacer, send: Callable[[int], Awaitable[Message]]
+    ) -> bool:
         """Take a send slot, then a recipient, and send; False when there is nothing to do.
 
         The slot comes first, so only recipients whose request goes out now leave the claimed
-        batch: a halt while waiting for a slot leaves them all to release.
+        batch: a halt while waiting for a slot leaves them all to release. Each step is taken
+        without a coroutine when it is ready (the usual case at speed).
         """
-        assert self._claimed is not None
-        await self.window.acquire()
+        claimed = self._claimed
+        assert claimed is not None
+        if not window.try_acquire():
+            await window.acquire()
         started = None
         try:
-            if not await self.pacer.slot(self._no_more):
+            slot = pacer.try_slot(self._no_more)
+            if slot is None:
+                slot = await pacer.slot(self._no_more)
+            if not slot:
                 return False
-            row = await self._claimed.take()
+            row = claimed.take_claimed()
             if row is None:
-                return False
-            started = time.monotonic()
-            call = functools.partial(
-                send_content, self.bot, row["user_id"], self.content, self.media
+                row = await claimed.take()
+                if row is None:
+                    return False
+            started = monotonic()
+            outcome, _ = await deliver(
+                row["id"], row["user_id"], send, pacer, self._stop, have_slot=True
             )
-            outcome, _ = await deliver(row["id"], call, self.pacer, self._stop, have_slot=True)
             self._settle(outcome)
             return True
         finally:
-            self.window.release(started)
+            window.release(started)
 
     def _settle(self, outcome: Outcome) -> None:
+        if outcome.status == "sent":
+            self.settler.add(outcome)
+            return
         if outcome.status == "token_refused":
             self.token_refused = True
         if outcome.status in ("release", "token_refused"):
