@@ -556,3 +556,41 @@ async def test_time_left_on_the_card_does_not_jump_on_pause_and_resume(
     assert abs(left_after - pending_after / pace) <= rounding
     # no jump: never more than before the pause, but for the rounding of two shown values
     assert left_after <= left_before + 1
+
+
+async def test_a_paused_runs_duration_says_so_and_its_pace_is_over_sending_time(
+    standin: Any, make_settings: Any, pool: asyncpg.Pool
+) -> None:
+    """Paused mid-way: the final card gives the run's duration, how much of it stood paused,
+    and the average pace over the sending time only (computed here from the rows)."""
+    from bot.app import running
+
+    ids = await add_plain_users(pool, standin, 925000, 30)
+    async with running(make_settings(broadcast_rate=10), pool):
+        bid = await send_now(standin, await compose(standin, "Everyone", "Halting"))
+        card = card_of(standin, bid)
+        got = lambda: sum(received(standin, user_id, "Halting") for user_id in ids)  # noqa: E731
+        await standin.wait_for(lambda: got() >= 5, timeout=10)
+        await press(standin, card, "Pause")
+        await standin.wait_for(lambda: "Paused" in card.shown_text, timeout=5)
+        await asyncio.sleep(2.0)  # the pause lasts at least this long
+        await press(standin, card, "Resume")
+        await wait_finished(pool, bid)
+        await standin.wait_for(lambda: "Duration:" in card.shown_text, timeout=10)
+    shown = card.shown_text
+    row = await pool.fetchrow(
+        "SELECT started_at, finished_at FROM message_history WHERE id = $1", bid
+    )
+    marks = await pool.fetch(
+        "SELECT action, created_at FROM audit_log WHERE details ->> 'broadcast_id' = $1"
+        " AND action IN ('broadcast_pause', 'broadcast_resume') ORDER BY created_at, id",
+        str(bid),
+    )
+    assert [m["action"] for m in marks] == ["broadcast_pause", "broadcast_resume"]
+    paused = (marks[1]["created_at"] - marks[0]["created_at"]).total_seconds()
+    assert paused >= 2.0
+    assert f"(of which paused {round(paused)} s)" in shown, shown
+    sending = (row["finished_at"] - row["started_at"]).total_seconds() - paused
+    average = re.search(r"average ([\d.,]+) msg/s", shown)
+    assert average is not None
+    assert float(average.group(1).replace(",", "")) == round(30 / sending, 1)

@@ -18,7 +18,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.broadcast.engine import Pacer
-from bot.broadcast.models import Progress, Report
+from bot.broadcast.models import Progress, Report, sending_seconds
 from bot.broadcast.store import fetch_counts, fetch_report, fetch_shown
 from bot.db.queries import QUERIES
 
@@ -163,9 +163,9 @@ class ControlCard:
             self._paces.pop(bid, None)  # ended: a retry is a new run, measured afresh
         rate = pace.per_s or 0.0
         if not sending:
-            start, end = broadcast.run_start, broadcast.finished_at
-            if start is not None and end is not None and end > start:
-                rate = settled / (end - start).total_seconds()
+            seconds = sending_seconds(broadcast)
+            if seconds:
+                rate = settled / seconds
             return Progress(broadcast, counts, rate, None)
         return Progress(broadcast, counts, rate, time_left(counts.pending, pace, self.rate))
 

@@ -252,6 +252,7 @@ class Broadcast:
     finished_at: datetime | None = None
     run_started_at: datetime | None = None  # the latest run: the start, or the latest retry
     author_name: str | None = None  # the author's first name or @username, when known
+    paused_s: float = 0.0  # how long the latest run stood paused (the console's detail)
 
     @property
     def run_start(self) -> datetime | None:
@@ -287,11 +288,19 @@ class Report:
 
     @property
     def rate(self) -> float | None:
-        """The latest run's average pace, messages per second."""
-        seconds = self.duration_s
+        """The latest run's average pace over its sending time (pauses left out)."""
+        seconds = sending_seconds(self.broadcast)
         if not seconds or not self.counts.run_settled:
             return None
         return self.counts.run_settled / seconds
+
+
+def sending_seconds(broadcast: Broadcast) -> float | None:
+    """How long the latest run was sending: its duration less the time it stood paused."""
+    b = broadcast
+    if b.run_start is None or b.finished_at is None:
+        return None
+    return max(0.0, (b.finished_at - b.run_start).total_seconds() - b.paused_s)
 
 
 @dataclass(frozen=True)

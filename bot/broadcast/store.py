@@ -65,6 +65,7 @@ async def fetch_shown(pool: asyncpg.Pool | asyncpg.Connection, bid: int) -> Broa
         broadcast,
         run_started_at=row["run_started_at"],
         author_name=author_name(row["author_first_name"], row["author_username"]),
+        paused_s=float(row["paused_s"] or 0.0),
     )
 
 

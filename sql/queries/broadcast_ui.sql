@@ -64,9 +64,20 @@ GROUP BY h.id;
 UPDATE message_history SET run_started_at = now() WHERE id = :message_id;
 
 -- name: broadcast_ui_details
--- What the console shows about a broadcast beyond broadcast_get: when its latest run began
--- and the author's name as the school's tables know it.
-SELECT h.run_started_at, u.first_name AS author_first_name, u.username AS author_username
+-- What the console shows about a broadcast beyond broadcast_get: when its latest run began,
+-- the author's name as the school's tables know it, and how long the latest run stood paused
+-- (from the audit log: each pause until the resume or cancel after it, or until the end or
+-- now), so its duration and average pace can be about sending time.
+SELECT h.run_started_at, u.first_name AS author_first_name, u.username AS author_username,
+       (SELECT coalesce(sum(extract(epoch FROM
+                   coalesce(p.until, h.finished_at, now()) - p.created_at)), 0)::float8
+        FROM (SELECT a.action, a.created_at,
+                     lead(a.created_at) OVER (ORDER BY a.created_at, a.id) AS until
+              FROM audit_log AS a
+              WHERE a.created_at >= coalesce(h.run_started_at, h.started_at)
+                AND a.action IN ('broadcast_pause', 'broadcast_resume', 'broadcast_cancel')
+                AND a.details ->> 'broadcast_id' = h.id::text) AS p
+        WHERE p.action = 'broadcast_pause') AS paused_s
 FROM message_history h
 LEFT JOIN users u ON u.user_id = h.author_id
 WHERE h.id = :message_id;

@@ -183,6 +183,14 @@ def unknown_recipients(texts: Texts, unknown: tuple[str, ...], shown: int = 30) 
 # composing --------------------------------------------------------------------------------
 
 
+def paused_part(texts: Texts, paused_s: float) -> str:
+    """ " (of which paused 2 min)" after a run's duration, when it stood paused a second or
+    more: the average pace beside it is over the sending time."""
+    if paused_s < 1:
+        return ""
+    return texts("bc_paused_part", paused=duration(texts, paused_s))
+
+
 def duration(texts: Texts, seconds: float | None) -> str:
     if seconds is None:
         return "—"
@@ -351,7 +359,7 @@ def card_text(texts: Texts, progress: Progress) -> str:
             seconds = (b.finished_at - b.run_start).total_seconds()
         tail = texts(
             "bc_card_final",
-            duration=duration(texts, seconds),
+            duration=duration(texts, seconds) + paused_part(texts, b.paused_s),
             rate=texts.number(round(progress.rate, 1)),
         )
     return texts(
@@ -418,7 +426,7 @@ def report_text(texts: Texts, report: Report) -> str:
         parts.append(
             texts(
                 "bc_report_retry_duration" if retried else "bc_report_duration",
-                duration=duration(texts, report.duration_s),
+                duration=duration(texts, report.duration_s) + paused_part(texts, b.paused_s),
                 rate=texts.number(round(report.rate or 0.0, 1)),
             )
         )

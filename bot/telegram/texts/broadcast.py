@@ -427,6 +427,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "ru": "\nИсключено до отправки (бот не может им написать): {n}{reasons}",
         "en": "\nLeft out before sending (the bot can't reach them): {n}{reasons}",
     },
+    "bc_paused_part": {"ru": " (из них на паузе {paused})", "en": " (of which paused {paused})"},
     "bc_report_duration": {
         "ru": "\nДлительность: {duration} · в среднем {rate} сообщ./с",
         "en": "\nDuration: {duration} · average {rate} msg/s",
