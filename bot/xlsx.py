@@ -74,6 +74,14 @@ def clean_text(value: str) -> str:
     return value[:CELL_CHARS]
 
 
+def _text_cell(ref: str, text: str, style: str = "") -> str:
+    """An inline-string cell (text stays text: no formula, whatever it starts with)."""
+    return (
+        f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">'
+        f"{escape(clean_text(text))}</t></is></c>"
+    )
+
+
 def _styles(moment_format: str, date_format: str) -> str:
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet {_MAIN}>'
@@ -143,8 +151,7 @@ class SheetWriter:
         )
         self.rows = 1
         cells = "".join(
-            f'<c r="{letter}1" s="{_BOLD}" t="inlineStr"><is><t xml:space="preserve">'
-            f"{escape(clean_text(text))}</t></is></c>"
+            _text_cell(f"{letter}1", text, f' s="{_BOLD}"')
             for letter, text in zip(self.letters, header, strict=True)
         )
         self._put(f'<row r="1">{cells}</row>')
@@ -164,10 +171,7 @@ class SheetWriter:
                     continue
                 kind = type(value)
                 if kind is str:
-                    add(
-                        f'<c r="{letter}{n}" t="inlineStr"><is><t xml:space="preserve">'
-                        f"{escape(clean_text(value))}</t></is></c>"
-                    )
+                    add(_text_cell(f"{letter}{n}", value))
                 elif kind is int or kind is float:
                     add(f'<c r="{letter}{n}"><v>{value!r}</v></c>')
                 elif kind is datetime:
@@ -181,11 +185,7 @@ class SheetWriter:
                 elif kind is bool:
                     add(f'<c r="{letter}{n}" t="b"><v>{int(value)}</v></c>')
                 else:
-                    text = escape(clean_text(str(value)))
-                    add(
-                        f'<c r="{letter}{n}" t="inlineStr"><is><t xml:space="preserve">'
-                        f"{text}</t></is></c>"
-                    )
+                    add(_text_cell(f"{letter}{n}", str(value)))
             add("</row>")
         self.rows = number
         self._put("".join(parts))

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from bot.analytics.models import Bots, ExportFile
-from bot.csvcells import FORMULA_START, csv_value
+from bot.csvcells import csv_value
 from bot.db.queries import QUERIES
 from bot.xlsx import SheetWriter
 
@@ -34,9 +34,6 @@ FORMATS: tuple[Format, ...] = ("xlsx", "csv")
 PREFETCH = 2000
 SIZE_CHECK_ROWS = 256  # with a size limit, the file is measured this often
 BOM = "\ufeff"
-# A cell starting with one of these is a formula to a spreadsheet; user-written names must
-# stay text (CSV injection), so such CSV cells get a leading apostrophe (XLSX: a text cell).
-_FORMULA_START = FORMULA_START
 # XLSX: how wide a column may grow (in characters).
 XLSX_MAX_WIDTH = 60
 # While streaming, the file is measured as written so far plus what deflate may still hold
@@ -92,15 +89,12 @@ class _CsvSink:
         self.handle.write(BOM)
         self.writer = csv.writer(self.handle)
 
-    def _value(self, value: Any) -> Any:
-        return csv_value(value, self.tz)
-
     def start(self, columns: Sequence[str], sample: Sequence[Sequence[Any]]) -> None:
         self.writer.writerow(columns)
 
     def write(self, rows: Sequence[Sequence[Any]]) -> None:
-        value = self._value
-        self.writer.writerows([[value(v) for v in row] for row in rows])
+        tz = self.tz
+        self.writer.writerows([[csv_value(v, tz) for v in row] for row in rows])
 
     def written(self) -> int:
         return self.handle.tell()

@@ -36,7 +36,7 @@ def _summary(row: asyncpg.Record) -> UserSummary:
     )
 
 
-def _like_pattern(text: str) -> str:
+def like_pattern(text: str) -> str:
     """A LIKE pattern matching ``text`` literally anywhere."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -52,7 +52,7 @@ async def find_users(conn: asyncpg.Connection, query: str, limit: int) -> tuple[
     if query.startswith("@") and (match := _USERNAME.match(query)):
         rows = await conn.fetch(*QUERIES.users_by_username(username=match.group(1), limit=limit))
         return tuple(_summary(r) for r in rows)
-    rows = await conn.fetch(*QUERIES.users_by_text(pattern=_like_pattern(query), limit=limit))
+    rows = await conn.fetch(*QUERIES.users_by_text(pattern=like_pattern(query), limit=limit))
     exact = [r for r in rows if (r["username"] or "").lower() == query.lower()]
     return tuple(_summary(r) for r in (exact or rows))
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
-from aiogram.types import InputFile, Message
+from aiogram.types import InputFile
 
 from bot.broadcast.engine import Outcome, Pacer, Settler, Window, deliver
 from bot.broadcast.models import Content
@@ -25,6 +25,7 @@ from bot.broadcast.outgoing import Outgoing, keep_sender_file
 if TYPE_CHECKING:
     import asyncpg
     from aiogram import Bot
+    from aiogram.types import Message
 
 # From this claim size on, the next batch is claimed while the current one is half sent, so
 # the senders never wait for the database between batches.

@@ -36,6 +36,7 @@ from bot.sandbox.demo import (
     join_school,
     populate,
 )
+from bot.telegram.core.language import client_language
 from bot.web.sandbox import local_dashboard
 
 SANDBOX_ADMIN = 1
@@ -134,7 +135,7 @@ def welcome(
     if forced:
         speech = f"the bot answers in {LANGUAGE_NAMES[forced]} (LANGUAGE={forced})"
     else:
-        other = "en" if language in ("ru", "uk", "be") else "ru"
+        other = "en" if client_language(language) == "ru" else "ru"
         speech = (
             f"your Telegram is in {client}, so the bot answers in it "
             f"(--language {other} for {LANGUAGE_NAMES[other]})"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.analytics.people import like_pattern
 from bot.broadcast import BroadcastService
 from bot.broadcast.models import Broadcast, Report
 from bot.db.queries import QUERIES
@@ -83,7 +84,7 @@ class BroadcastPages:
         """One page of a broadcast's recipients, filtered by status and a search (the Mini
         App's own query: the chat has no paged list of recipients, only the CSV)."""
         needle = query.strip().lstrip("@")
-        pattern = f"%{like_escape(needle)}%" if needle else None
+        pattern = like_pattern(needle) if needle else None
         pool = self.broadcasts.pool
         counted = await pool.fetchval(
             *QUERIES.web_broadcast_recipients_count(
@@ -133,11 +134,6 @@ class BroadcastPages:
         if action == "cancel":
             return await self.broadcasts.cancel(bid, admin_id)
         raise ValueError(action)
-
-
-def like_escape(text: str) -> str:
-    """``text`` matched literally by LIKE."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def actions(b: Broadcast) -> list[str]:

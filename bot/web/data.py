@@ -27,6 +27,7 @@ from bot.telegram.analytics.views import (
     last_broadcast_outcome,
     moved,
     reach_known,
+    reach_parts,
     reachability_lines,
     status_name,
     stream_name,
@@ -38,10 +39,10 @@ from bot.telegram.texts import Texts
 PERIODS: tuple[int | None, ...] = (7, 30, 90, 365, None)  # the period switches (None: all)
 STUDENT_LISTS = ("bookers", "viewers")  # a stream's two lists (the first is the default)
 # /stats's reach line, part by part: the page's figure name → the chat's phrase
-REACH_KEYS = {
-    "blocked": "stats_reach_blocked",
-    "never-started": "stats_reach_never_started",
-    "deactivated": "stats_reach_deactivated",
+FIGURES = {  # the page's data-figure names of /stats's reach parts
+    "stats_reach_blocked": "blocked",
+    "stats_reach_never_started": "never-started",
+    "stats_reach_deactivated": "deactivated",
 }
 SPARK_DAYS = 30
 RECIPIENT_STATES = ("sent", "failed", "pending", "deleted")  # a recipients filter's choices
@@ -84,19 +85,11 @@ def reach(texts: Texts, stats: Stats) -> dict[str, Any] | None:
     text holds ``{n}`` where the page puts its figure."""
     if not reach_known(stats):
         return None
-    counts = {
-        # found out by broadcasts, not done on a day: no today/7-day change (as in /stats)
-        "blocked": (stats.blocked.total, ""),
-        "never-started": (stats.never_started, ""),
-        "deactivated": (stats.deactivated, ""),
-    }
-    parts = []
-    for figure, key in REACH_KEYS.items():
-        n, change = counts[figure]
-        if n or figure == "blocked":  # blocked always (with what moved), the others if any
-            parts.append(
-                {"figure": figure, "n": n, "text": label(texts(key, n="{n}")), "moved": change}
-            )
+    # "moved" stays empty: a broadcast finds a block out, it does not date it (as in /stats)
+    parts = [
+        {"figure": FIGURES[key], "n": n, "text": label(texts(key, n="{n}")), "moved": ""}
+        for key, n in reach_parts(stats)
+    ]
     return {"title": label(texts("stats_reach")), "parts": parts}
 
 

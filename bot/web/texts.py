@@ -27,10 +27,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "registrations": {"ru": "Записи на уроки", "en": "Lesson sign-ups"},  # a daily series
     "by_status": {"ru": "Брони по статусам", "en": "Bookings by status"},
     "last_broadcast": {"ru": "Последняя рассылка", "en": "Last broadcast"},
-    "spark_new_users": {"ru": "Новые за 30 дней", "en": "New users, 30 days"},
     "spark_bookings": {"ru": "Брони за 30 дней", "en": "Bookings, 30 days"},
     "spark_events": {"ru": "События за 30 дней", "en": "Events, 30 days"},
-    "spark_registrations": {"ru": "Записи за 30 дней", "en": "Sign-ups, 30 days"},
     "spark_confirmations": {"ru": "Оплаты за 30 дней", "en": "Payments, 30 days"},
     "period_all": {"ru": "всё", "en": "all"},
     "days_short": {"ru": "дн.", "en": "d"},
@@ -70,7 +68,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "failed": {"ru": "ошибки", "en": "failed"},
     "pending": {"ru": "в очереди", "en": "pending"},
     "deleted": {"ru": "удалено", "en": "deleted"},
-    "cancelled_n": {"ru": "отменено", "en": "cancelled"},
     "all_states": {"ru": "Все", "en": "All"},
     "reason": {"ru": "Причина", "en": "Reason"},
     "status": {"ru": "Статус", "en": "Status"},

@@ -45,7 +45,7 @@ LIMIT :limit;
 -- a cancel stopped before sending is 'failed' with the reason 'cancelled' (broadcast.sql,
 -- broadcast_sweep_cancelled), not a failure.
 SELECT h.id, coalesce(h.sent_at, h.created_at) AS sent_at, h.message_text, r.delivery_status,
-       r.failure_reason, r.settled_at
+       r.failure_reason
 FROM message_recipients AS r JOIN message_history AS h ON h.id = r.message_id
 WHERE r.user_id = :user_id
 ORDER BY h.id DESC

@@ -121,6 +121,19 @@ def reach_known(stats: Stats) -> bool:
     )
 
 
+def reach_parts(stats: Stats) -> list[tuple[str, int]]:
+    """What /stats says of who the course bot cannot reach: (text key, count) — those who
+    blocked it always, the never-started and deleted accounts only when there are any."""
+    return [("stats_reach_blocked", stats.blocked.total)] + [
+        (key, n)
+        for key, n in (
+            ("stats_reach_never_started", stats.never_started),
+            ("stats_reach_deactivated", stats.deactivated),
+        )
+        if n
+    ]
+
+
 def _reach_line(texts: Texts, stats: Stats) -> str | None:
     """Who the course bot cannot reach, as broadcasts found out (see :func:`reach_known`).
 
@@ -128,15 +141,7 @@ def _reach_line(texts: Texts, stats: Stats) -> str | None:
     earlier time, so "today +12" would date the finding, not the blocking."""
     if not reach_known(stats):
         return None
-    parts = [texts("stats_reach_blocked", n=f"<b>{texts.number(stats.blocked.total)}</b>")]
-    parts += [
-        texts(key, n=f"<b>{texts.number(n)}</b>")
-        for key, n in (
-            ("stats_reach_never_started", stats.never_started),
-            ("stats_reach_deactivated", stats.deactivated),
-        )
-        if n
-    ]
+    parts = [texts(key, n=f"<b>{texts.number(n)}</b>") for key, n in reach_parts(stats)]
     return texts("stats_reach") + " " + " · ".join(parts)
 
 

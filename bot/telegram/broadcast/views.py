@@ -61,8 +61,6 @@ REASON_KEYS = {
     TOO_OLD: "bc_reason_too_old",
     NETWORK: "bc_reason_network",
 }
-# Who the sending bot could not reach, left out before sending: Retry failed can't help them.
-UNREACHABLE = (BLOCKED, NEVER_STARTED, DEACTIVATED)
 
 
 # the audience -----------------------------------------------------------------------------
