@@ -198,7 +198,7 @@ async def test_top_events_with_counts_and_chart(
             "\nFor example: /export bookings 30",
         ),
         ("/user", "Usage: /user <id | @username | name>\nFor example: /user @anna"),
-        ("/courses now", "Usage: /courses takes no arguments"),
+        ("/courses now", "Usage: /courses takes no arguments: just /courses"),
     ],
 )
 async def test_wrong_arguments_get_the_usage_line(

@@ -489,7 +489,29 @@ async def test_no_menu_button_answers_with_a_usage_line(standin: Any, bot_app: A
             )
 
 
-async def test_help_with_arguments_says_it_takes_none(standin: Any, bot_app: Any) -> None:
-    await standin.send_message(ADMIN_ID, "/help export")
+@pytest.mark.parametrize(
+    ("typed", "command"),
+    [
+        ("/help export", "help"),
+        ("/stats today", "stats"),
+        ("/history 2", "history"),
+        ("/scheduled all", "scheduled"),
+        ("/schema users", "schema"),
+    ],
+)
+async def test_a_command_without_arguments_says_so_when_given_some(
+    standin: Any, bot_app: Any, typed: str, command: str
+) -> None:
+    """Not silently read as the bare command: the admin learns the words were not used."""
+    await standin.send_message(ADMIN_ID, typed)
     reply = await standin.wait_for_message(ADMIN_ID)
-    assert reply.plain_text == "Usage: /help takes no arguments: just /help"
+    assert reply.plain_text == f"Usage: /{command} takes no arguments: just /{command}"
+
+
+async def test_a_command_without_arguments_says_so_in_russian(
+    standin: Any, make_settings: Any, pool: asyncpg.Pool
+) -> None:
+    async with running(make_settings(language="ru"), pool):
+        await standin.send_message(ADMIN_ID, "/history все")
+        reply = await standin.wait_for_message(ADMIN_ID)
+        assert reply.plain_text == "Использование: /history — без аргументов: просто /history"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from aiogram.filters import CommandObject
 from aiogram.types import Message
 
 from bot.telegram.console.commands import EXAMPLES
@@ -52,11 +51,3 @@ async def usage(message: Message, texts: Texts, key: str, **fields: Any) -> None
     else:
         line = texts(key, **fields)
         await message.answer(texts("usage_with_example", usage=line, example=example))
-
-
-async def no_arguments(message: Message, command: CommandObject, texts: Texts) -> bool:
-    """Whether a command that takes none got none; otherwise answer its usage line."""
-    if command.args and command.args.strip():
-        await usage(message, texts, "usage_no_args", command=command.command)
-        return False
-    return True

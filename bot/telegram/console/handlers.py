@@ -15,7 +15,7 @@ from bot.telegram.console.states import MenuInput
 from bot.telegram.console.views import help_lines
 from bot.telegram.core.filters import NOT_A_COMMAND, IsAdmin, OnMessage, admin_router
 from bot.telegram.core.formatting import fit
-from bot.telegram.core.replies import edit_in_place
+from bot.telegram.core.replies import edit_in_place, no_arguments
 from bot.telegram.texts import Texts
 
 
@@ -32,8 +32,7 @@ async def show_console(
 
 async def show_help(message: Message, texts: Texts, command: CommandObject | None = None) -> None:
     """List every admin command, with the arguments and an example of those that take some."""
-    if command is not None and command.args and command.args.strip():
-        await message.answer(texts("usage", usage=texts("usage_help")))
+    if not await no_arguments(message, command, texts):
         return
     for chunk in fit(help_lines(texts)):
         await message.answer(chunk)

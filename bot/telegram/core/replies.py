@@ -7,9 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import CommandObject
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
 from bot.limits import MAX_CAPTION_CHARS
+from bot.telegram.texts import Texts
 
 
 async def render(draw: Callable[..., bytes], *args: Any) -> bytes:
@@ -49,3 +51,13 @@ async def edit_in_place(
     except TelegramBadRequest as error:
         if "message is not modified" not in error.message:
             raise
+
+
+async def no_arguments(message: Message, command: CommandObject | None, texts: Texts) -> bool:
+    """Whether a command that takes none got none (a menu button: None); otherwise answer its
+    usage line, so "/stats today" is not silently read as "/stats"."""
+    if command is not None and command.args and command.args.strip():
+        usage = texts("usage_no_args", command=command.command)
+        await message.answer(texts("usage", usage=usage))
+        return False
+    return True

@@ -26,7 +26,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "ru": "/export users|bookings|registrations|events [дней] [csv]",
         "en": "/export users|bookings|registrations|events [days] [csv]",
     },
-    "usage_no_args": {"ru": "/{command} — без аргументов", "en": "/{command} takes no arguments"},
     "capped": {
         "ru": "<i>Окно ограничено: не больше {days} (запрошено {asked}).</i>",
         "en": "<i>The window is capped at {days} ({asked} asked).</i>",

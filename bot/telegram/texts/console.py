@@ -65,9 +65,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Which table? You will get an Excel file with all its rows.\n"
         "For fewer days or CSV, type e.g. <code>/export bookings 30 csv</code>",
     },
-    "usage_help": {
-        "ru": "/help — без аргументов: просто <code>/help</code>",
-        "en": "/help takes no arguments: just <code>/help</code>",
+    "usage_no_args": {
+        "ru": "/{command} — без аргументов: просто <code>/{command}</code>",
+        "en": "/{command} takes no arguments: just <code>/{command}</code>",
     },
     "usage": {"ru": "Использование: {usage}", "en": "Usage: {usage}"},
     "usage_with_example": {

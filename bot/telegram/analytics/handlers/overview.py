@@ -24,7 +24,7 @@ from bot.telegram.analytics.callbacks import GrowthWindow
 from bot.telegram.analytics.keyboards import growth_keyboard
 from bot.telegram.console.callbacks import ConsoleMenu
 from bot.telegram.core.filters import admin_router
-from bot.telegram.core.replies import answer_chart, render
+from bot.telegram.core.replies import answer_chart, no_arguments, render
 from bot.telegram.texts import Texts
 
 GROWTH_DEFAULT: int | None = 30
@@ -108,9 +108,12 @@ async def show_daily(
 # commands -----------------------------------------------------------------------------------
 
 
-async def stats_command(message: Message, school: SchoolAnalytics, texts: Texts) -> None:
+async def stats_command(
+    message: Message, command: CommandObject, school: SchoolAnalytics, texts: Texts
+) -> None:
     """/stats: the school at a glance."""
-    await show_stats(message, school, texts)
+    if await no_arguments(message, command, texts):
+        await show_stats(message, school, texts)
 
 
 async def growth_command(

@@ -8,11 +8,12 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.analytics import SchoolAnalytics
 from bot.telegram.analytics import views
-from bot.telegram.analytics.arguments import no_arguments, usage
+from bot.telegram.analytics.arguments import usage
 from bot.telegram.analytics.callbacks import OpenUser
 from bot.telegram.analytics.keyboards import matches_keyboard, user_card_keyboard
 from bot.telegram.core.filters import admin_router
 from bot.telegram.core.formatting import fit, quoted_input
+from bot.telegram.core.replies import no_arguments
 from bot.telegram.texts import Texts
 
 

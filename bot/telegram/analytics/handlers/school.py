@@ -13,7 +13,6 @@ from bot.analytics import SchoolAnalytics
 from bot.telegram.analytics import views
 from bot.telegram.analytics.arguments import (
     BadArguments,
-    no_arguments,
     one_optional,
     positive,
     usage,
@@ -22,7 +21,7 @@ from bot.telegram.analytics.callbacks import CoursesPage, StreamOpen, StreamPage
 from bot.telegram.analytics.keyboards import courses_keyboard, leads_keyboard, students_keyboard
 from bot.telegram.console.callbacks import ConsoleMenu
 from bot.telegram.core.filters import admin_router
-from bot.telegram.core.replies import answer_chart, edit_in_place, render
+from bot.telegram.core.replies import answer_chart, edit_in_place, no_arguments, render
 from bot.telegram.texts import Texts
 
 FUNNEL_DEFAULT = 30

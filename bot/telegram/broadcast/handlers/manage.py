@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
@@ -37,7 +37,7 @@ from bot.telegram.broadcast.views import (
 from bot.telegram.console.callbacks import ConsoleMenu
 from bot.telegram.core.filters import admin_router
 from bot.telegram.core.middlewares import ANSWER_AFTER
-from bot.telegram.core.replies import edit_in_place
+from bot.telegram.core.replies import edit_in_place, no_arguments
 from bot.telegram.texts import Texts
 
 
@@ -56,8 +56,16 @@ async def explain_refusal(
 # lists ------------------------------------------------------------------------------------
 
 
-async def show_history(message: Message, broadcasts: BroadcastService, texts: Texts) -> None:
+async def history_command(
+    message: Message, command: CommandObject, broadcasts: BroadcastService, texts: Texts
+) -> None:
     """/history: past broadcasts, newest first."""
+    if await no_arguments(message, command, texts):
+        await show_history(message, broadcasts, texts)
+
+
+async def show_history(message: Message, broadcasts: BroadcastService, texts: Texts) -> None:
+    """Page one of the past broadcasts, newest first."""
     page = await broadcasts.history(0)
     await message.answer(history_text(texts, page), reply_markup=history_keyboard(texts, page))
 
@@ -81,9 +89,12 @@ async def turn_page(
     await edit_in_place(message, history_text(texts, page), history_keyboard(texts, page))
 
 
-async def show_scheduled(message: Message, broadcasts: BroadcastService, texts: Texts) -> None:
+async def scheduled_command(
+    message: Message, command: CommandObject, broadcasts: BroadcastService, texts: Texts
+) -> None:
     """/scheduled: broadcasts waiting for their time, a page at a time."""
-    await message.answer(**await scheduled_screen(broadcasts, texts, 0))
+    if await no_arguments(message, command, texts):
+        await message.answer(**await scheduled_screen(broadcasts, texts, 0))
 
 
 async def scheduled_screen(
@@ -354,8 +365,8 @@ async def open_details(
 
 def build_router() -> Router:
     router = admin_router("broadcast-manage")
-    router.message.register(show_history, Command("history"))
-    router.message.register(show_scheduled, Command("scheduled"))
+    router.message.register(history_command, Command("history"))
+    router.message.register(scheduled_command, Command("scheduled"))
     router.callback_query.register(history_from_menu, ConsoleMenu.filter(F.command == "history"))
     router.callback_query.register(turn_page, HistoryAt.filter())
     router.callback_query.register(turn_scheduled_page, ScheduledAt.filter())
