@@ -25,7 +25,14 @@ from aiogram.exceptions import (
 )
 
 from bot.broadcast.engine import BACKOFF_S, MAX_RETRIES, Pacer, Settler, Window
-from bot.broadcast.models import BLOCKED, DEACTIVATED, OUTCOME_UNKNOWN, SERVER_ERROR, TOO_OLD
+from bot.broadcast.models import (
+    BLOCKED,
+    DEACTIVATED,
+    NETWORK,
+    OUTCOME_UNKNOWN,
+    SERVER_ERROR,
+    TOO_OLD,
+)
 from bot.db.queries import QUERIES
 from bot.redact import redact
 
@@ -60,7 +67,7 @@ async def delete_copy(bot: Bot, chat_id: int, message_id: int, pacer: Pacer) -> 
             if failures > MAX_RETRIES:
                 if isinstance(error, TelegramServerError):
                     return SERVER_ERROR
-                return "network" if isinstance(error, TelegramNetworkError) else OUTCOME_UNKNOWN
+                return NETWORK if isinstance(error, TelegramNetworkError) else OUTCOME_UNKNOWN
             await asyncio.sleep(BACKOFF_S[min(failures, len(BACKOFF_S)) - 1])
 
 

@@ -31,6 +31,7 @@ from bot.broadcast.models import (
     CHAT_NOT_FOUND,
     DEACTIVATED,
     FLOOD_LIMIT,
+    NETWORK,
     NEVER_STARTED,
     OUTCOME_UNKNOWN,
 )
@@ -254,7 +255,7 @@ async def deliver(
                 return _unknown(recipient_id, error), None
             refusals += 1
             if refusals > MAX_RETRIES:
-                return Outcome(recipient_id, "failed", reason="network"), None
+                return Outcome(recipient_id, "failed", reason=NETWORK), None
             await asyncio.sleep(BACKOFF_S[min(refusals, len(BACKOFF_S)) - 1])
             continue
         except Exception as error:  # 5xx, an HTML page from a proxy, anything unexpected

@@ -36,6 +36,7 @@ CANCELLED = "cancelled"
 SERVER_ERROR = "server error"
 FLOOD_LIMIT = "flood limit"
 TOO_OLD = "older than 48 hours"
+NETWORK = "network"  # the request never got an answer (connection lost or timed out)
 
 
 @dataclass(frozen=True)

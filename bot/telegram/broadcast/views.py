@@ -23,6 +23,7 @@ from bot.broadcast.models import (
     CHAT_NOT_FOUND,
     DEACTIVATED,
     FLOOD_LIMIT,
+    NETWORK,
     NEVER_STARTED,
     OUTCOME_UNKNOWN,
     SERVER_ERROR,
@@ -42,9 +43,6 @@ PASTED_CHARS = 40  # of one pasted entry that matched nobody
 SCHEDULED_PER_PAGE = 10  # broadcasts on one page of /scheduled, each with its Cancel button
 PROGRESS_BAR_WIDTH = 12
 TIME_CHOICES = 5  # scheduling buttons offered
-
-# The engine and the deleter write this one as a literal (bot/broadcast has no constant yet).
-NETWORK = "network"
 
 # Every failure_reason / delete_error code the engine writes, in words (tests/
 # test_broadcast_screens.py finds the codes in bot/broadcast and sql/ and fails on a new one
