@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.school import BookingDesk
-from bot.telegram.core.language import LANGUAGES, Language, client_language
+from bot.telegram.core.language import Language, Languages
 from bot.telegram.texts import Texts
 from bot.web.broadcasts import BroadcastPages
 from bot.web.data import Dashboard
@@ -32,15 +32,14 @@ class Context:
         self.services = services
         self.token = token
         self.admin_ids = admin_ids
-        self.language = language
         self.dashboard = Dashboard(services.school)
         self.broadcast_pages = BroadcastPages(services.broadcasts)
         self.bookings = BookingDesk(services.school)
-        self._texts = {code: Texts(code, tz) for code in LANGUAGES}
+        self.languages = Languages(services.school.pool, language, tz)
 
     def texts_for(self, viewer: Viewer) -> Texts:
         """The chat's rule: LANGUAGE if set, else the viewer's Telegram language."""
-        return self._texts[self.language or client_language(viewer.language_code)]
+        return self.languages.for_client(viewer.language_code)
 
 
 CONTEXT = web.AppKey("context", Context)
