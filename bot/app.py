@@ -20,6 +20,7 @@ from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 from aiohttp import web
 
 from bot.config import ConfigError, Settings
+from bot.health import Health
 from bot.leadership import Leadership
 from bot.services import Services, build_services
 from bot.telegram import setup_dispatcher
@@ -78,6 +79,11 @@ class App:
     polling_started: asyncio.Event = field(default_factory=asyncio.Event)
     webapp: web.AppRunner | None = None  # the Mini App's own server (polling mode)
 
+    @property
+    def health(self) -> Health:
+        """This instance's /healthz, on whichever server it runs."""
+        return Health(self.pool, self.leadership, self.services.digest_scheduler)
+
     async def announce_commands(self) -> None:
         """Admins see the console commands in their chats; everyone else only /start.
 
@@ -128,7 +134,7 @@ class App:
             return
         try:
             self.webapp = await serve_webapp(
-                settings, self.services, settings.webapp_url, settings.webapp_listen
+                settings, self.services, settings.webapp_url, settings.webapp_listen, self.health
             )
         except OSError as error:
             raise ConfigError(

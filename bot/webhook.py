@@ -14,7 +14,6 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.db.queries import QUERIES
 from bot.web.wiring import mount
 
 if TYPE_CHECKING:
@@ -22,7 +21,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-HEALTH_TIMEOUT_S = 2.0
 DRAIN_TIMEOUT_S = 10.0
 WEBHOOK_ATTEMPTS = 10  # setWebhook tries, each after the wait a 429 asked for
 
@@ -63,28 +61,7 @@ def build_web_app(app: App) -> tuple[web.Application, GuardedWebhook]:
     web_app = web.Application()
     handler.register(web_app, path=urlsplit(settings.webhook_url).path or "/")
 
-    async def healthz(request: web.Request) -> web.Response:
-        try:
-            await app.pool.fetchval(*QUERIES.database_alive(), timeout=HEALTH_TIMEOUT_S)
-        except Exception as exc:
-            logger.warning("health check failed: %s", exc)
-            return web.json_response({"status": "database unavailable"}, status=503)
-        leadership = app.leadership
-        age = leadership.heartbeat_age_s()
-        report = {
-            "status": "ok",
-            "role": "leader" if leadership.elected else "standby",
-            "term": leadership.epoch if leadership.elected else None,
-            "heartbeat_age_s": round(age, 1) if leadership.elected else None,
-            "digest_ticks": app.services.digest_scheduler.ticks,
-        }
-        if leadership.elected and not leadership.is_leader:
-            # leading a term it cannot renew: the balancer should know before a standby does
-            report["status"] = "leader heartbeat late"
-            return web.json_response(report, status=503)
-        return web.json_response(report)
-
-    web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/healthz", app.health.handle)
     if settings.webapp_url:  # the admin Mini App, on the same server under its own path
         mount(web_app, settings, app.services, settings.webapp_url)
     return web_app, handler

@@ -56,6 +56,10 @@ async def test_polling_mode_serves_the_page_and_offers_the_button(
                 assert refused.status == 401
             async with http.get(f"http://{host}:{port}/healthz") as health:
                 assert health.status == 200
+                # the same report as the webhook server's: this instance leads
+                report = await health.json()
+                assert report["status"] == "ok" and report["role"] == "leader"
+                assert report["term"] == app.leadership.epoch
 
         await standin.send_message(ADMIN_ID, "/start")
         reply = await standin.wait_for_message(ADMIN_ID)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.db.queries import QUERIES
+from bot.health import Health
 from bot.telegram.core.language import Language
 from bot.web import routes
 from bot.web.context import CONTEXT, VIEWER, Context
@@ -113,19 +113,14 @@ async def secure_headers(request: web.Request, response: web.StreamResponse) -> 
     response.headers.setdefault("Referrer-Policy", "no-referrer")
 
 
-def standalone(sub: web.Application, prefix: str, services: Services) -> web.Application:
-    """A root application for polling mode: /healthz and the Mini App under ``prefix``."""
+def standalone(
+    sub: web.Application, prefix: str, services: Services, health: Health | None = None
+) -> web.Application:
+    """A root application for polling mode: /healthz (the running app's report; without one,
+    whether the database answers) and the Mini App under ``prefix``."""
     root = web.Application()
-
-    async def healthz(request: web.Request) -> web.Response:
-        try:
-            await services.school.pool.fetchval(*QUERIES.database_alive(), timeout=2.0)
-        except Exception as exc:
-            logger.warning("health check failed: %s", exc)
-            return web.json_response({"status": "database unavailable"}, status=503)
-        return web.json_response({"status": "ok"})
-
-    root.router.add_get("/healthz", healthz, name="healthz")
+    health = health or Health(services.school.pool)
+    root.router.add_get("/healthz", health.handle, name="healthz")
 
     async def to_app(request: web.Request) -> web.Response:
         raise web.HTTPFound(prefix + "/")

@@ -21,6 +21,7 @@ from bot.web.app import build_webapp, serve_webapp, standalone, webapp_prefix
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.health import Health
     from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -44,10 +45,12 @@ def mount(parent: web.Application, settings: Settings, services: Services, url: 
     parent.add_subapp(webapp_prefix(url), webapp_for(settings, services))
 
 
-async def serve(settings: Settings, services: Services, url: str, listen: str) -> web.AppRunner:
+async def serve(
+    settings: Settings, services: Services, url: str, listen: str, health: Health
+) -> web.AppRunner:
     """Polling mode: a server of its own on WEBAPP_LISTEN (the caller cleans it up)."""
-    prefix = webapp_prefix(url)
-    return await serve_webapp(standalone(webapp_for(settings, services), prefix, services), listen)
+    root = standalone(webapp_for(settings, services), webapp_prefix(url), services, health)
+    return await serve_webapp(root, listen)
 
 
 async def offer_dashboard(
