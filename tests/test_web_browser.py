@@ -461,6 +461,26 @@ async def test_pausing_from_the_page_pauses_the_broadcast(page: Page, webapp: We
     await page.shot("broadcast-paused")
 
 
+async def test_a_running_broadcasts_recipients_follow_its_counts(page: Page, webapp: Web) -> None:
+    """The list under a live broadcast is refreshed with its counts: a row the engine settles
+    while the page is open stops saying "pending"."""
+    bid = await make_broadcast(webapp.services)
+    first = await webapp.pool.fetchval(
+        "SELECT user_id FROM message_recipients WHERE message_id = $1 ORDER BY id LIMIT 1", bid
+    )
+    await page.open(f"view=broadcast&id={bid}")
+    await page.wait_for(f'[data-recipient="{first}"][data-status="pending"]')
+    # settled as the engine settles a delivered copy
+    await webapp.pool.execute(
+        "UPDATE message_recipients SET delivery_status = 'sent', telegram_message_id = 1,"
+        " attempted_at = now(), settled_at = now() WHERE message_id = $1 AND user_id = $2",
+        bid,
+        first,
+    )
+    await page.wait_for(f'[data-recipient="{first}"][data-status="sent"]')
+    assert await page.figure("count-sent") == 1
+
+
 async def test_a_page_without_valid_init_data_shows_no_figures(page: Page, webapp: Web) -> None:
     await page.open("view=overview", raw=init_data(age_s=7200))
     await page.wait_for("#denied")

@@ -87,6 +87,9 @@
         if (d.__status !== 200) return;
         renderHead(d);
         schedule(d);
+        // The list moves with the counts (else "sent 14" stands above rows still "pending"),
+        // except while the admin is typing a search or choosing a filter in it.
+        if (!recipientsBox.contains(document.activeElement)) return loadRecipients();
       }).catch(failed);
     }
 
@@ -98,7 +101,8 @@
           [["", t("all_states")]].concat(["sent", "failed", "pending", "deleted"].map(function (s) { return [s, t(s)]; })).map(function (o) {
             return h("option", { value: o[0], selected: o[0] === filter.status ? "selected" : null, text: o[1] });
           }));
-        var input = h("input", { type: "search", name: "q", value: filter.q, placeholder: t("search") });
+        var typed = recipientsBox.querySelector("input[name=q]");  // a refresh keeps unsent words
+        var input = h("input", { type: "search", name: "q", value: typed ? typed.value : filter.q, placeholder: t("search") });
         fill(recipientsBox, 
           h("h2", {}, t("recipients") + " · ", h("span", { "data-figure": "recipients-total", text: num(r.total) + (r.more ? "+" : "") })),
           h("form", { class: "search", on: { submit: function (ev) { ev.preventDefault(); filter.q = input.value; filter.page = 0; loadRecipients(); } } }, select, input),
@@ -106,7 +110,7 @@
           h("div", { class: "scroll" }, h("table", {},
             h("thead", {}, h("tr", {}, h("th", { text: "id" }), h("th", { text: "@" }), h("th", { text: t("status") }), h("th", { text: t("reason") }))),
             h("tbody", {}, r.recipients.map(function (p) {
-              return h("tr", { "data-recipient": p.user_id }, h("td", { text: p.user_id }), h("td", { text: p.username ? "@" + p.username : "" }),
+              return h("tr", { "data-recipient": p.user_id, "data-status": p.status }, h("td", { text: p.user_id }), h("td", { text: p.username ? "@" + p.username : "" }),
                 h("td", { text: t(p.status) }), h("td", { text: p.reason_name }));
             })))),
           pager(r.page, r.pages, function (n) { filter.page = n; loadRecipients(); }));
