@@ -25,7 +25,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.analytics.models import Change, Stats, Stream
 from bot.broadcast.models import Audience, Content, Draft
-from bot.csvcells import FORMULA_START
+from bot.csvcells import FORMULA_START, csv_value
 from bot.seed import SeedOptions, seed_school
 from bot.services import Services, build_services
 from bot.telegram.analytics.keyboards import students_keyboard
@@ -705,27 +705,48 @@ async def awkward_recipients(services: Services, pool: asyncpg.Pool) -> int:
     return bid
 
 
-async def test_the_csv_download_is_the_chats_export_byte_for_byte(
-    webapp: Web, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from bot.web.export import broadcast_csv
+EXPORT_COLUMNS = (
+    "user_id",
+    "username",
+    "delivery_status",
+    "telegram_message_id",
+    "failure_reason",
+    "attempted_at",
+    "settled_at",
+    "delete_error",
+)
 
+
+async def written_by_python(pool: asyncpg.Pool, bid: int, tz: ZoneInfo) -> bytes:
+    """The recipients' file as Python's csv module writes it with bot.csvcells' rules (the way
+    the chat's export was built before the server wrote it): what the server's must equal."""
+    rows = await pool.fetch(
+        "SELECT user_id, username, delivery_status, telegram_message_id, failure_reason,"
+        " attempted_at, settled_at, delete_error"
+        " FROM message_recipients WHERE message_id = $1 ORDER BY id",
+        bid,
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow([csv_value(row[column], tz) for column in EXPORT_COLUMNS])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+async def test_the_csv_is_pythons_csv_of_the_recipients_byte_for_byte(webapp: Web) -> None:
     bid = await awkward_recipients(webapp.services, webapp.pool)
-    chats = await webapp.services.broadcasts.export_csv(bid)
-    # the page's file is written by the server, never by the chat's export
-    monkeypatch.setattr(webapp.services.broadcasts, "export_csv", None)
-    assert await broadcast_csv(webapp.services.broadcasts, bid) == chats
+    expected = await written_by_python(webapp.pool, bid, webapp.services.broadcasts.settings.tz)
+    assert await webapp.services.broadcasts.export_csv(bid) == expected
     download = await webapp.get(f"/api/broadcasts/{bid}/csv")
-    assert download.status == 200 and await download.read() == chats
-    cells = list(csv.reader(io.StringIO(chats.decode("utf-8-sig"))))
+    assert download.status == 200 and await download.read() == expected
+    cells = list(csv.reader(io.StringIO(expected.decode("utf-8-sig"))))
     assert [row[1] for row in cells[1 : 1 + len(FORMULA_START)]] == [
         f"'{start}name" for start in FORMULA_START
     ]
 
 
-async def test_a_line_break_in_a_cell_is_still_the_chats_export(webapp: Web) -> None:
-    from bot.web.export import broadcast_csv
-
+async def test_a_line_break_in_a_cell_stays_as_pythons_csv_writes_it(webapp: Web) -> None:
     bid = await awkward_recipients(webapp.services, webapp.pool)
     await webapp.pool.execute(
         "UPDATE message_recipients SET failure_reason = E'two\\nlines, \"quoted\"\\nthree',"
@@ -733,17 +754,29 @@ async def test_a_line_break_in_a_cell_is_still_the_chats_export(webapp: Web) -> 
         " WHERE id = (SELECT min(id) FROM message_recipients WHERE message_id = $1)",
         bid,
     )
-    chats = await webapp.services.broadcasts.export_csv(bid)
-    assert b"two\nlines" in chats
-    assert await broadcast_csv(webapp.services.broadcasts, bid) == chats
+    expected = await written_by_python(webapp.pool, bid, webapp.services.broadcasts.settings.tz)
+    assert b"two\nlines" in expected
+    assert await webapp.services.broadcasts.export_csv(bid) == expected
+    download = await webapp.get(f"/api/broadcasts/{bid}/csv")
+    assert await download.read() == expected
+
+
+def test_line_ends_come_out_the_same_whatever_the_pieces() -> None:
+    from bot.broadcast.store import CrlfLineEnds
+
+    copied = b'1,"a\nb",x\n2,"say ""hi""\n",\n3,,"\n"\n4,"""",\n'
+    whole = b'1,"a\nb",x\r\n2,"say ""hi""\n",\r\n3,,"\n"\r\n4,"""",\r\n'
+    for size in (1, 2, 3, 5, 7, len(copied)):
+        line_ends = CrlfLineEnds()
+        pieces = [copied[n : n + size] for n in range(0, len(copied), size)]
+        assert b"".join(line_ends(piece) for piece in pieces) == whole, size
 
 
 @pytest.mark.parametrize("zone", ["America/St_Johns", "Asia/Kathmandu", "UTC"])
-async def test_the_csv_writes_moments_as_the_chat_does_in_any_timezone(
+async def test_the_csv_writes_moments_as_pythons_csv_does_in_any_timezone(
     make_settings: Any, pool: asyncpg.Pool, zone: str
 ) -> None:
     from bot.app import make_bot
-    from bot.web.export import broadcast_csv
 
     await seed(pool)
     settings = make_settings(timezone=zone)
@@ -751,8 +784,8 @@ async def test_the_csv_writes_moments_as_the_chat_does_in_any_timezone(
     try:
         services = build_services(settings, pool, bot, bot)
         bid = await awkward_recipients(services, pool)
-        chats = await services.broadcasts.export_csv(bid)
-        assert await broadcast_csv(services.broadcasts, bid) == chats
+        expected = await written_by_python(pool, bid, ZoneInfo(zone))
+        assert await services.broadcasts.export_csv(bid) == expected
     finally:
         await bot.session.close()
 

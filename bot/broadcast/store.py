@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,8 +10,12 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from bot.broadcast.models import Audience, Broadcast, Content, Counts, Report
-from bot.csvcells import csv_value
+from bot.csvcells import FORMULA_START
 from bot.db.queries import QUERIES
+
+BOM = "\ufeff".encode()
+# broadcast_export's formula test: the codes of csvcells' formula starts, the largest last.
+FORMULA_CODES = sorted(ord(c) for c in FORMULA_START)
 
 
 def to_broadcast(row: Any) -> Broadcast:
@@ -102,22 +104,46 @@ async def fetch_report(pool: asyncpg.Pool, bid: int) -> Report | None:
 
 
 async def export_csv(pool: asyncpg.Pool, bid: int, tz: ZoneInfo) -> bytes:
-    """One row per recipient, UTF-8 with a BOM so spreadsheets read Cyrillic names; values
-    written as in every hsl-bot CSV (local times with their offset, see bot.csvcells)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    columns = (
-        "user_id",
-        "username",
-        "delivery_status",
-        "telegram_message_id",
-        "failure_reason",
-        "attempted_at",
-        "settled_at",
-        "delete_error",
+    """The broadcast's recipients as a CSV file, written by the server's ``COPY … CSV``.
+
+    One row per recipient, UTF-8 with a BOM so spreadsheets read Cyrillic names, CRLF line ends
+    as Python's csv writes them; values as in every hsl-bot CSV (bot.csvcells: local times with
+    their offset, formulas defused), applied by broadcast_export. Python writing the cells took
+    ~0.3 s for 100k recipients, on the event loop.
+    """
+    chunks = [BOM]
+    line_ends = CrlfLineEnds()
+
+    async def collect(chunk: bytes) -> None:
+        chunks.append(line_ends(chunk))
+
+    query, *args = QUERIES.broadcast_export(
+        message_id=bid, formula_codes=FORMULA_CODES, formula_max=FORMULA_CODES[-1]
     )
-    writer.writerow(columns)
-    async with pool.acquire() as conn, conn.transaction():
-        async for row in conn.cursor(*QUERIES.broadcast_export(message_id=bid)):
-            writer.writerow([csv_value(row[column], tz) for column in columns])
-    return buffer.getvalue().encode("utf-8-sig")
+    async with pool.acquire() as conn, conn.transaction(readonly=True):
+        await conn.execute(*QUERIES.broadcast_export_timezone(tz=tz.key))
+        await conn.copy_from_query(query, *args, output=collect, format="csv", header=True)
+    return b"".join(chunks)
+
+
+class CrlfLineEnds:
+    """COPY's LF line ends as CRLF, fed COPY's output in pieces: a line break inside a quoted
+    cell stays as it is (Python's csv leaves it too).
+
+    COPY … CSV quotes every cell holding a '"' and doubles it there, so each '"' it writes
+    toggles between inside and outside a cell's quotes (a doubled one toggles twice); the state
+    carries from one piece to the next.
+    """
+
+    def __init__(self) -> None:
+        self.quoted = False
+
+    def __call__(self, chunk: bytes) -> bytes:
+        if not self.quoted and b'"' not in chunk:  # the usual piece: no quoted cell
+            return chunk.replace(b"\n", b"\r\n")
+        pieces = chunk.split(b'"')
+        outside = slice(1 if self.quoted else 0, None, 2)
+        pieces[outside] = [piece.replace(b"\n", b"\r\n") for piece in pieces[outside]]
+        if len(pieces) % 2 == 0:  # an odd number of '"'
+            self.quoted = not self.quoted
+        return b'"'.join(pieces)

@@ -12,7 +12,6 @@ from bot.web import texts as web_texts
 from bot.web.bookings import change_from_json, editable, shown
 from bot.web.context import context_of, texts_of, viewer_of
 from bot.web.data import RECIPIENT_STATES, parse_days, parse_list
-from bot.web.export import broadcast_csv
 
 CONTROL_ACTIONS = ("pause", "resume", "cancel")
 
@@ -160,13 +159,12 @@ async def recipients(request: web.Request) -> web.Response:
 
 
 async def recipients_csv(request: web.Request) -> web.Response:
-    """The chat's export, as a download (written by the server: bot.web.export); written to
-    audit_log like other actions."""
+    """The chat's export, as a download; written to audit_log like other actions."""
     context = _context(request)
     bid = _int(request, "bid")
     if await context.services.broadcasts.get(bid) is None:
         return _json(NOT_FOUND, 404)
-    data = await broadcast_csv(context.services.broadcasts, bid)
+    data = await context.services.broadcasts.export_csv(bid)
     await context.services.records.audit(_viewer(request).user_id, "web_export", broadcast_id=bid)
     return web.Response(
         body=data,

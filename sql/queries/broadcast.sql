@@ -410,9 +410,33 @@ WHERE h.id = :message_id AND h.status = 'deleting'
   )
 RETURNING h.id;
 
+-- name: broadcast_export_timezone
+-- For the rest of this transaction, moments are written in TIMEZONE (broadcast_export).
+SELECT set_config('TimeZone', :tz, true);
+
 -- name: broadcast_export
-SELECT user_id, username, delivery_status, telegram_message_id, failure_reason,
-       attempted_at, settled_at, delete_error
+-- A broadcast's recipients as the cells of its CSV (bot/csvcells.py's rules), for the server's
+-- COPY … CSV to write: building 100k rows in Python took ~0.3 s on the event loop. Moments in
+-- the session's TimeZone (set by broadcast_export_timezone) to the second with their offset; a
+-- text whose first character's code is one of :formula_codes (csvcells.FORMULA_START; none
+-- above :formula_max, a cheap first test) after an apostrophe; an empty text as NULL (COPY
+-- quotes an empty string, Python's csv writes nothing, as for NULL).
+SELECT user_id,
+       CASE WHEN ascii(username) <= :formula_max
+                 AND ascii(username) = ANY(:formula_codes::int[])
+            THEN '''' || username ELSE nullif(username, '') END AS username,
+       CASE WHEN ascii(delivery_status) <= :formula_max
+                 AND ascii(delivery_status) = ANY(:formula_codes::int[])
+            THEN '''' || delivery_status ELSE nullif(delivery_status, '') END AS delivery_status,
+       telegram_message_id,
+       CASE WHEN ascii(failure_reason) <= :formula_max
+                 AND ascii(failure_reason) = ANY(:formula_codes::int[])
+            THEN '''' || failure_reason ELSE nullif(failure_reason, '') END AS failure_reason,
+       to_char(attempted_at, 'YYYY-MM-DD HH24:MI:SSTZH:TZM') AS attempted_at,
+       to_char(settled_at, 'YYYY-MM-DD HH24:MI:SSTZH:TZM') AS settled_at,
+       CASE WHEN ascii(delete_error) <= :formula_max
+                 AND ascii(delete_error) = ANY(:formula_codes::int[])
+            THEN '''' || delete_error ELSE nullif(delete_error, '') END AS delete_error
 FROM message_recipients
 WHERE message_id = :message_id
 ORDER BY id;
