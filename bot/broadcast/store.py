@@ -121,7 +121,7 @@ async def export_csv(pool: asyncpg.Pool, bid: int, tz: ZoneInfo) -> bytes:
         message_id=bid, formula_codes=FORMULA_CODES, formula_max=FORMULA_CODES[-1]
     )
     async with pool.acquire() as conn, conn.transaction(readonly=True):
-        await conn.execute(*QUERIES.broadcast_export_timezone(tz=tz.key))
+        await conn.execute(*QUERIES.broadcast_export_settings(tz=tz.key))
         await conn.copy_from_query(query, *args, output=collect, format="csv", header=True)
     return b"".join(chunks)
 
