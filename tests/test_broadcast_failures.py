@@ -31,6 +31,10 @@ from tests.test_broadcast_support import (
 from tests.test_reachability import broadcast_to_everyone, reply
 from tests.test_reachability import press as press_on_console
 
+# Telegram's "retry after" in the flood-hold test: long enough to still hold when the next
+# broadcast is composed and sent (its ordering, not its length, is what the test checks)
+FLOOD_HOLD_S = 5
+
 
 @pytest.fixture(autouse=True)
 def wake_ups_only(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -303,15 +307,29 @@ async def test_send_now_is_answered_before_the_card_waits_out_a_flood_hold(
     The press must be answered before that wait: Telegram refuses answers after ~10 s."""
     ids = await add_plain_users(pool, standin, 728000, 10)
     first = await compose(standin, "Everyone", "First, held")
-    standin.inject_fault("retry_after", chat_id=ids[0], retry_after=25)
-    await send_now(standin, first)
+    standin.inject_fault("retry_after", chat_id=ids[0], retry_after=FLOOD_HOLD_S)
+    first_bid = await send_now(standin, first)
     await standin.wait_for(lambda: standin.faults_served["retry_after"] == 1, timeout=15)
     second = await compose(standin, "Everyone", "Second, answered at once")
     data = next(d for row in second.buttons for t, d in row if "Send now" in t)
+    pressed_at = standin.cursor()
     query = await standin.press_button(ADMIN_ID, second.message_id, data)
     answer = await standin.wait_for_callback_answer(query, timeout=8)
     assert not answer.get("text")  # the plain, immediate answer; no "already created"
+    # answered before the new broadcast's card went out, whatever the hold's length: the
+    # card waits for the hold, so an answer after it would wait as long
+    assert not new_cards(standin, pressed_at, first_bid), new_cards(standin, pressed_at, first_bid)
     for text in ("First, held", "Second, answered at once"):
         bid = await pool.fetchval("SELECT id FROM message_history WHERE message_text = $1", text)
         await wait_finished(pool, bid, timeout=60)
     assert all(received(standin, i, "Second, answered at once") == 1 for i in ids)
+    assert new_cards(standin, pressed_at, first_bid)  # the card that came after the answer
+
+
+def new_cards(standin: Any, after: int, other_than: int) -> list[str]:
+    """Broadcast cards delivered since ``after`` (a stand-in cursor), but the given one's."""
+    return [
+        m.shown_text
+        for m in standin.sent[after:]
+        if "📣 Broadcast #" in m.shown_text and f"#{other_than} " not in m.shown_text
+    ]

@@ -375,29 +375,44 @@ def digest_a_minute_ago() -> str:
     return (datetime.now(ZoneInfo("Europe/Moscow")) - timedelta(minutes=1)).strftime("%H:%M")
 
 
-async def start_run(standin: Any, db_dsn: str, tmp_path: Path) -> asyncio.subprocess.Process:
-    """`hsl-bot run` whose digest was due a minute ago: it sends it as soon as it leads."""
-    env = bot_env(db_dsn, standin.url, tmp_path, DIGEST_TIME=digest_a_minute_ago())
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+async def start_run(
+    standin: Any, db_dsn: str, tmp_path: Path, log: Path | None = None
+) -> asyncio.subprocess.Process:
+    """`hsl-bot run` whose digest was due a minute ago: it sends it as soon as it leads.
+    With ``log``, what it logs (INFO and up) is written there."""
+    extra = {"LOG_LEVEL": "INFO"} if log is not None else {}
+    env = bot_env(db_dsn, standin.url, tmp_path, DIGEST_TIME=digest_a_minute_ago(), **extra)
+    out = log.open("wb") if log is not None else asyncio.subprocess.DEVNULL
+    try:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            env=env,
+            cwd=tmp_path,
+            stdout=out,
+            stderr=out,
+        )
+    finally:
+        if not isinstance(out, int):
+            out.close()
 
 
 async def test_sigterm_while_the_digest_is_being_sent_waits_for_it(
     standin: Any, db_dsn: str, pool: asyncpg.Pool, tmp_path: Path
 ) -> None:
-    standin.set_faults(latency=2.0, methods=["sendPhoto"])  # the chart takes a while
-    process = await start_run(standin, db_dsn, tmp_path)
+    # the chart takes a while: it is held until the process is stopping (released below)
+    standin.set_faults(latency=30.0, methods=["sendPhoto"])
+    log = tmp_path / "run.log"
+    process = await start_run(standin, db_dsn, tmp_path, log)
     try:
         await standin.wait_for(lambda: standin.delayed_requests > 0, timeout=60)
         process.send_signal(signal.SIGTERM)
+        # the leader steps down to stop while the digest is still being sent: let it through
+        await standin.wait_for(lambda: "stepping down as leader" in log.read_text(), timeout=30)
+        assert standin.delayed_requests > 0
+        standin.set_faults()
         code = await asyncio.wait_for(process.wait(), timeout=60)
     finally:
         if process.returncode is None:

@@ -39,7 +39,6 @@ from tests.test_broadcast_support import (
 )
 
 RATE = "40"
-FROZEN_S = 20  # longer than the stale-heartbeat takeover (leadership.STALE_S)
 
 
 @dataclass
@@ -149,9 +148,10 @@ async def test_a_frozen_leader_is_replaced_and_sends_nothing_when_it_wakes(
     frozen.process.send_signal(signal.SIGSTOP)
     term = await until_leads(survivor)
     taken_over_at = await pool.fetchval("SELECT now()")
-    await asyncio.sleep(FROZEN_S)  # the freeze itself is the scenario, not a wait for a state
-    frozen.process.send_signal(signal.SIGCONT)
+    # Frozen past the stale-heartbeat takeover (leadership.STALE_S), and until the new leader
+    # has finished the broadcast without it (a frozen process may never wake)
     await wait_finished(pool, bid, timeout=60)
+    frozen.process.send_signal(signal.SIGCONT)
     assert await pool.fetchval("SELECT epoch FROM leader_term") == term
     assert await claims_after(pool, bid, owners, taken_over_at) == 0
     await assert_exactly_once(pool, standin, bid, text)

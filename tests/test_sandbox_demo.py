@@ -8,6 +8,7 @@ the terminal as the admin would: buttons are found by their label in the printed
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import struct
 import sys
@@ -15,13 +16,16 @@ import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
-from bot.sandbox.demo import course_states
+from bot.sandbox.demo import course_states, join_school
+from bot.seed import SeedOptions, seed_school
 from tests.support import bot_env
 
 HSL_BOT = [sys.executable, "-m", "bot"]
 HANG_GUARD_S = 60  # only so a hang fails instead of blocking the suite
+SANDBOX_ADMIN = 1  # the admin the sandbox plays when ADMIN_IDS is unset (terminal.py)
 
 
 def png(width: int, height: int) -> bytes:
@@ -96,8 +100,9 @@ class Terminal:
         return "\n".join(self.shown)
 
 
-@pytest.fixture
-async def terminal(db_dsn: str, tmp_path: Path) -> AsyncIterator[Terminal]:
+@contextlib.asynccontextmanager
+async def sandbox_terminal(db_dsn: str, tmp_path: Path) -> AsyncIterator[Terminal]:
+    """`hsl-bot sandbox` on this database, once it has greeted the admin."""
     env = bot_env(db_dsn, "http://127.0.0.1:9", tmp_path, ADMIN_IDS="", BOT_TOKEN="")
     process = await asyncio.create_subprocess_exec(
         *HSL_BOT,
@@ -120,6 +125,31 @@ async def terminal(db_dsn: str, tmp_path: Path) -> AsyncIterator[Terminal]:
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+@pytest.fixture
+async def terminal(db_dsn: str, tmp_path: Path) -> AsyncIterator[Terminal]:
+    """The sandbox on an empty database: it makes its demo school first."""
+    async with sandbox_terminal(db_dsn, tmp_path) as terminal:
+        yield terminal
+
+
+# The demo school made as the sandbox makes it (terminal.DEMO), a quarter of its size: a
+# broadcast to everyone is paced like Telegram's (BROADCAST_RATE), 100 take 4 s, not 16 s.
+SMALL_DEMO = SeedOptions(users=100, events=2000, days=90, seed=7)
+
+
+@pytest.fixture
+async def small_school_terminal(db_dsn: str, tmp_path: Path) -> AsyncIterator[Terminal]:
+    """The sandbox on a smaller demo school, the admin one of its users."""
+    connection = await asyncpg.connect(db_dsn)
+    try:
+        await seed_school(connection, SMALL_DEMO)
+        await join_school(connection, SANDBOX_ADMIN)
+    finally:
+        await connection.close()
+    async with sandbox_terminal(db_dsn, tmp_path) as terminal:
+        yield terminal
 
 
 def welcome_counts(terminal: Terminal) -> dict[str, int]:
@@ -145,8 +175,9 @@ async def start_broadcast_to_everyone(terminal: Terminal, text: str) -> None:
 
 
 async def test_a_broadcast_reaches_the_demo_school_and_names_who_it_missed(
-    terminal: Terminal,
+    small_school_terminal: Terminal,
 ) -> None:
+    terminal = small_school_terminal
     counts = welcome_counts(terminal)
     assert "you are admin 1, and a user of the school" in terminal.screen()
     # nearly all started the course bot; a few blocked it or never started it; one is gone

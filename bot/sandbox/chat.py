@@ -8,7 +8,9 @@ bot's (``course bot>``: broadcasts and "Test to me" arrive there, as in Telegram
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,6 @@ from bot.db.queries import QUERIES
 from bot.sandbox.demo import CONSOLE_TOKEN, COURSE_TOKEN
 
 QUIET_S = 0.8
-FIRST_REPLY_S = 10.0
 MAX_WAIT_S = 20.0
 WAIT_COMMAND = "/wait"
 MAX_BROADCAST_WAIT_S = 300.0
@@ -129,8 +130,44 @@ class ChatPrinter:
         return path
 
 
-async def settle(printer: ChatPrinter) -> None:
-    """Wait until the bot has gone quiet for a moment, then print what it said."""
+class Handled:
+    """The updates the bot has finished handling, so a turn ends when the bot is done with
+    what the admin did (its replies, edits, the answer to a press: a silent answer too)
+    rather than after a long silence. An outer middleware of the dispatcher's updates, around
+    the handlers and their middlewares (aiogram's error handling is outside it: a note from
+    the error handler comes just after, and the quiet moment that ends a turn catches it)."""
+
+    def __init__(self) -> None:
+        self._done: set[int] = set()
+        self._changed = asyncio.Event()
+
+    async def __call__(
+        self,
+        handler: Callable[[Any, dict[str, Any]], Awaitable[Any]],
+        event: Any,
+        data: dict[str, Any],
+    ) -> Any:
+        try:
+            return await handler(event, data)
+        finally:
+            self._done.add(event.update_id)
+            self._changed.set()
+
+    async def wait(self, update_id: int) -> None:
+        """Until the bot has handled the update (its handler returned or failed)."""
+        while update_id not in self._done:
+            self._changed.clear()
+            await self._changed.wait()
+
+
+async def settle(printer: ChatPrinter, handled: Awaitable[None] | None = None) -> None:
+    """Wait until the bot has handled what the admin did (``handled``), then until it has
+    gone quiet for a moment (work it started, such as a broadcast's card, may still speak);
+    then print what it said."""
+    if handled is not None:
+        # the first chart of a run loads matplotlib and may build its font cache: be patient
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(handled, MAX_WAIT_S)
     started = time.monotonic()
     last = printer.signature()
     last_change = started
@@ -139,12 +176,7 @@ async def settle(printer: ChatPrinter) -> None:
         current = printer.signature()
         if current != last:
             last, last_change = current, time.monotonic()
-            continue
-        quiet_for = time.monotonic() - last_change
-        replied = last_change > started
-        # After a reply, a short silence ends the turn; with no reply yet, wait longer (the
-        # first chart of a run loads matplotlib and may build its font cache).
-        if (replied and quiet_for >= QUIET_S) or (not replied and quiet_for >= FIRST_REPLY_S):
+        elif time.monotonic() - last_change >= QUIET_S:
             break
     for line in printer.new_lines():
         print(line, flush=True)
@@ -159,6 +191,12 @@ class Chat:
     admin_id: int
     app: Any
     script: Path | None
+    handled: Handled = field(default_factory=Handled)
+
+    def __post_init__(self) -> None:
+        # outside the handlers and their middlewares; added while polling: the dispatcher
+        # builds its middleware chain for every update
+        self.app.dispatcher.update.outer_middleware(self.handled)
 
     async def say(self, line: str, *, echo: bool) -> None:
         """One line from the admin: a button's number presses it, a file command sends the
@@ -169,43 +207,58 @@ class Chat:
         if echo:
             print(f"you> {text}", flush=True)
         command, _, rest = text.partition(" ")
+        update_id: int | None = None
         if command == WAIT_COMMAND:
             await self._wait_for_broadcasts()
         elif command in FILE_COMMANDS:
-            if not await self._send_file(FILE_COMMANDS[command], rest.strip()):
+            update_id = await self._send_file(FILE_COMMANDS[command], rest.strip())
+            if update_id is None:
                 return
         elif text.isdigit() and 0 < int(text) <= len(self.printer.buttons):
             if await self._asking_for_ids():
-                await self.standin.send_message(self.admin_id, text, token=CONSOLE_TOKEN)
-            elif not await self._press(self.printer.buttons[int(text) - 1]):
-                return
+                update_id = await self._send_text(text)
+            else:
+                update_id = await self._press(self.printer.buttons[int(text) - 1])
+                if update_id is None:
+                    return
         else:
-            await self.standin.send_message(self.admin_id, text, token=CONSOLE_TOKEN)
-        await settle(self.printer)
+            update_id = await self._send_text(text)
+        await settle(self.printer, None if update_id is None else self.handled.wait(update_id))
+
+    async def _send_text(self, text: str) -> int:
+        update = await self.standin.send_message(self.admin_id, text, token=CONSOLE_TOKEN)
+        return int(update["update_id"])
 
     async def _wait_for_broadcasts(self) -> None:
-        """Until no broadcast is being sent or deleted (a script's way to see one end)."""
+        """Until no broadcast is being sent or deleted, and the reports of those that were
+        have gone out (a script's way to see one end)."""
+        delivery = self.app.services.broadcasts.delivery
+        seen: set[int] = set()
         started = time.monotonic()
         while time.monotonic() - started < MAX_BROADCAST_WAIT_S:
-            if not await self.app.pool.fetch(*QUERIES.broadcast_active()):
+            active = {row["id"] for row in await self.app.pool.fetch(*QUERIES.broadcast_active())}
+            seen |= active
+            # the sending task sends the report after the broadcast is marked finished
+            if not active and not any(delivery.is_sending(bid) for bid in seen):
                 break
             await asyncio.sleep(0.2)
         else:
             print("     (still sending; /wait again to keep waiting)", flush=True)
 
-    async def _press(self, button: Button) -> bool:
+    async def _press(self, button: Button) -> int | None:
+        """Press the button; the update id of the press, None when nothing was pressed."""
         if button.callback_data is None:
             print(f"     (a link: {button.url})", flush=True)
-            return False
+            return None
         try:
             query_id = await self.standin.press_button(
                 self.admin_id, button.message_id, button.callback_data, token=button.token
             )
         except ValueError:  # the message was edited since: that button is no longer there
             print("     (that button is gone: the message changed since)", flush=True)
-            return False
+            return None
         self.printer.pressed(button.token, query_id)
-        return True
+        return int(self.standin.callback_queries[query_id]["update"]["update_id"])
 
     async def _asking_for_ids(self) -> bool:
         """Whether the bot waits for a list of user ids, where a number is an id."""
@@ -216,19 +269,20 @@ class Chat:
         )
         return bool(await context.get_state() == Compose.pasting_recipients.state)
 
-    async def _send_file(self, kind: str, argument: str) -> bool:
-        """Send the file at the path (a caption may follow it) as a photo, document or video."""
+    async def _send_file(self, kind: str, argument: str) -> int | None:
+        """Send the file at the path (a caption may follow it) as a photo, document or video;
+        the update id, None when there is no such file."""
         name, _, caption = argument.partition(" ")
         path = self._find(name)
         if path is None:
             print(f"     (no file at {name or '…'}: /{kind} PATH [caption])", flush=True)
-            return False
+            return None
         data = await asyncio.to_thread(path.read_bytes)
         media: dict[str, Any] = {"photo": data} if kind == "photo" else {kind: (path.name, data)}
-        await self.standin.send_message(
+        update = await self.standin.send_message(
             self.admin_id, token=CONSOLE_TOKEN, caption=caption.strip() or None, **media
         )
-        return True
+        return int(update["update_id"])
 
     def _find(self, name: str) -> Path | None:
         """The path as given, else beside the script that names it."""
