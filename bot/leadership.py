@@ -11,7 +11,10 @@ How a term begins:
   a whole machine goes) and the lock with it; a standby retrying every ``retry_s`` gets it.
 - the slow path: the leader renews ``heartbeat_at`` every ``retry_s``. A standby that finds it
   older than ``STALE_S`` ends that term itself (and the stale session, with
-  ``pg_terminate_backend`` where it has the right), whether or not the lock came free.
+  ``pg_terminate_backend`` where it has the right), whether or not the lock came free. It then
+  takes the lock at its next renewals; until it has it, a session that finds the lock free
+  begins no term while this one lives (leader_begin_term) and hands the lock back, so the
+  woken leader, or any standby, cannot depose a healthy leader through the gap.
 
 The leader holds a lease: it counts itself leader only while its last heartbeat is younger
 than ``LEASE_S`` on its own clock, which is shorter than ``STALE_S``. So a leader that stops
@@ -78,6 +81,7 @@ class Leadership:
         self.epoch = 0  # the term this instance leads (0: none)
         self.holder = f"{socket.gethostname()}:{os.getpid()}"
         self._elected = False
+        self._holds_lock = False  # this session holds the advisory lock
         self._last_beat = 0.0  # time.monotonic() of the last renewed heartbeat
         self._task: asyncio.Task[None] | None = None
         self._connection: asyncpg.pool.PoolConnectionProxy | None = None
@@ -128,9 +132,15 @@ class Leadership:
         assert self._connection is not None
         connection = self._connection
         if await connection.fetchval(*QUERIES.try_leader_lock(key=LEADER_LOCK_KEY)):
-            epoch = await connection.fetchval(*QUERIES.leader_begin_term(holder=self.holder))
-            await self._begin(int(epoch), "elected leader")
-            return
+            epoch = await connection.fetchval(
+                *QUERIES.leader_begin_term(holder=self.holder, stale_s=STALE_S)
+            )
+            if epoch is not None:
+                self._holds_lock = True
+                await self._begin(int(epoch), "elected leader")
+                return
+            # a leader that took over by the slow path lives and will take the lock
+            await connection.execute(*QUERIES.release_leader_lock(key=LEADER_LOCK_KEY))
         stale = await connection.fetchrow(
             *QUERIES.leader_take_over_stale(holder=self.holder, stale_s=STALE_S)
         )
@@ -166,6 +176,10 @@ class Leadership:
             await self._step_down(connection_lost=True)
             return
         self._last_beat = time.monotonic()
+        if not self._holds_lock:  # a term taken over by the slow path: the lock comes free
+            self._holds_lock = bool(
+                await self._connection.fetchval(*QUERIES.try_leader_lock(key=LEADER_LOCK_KEY))
+            )
 
     async def _step_down(self, *, connection_lost: bool = False) -> None:
         if self._elected:
@@ -176,6 +190,7 @@ class Leadership:
             except Exception:
                 logger.exception("leader work did not stop cleanly")
         connection, self._connection = self._connection, None
+        self._holds_lock = False
         if connection is None:
             return
         if connection_lost:

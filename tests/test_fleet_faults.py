@@ -19,6 +19,7 @@ import aiohttp
 import asyncpg
 import pytest
 
+from bot.leadership import LEADER_LOCK_KEY
 from tests.fleet import (
     Instance,
     LoadBalancer,
@@ -136,6 +137,24 @@ async def owners_so_far(pool: asyncpg.Pool, bid: int) -> set[int]:
     return {r["claimed_by"] for r in rows}
 
 
+async def until_the_term_holds_the_lock(pool: asyncpg.Pool, term: int) -> None:
+    """Until term ``term``'s session holds the leader lock (nothing can depose it then); the
+    term must not change meanwhile."""
+    for _ in range(300):
+        row = await pool.fetchrow(
+            "SELECT t.epoch, EXISTS (SELECT 1 FROM pg_locks AS l WHERE l.locktype = 'advisory'"
+            " AND l.granted AND l.pid = t.backend_pid"
+            " AND ((l.classid::bigint << 32) | l.objid::bigint) = $1) AS locked"
+            " FROM leader_term AS t",
+            LEADER_LOCK_KEY,
+        )
+        assert row["epoch"] == term, "another term began: the healthy leader was deposed"
+        if row["locked"]:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the leader that took over never took the lock")
+
+
 async def test_a_frozen_leader_is_replaced_and_sends_nothing_when_it_wakes(
     standin: Any, proxied_fleet: Fleet, pool: asyncpg.Pool
 ) -> None:
@@ -148,10 +167,12 @@ async def test_a_frozen_leader_is_replaced_and_sends_nothing_when_it_wakes(
     frozen.process.send_signal(signal.SIGSTOP)
     term = await until_leads(survivor)
     taken_over_at = await pool.fetchval("SELECT now()")
-    # Frozen past the stale-heartbeat takeover (leadership.STALE_S), and until the new leader
-    # has finished the broadcast without it (a frozen process may never wake)
-    await wait_finished(pool, bid, timeout=60)
+    # Woken as soon as the other took over (past leadership.STALE_S), while it may still be
+    # sending. The takeover ended the frozen one's session, so it finds the leader lock free:
+    # it must leave the new term alone until the new leader has taken the lock.
     frozen.process.send_signal(signal.SIGCONT)
+    await until_the_term_holds_the_lock(pool, term)
+    await wait_finished(pool, bid, timeout=60)
     assert await pool.fetchval("SELECT epoch FROM leader_term") == term
     assert await claims_after(pool, bid, owners, taken_over_at) == 0
     await assert_exactly_once(pool, standin, bid, text)

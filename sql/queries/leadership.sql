@@ -9,10 +9,17 @@ SELECT pg_try_advisory_lock(:key);
 SELECT pg_advisory_unlock(:key);
 
 -- name: leader_begin_term
--- This session holds the lock: a new term begins (the previous holder's epoch is now stale).
-UPDATE leader_term
-SET epoch = epoch + 1, holder = :holder, backend_pid = pg_backend_pid(), heartbeat_at = now()
-RETURNING epoch;
+-- This session holds the lock: a new term begins (the previous holder's epoch is now stale),
+-- unless the current term is alive without the lock: a leader that took over by the slow path
+-- (leader_take_over_stale) ended the stale session, which freed the lock before it could take
+-- it. While that leader's session lives and its heartbeat is fresh, the lock's being free says
+-- nothing about it: nothing comes back, and the caller hands the lock back to it.
+UPDATE leader_term AS t
+SET epoch = t.epoch + 1, holder = :holder, backend_pid = pg_backend_pid(), heartbeat_at = now()
+WHERE t.backend_pid IS NULL
+   OR t.heartbeat_at < now() - make_interval(secs => :stale_s::float8)
+   OR NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a WHERE a.pid = t.backend_pid)
+RETURNING t.epoch;
 
 -- name: leader_take_over_stale
 -- The leader's heartbeat is older than :stale_s seconds (frozen, cut off): end its term.
