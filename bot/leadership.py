@@ -182,6 +182,7 @@ class Leadership:
             )
 
     async def _step_down(self, *, connection_lost: bool = False) -> None:
+        was_elected = self._elected
         if self._elected:
             self._elected = False
             logger.info("stepping down as leader (term %s)", self.epoch)
@@ -200,6 +201,9 @@ class Leadership:
             with contextlib.suppress(Exception):
                 await self.pool.release(connection)
             return
+        if was_elected:  # handed over: the next to take the lock need not wait it out
+            with contextlib.suppress(Exception):
+                await connection.execute(*QUERIES.leader_end_term(epoch=self.epoch))
         with contextlib.suppress(Exception):
             await connection.execute(*QUERIES.release_leader_lock(key=LEADER_LOCK_KEY))
         with contextlib.suppress(Exception):

@@ -40,6 +40,11 @@ RETURNING t.epoch, old.backend_pid AS stale_pid;
 SELECT pg_terminate_backend(:pid)
 WHERE :pid::int IS NOT NULL AND :pid::int <> pg_backend_pid();
 
+-- name: leader_end_term
+-- A leader stepping down of its own accord: its session goes back to a pool alive, so the term
+-- says it has no session (leader_begin_term then lets the next lock holder begin at once).
+UPDATE leader_term SET backend_pid = NULL WHERE epoch = :epoch;
+
 -- name: leader_heartbeat
 -- Renew this term; nothing comes back once the term is over (someone took over).
 UPDATE leader_term SET heartbeat_at = now()
