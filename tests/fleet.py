@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import os
 import signal
 import socket
 import sys
@@ -21,10 +22,22 @@ from tests.support import bot_env
 WEBHOOK_SECRET = "fleet-secret_1"
 
 
+# A port is chosen here and bound later by an instance's process. Chosen below Linux's ephemeral
+# range (32768 and up), no client socket takes it meanwhile; each pytest-xdist worker has a
+# thousand of its own, so two workers never choose the same one.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_PORTS = iter(range(20_000 + 1_000 * _WORKER, 21_000 + 1_000 * _WORKER))
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    for port in _PORTS:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:  # in use by something else on the machine
+                continue
+            return port
+    raise RuntimeError("this worker's thousand ports are used up")
 
 
 @dataclass
