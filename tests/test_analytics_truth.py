@@ -17,7 +17,7 @@ import asyncpg
 from openpyxl import load_workbook
 
 from bot.app import running
-from tests.support import ADMIN_ID
+from tests.support import ADMIN_ID, add_broadcast
 from tests.test_analytics import ask
 from tests.test_analytics import school as school  # the fixture
 from tests.test_analytics_dataset import (
@@ -31,37 +31,6 @@ from tests.test_analytics_dataset import (
 )
 
 CROWD = 206  # a Crowd2xx person of the dataset (events only)
-
-
-async def add_broadcast(
-    pool: asyncpg.Pool,
-    text: str,
-    status: str,
-    recipients: list[tuple[int, str, str | None]],
-    *,
-    ago: timedelta = timedelta(0),
-) -> int:
-    """A broadcast as the engine leaves it: (user, delivery_status, failure_reason) each;
-    successful_deliveries counts the 'sent' ones (SPEC §6)."""
-    sent = sum(1 for _, status_, _ in recipients if status_ == "sent")
-    message_id: int = await pool.fetchval(
-        "INSERT INTO message_history (message_text, total_recipients, successful_deliveries,"
-        " sent_at, started_at, finished_at, status, recipient_type)"
-        " VALUES ($1, $2, $3, now() - $5::interval, now() - $5::interval,"
-        " CASE WHEN $4 IN ('cancelled', 'done', 'deleted') THEN now() END, $4, 'group')"
-        " RETURNING id",
-        text,
-        len(recipients),
-        sent,
-        status,
-        ago,
-    )
-    await pool.executemany(
-        "INSERT INTO message_recipients (message_id, user_id, delivery_status, failure_reason,"
-        " settled_at) VALUES ($1, $2, $3, $4, CASE WHEN $3 <> 'pending' THEN now() END)",
-        [(message_id, user, status_, reason) for user, status_, reason in recipients],
-    )
-    return message_id
 
 
 def section(text: str, heading: str) -> list[str]:

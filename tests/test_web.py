@@ -42,7 +42,7 @@ from bot.web import build_webapp
 from bot.web.app import STATIC_DIR, standalone
 from bot.web.data import moved, plain, reach
 from bot.web.initdata import sign_init_data
-from tests.support import ADMIN_ID, CONSOLE_TOKEN, SECOND_ADMIN_ID
+from tests.support import ADMIN_ID, CONSOLE_TOKEN, SECOND_ADMIN_ID, add_broadcast
 
 PREFIX = "/app"
 STRANGER_ID = 700099
@@ -464,33 +464,6 @@ async def test_people_search_and_a_persons_card(webapp: Web) -> None:
     assert card["events_total"] == answer.events_total
     assert len(card["bookings"]) == len(answer.bookings)
     assert (await webapp.get("/api/people/1")).status == 404
-
-
-async def add_broadcast(
-    pool: asyncpg.Pool, text: str, status: str, recipients: list[tuple[int, str, str | None]]
-) -> int:
-    """A broadcast as the engine leaves it: (user, delivery_status, failure_reason) each;
-    successful_deliveries counts the 'sent' ones; started after every earlier one."""
-    sent = sum(1 for _, delivery, _ in recipients if delivery == "sent")
-    started = None if status == "scheduled" else datetime.now(UTC)
-    message_id: int = await pool.fetchval(
-        "INSERT INTO message_history (message_text, total_recipients, successful_deliveries,"
-        " sent_at, started_at, finished_at, status, recipient_type)"
-        " VALUES ($1, $2, $3, coalesce($5, now() + interval '1 day'), $5,"
-        " CASE WHEN $4 IN ('cancelled', 'done', 'deleted') THEN now() END, $4, 'group')"
-        " RETURNING id",
-        text,
-        len(recipients),
-        sent,
-        status,
-        started,
-    )
-    await pool.executemany(
-        "INSERT INTO message_recipients (message_id, user_id, delivery_status, failure_reason,"
-        " settled_at) VALUES ($1, $2, $3, $4, CASE WHEN $3 <> 'pending' THEN now() END)",
-        [(message_id, user, delivery, reason) for user, delivery, reason in recipients],
-    )
-    return message_id
 
 
 async def some_people(pool: asyncpg.Pool, n: int) -> list[int]:
