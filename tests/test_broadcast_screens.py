@@ -201,10 +201,7 @@ async def test_a_booked_stream_report_in_russian_counts_who_was_left_out(
         await add_person(pool, standin, person, started=False)
     async with running(make_settings(language="ru"), pool):
         # a first broadcast finds out who never started the bot
-        await standin.send_message(ADMIN_ID, "/broadcast")
-        menu = await expect(standin, "Кому отправить?")
-        await press(standin, menu, "Все пользователи")
-        await expect(standin, "Получателей:")
+        await choose_audience(standin, "Все пользователи", language="ru")
         await standin.send_message(ADMIN_ID, "Первая")
         await press(standin, await expect(standin, "Добавить кнопки-ссылки?"), "Без кнопок")
         await press(standin, await expect(standin, "Предпросмотр"), "Отправить")
@@ -213,12 +210,9 @@ async def test_a_booked_stream_report_in_russian_counts_who_was_left_out(
         await wait_finished(pool, bid)
         await expect(standin, f"Рассылка #{bid} завершена")
 
-        await standin.send_message(ADMIN_ID, "/broadcast")
-        menu = await expect(standin, "Кому отправить?")
-        await press(standin, menu, "Записавшиеся на поток…")
-        await standin.wait_for(lambda: any(t.startswith("📝") for t in labels(menu)))
-        await press(standin, menu, "📝 8-й поток · Вайб кодинг")
-        summary = await expect(standin, "Получателей:")
+        summary = await choose_audience(
+            standin, "📝 8-й поток · Вайб кодинг", "Записавшиеся на поток…", language="ru"
+        )
         assert "Аудитория: записавшиеся на 8-й поток · Вайб кодинг" in summary.shown_text
         assert "Получателей: 4 · исключено заблокировавших: 0 · не запускали бота: 2" in (
             summary.shown_text
@@ -378,10 +372,7 @@ async def test_an_empty_text_is_refused_at_once_in_the_admins_language(
 ) -> None:
     await add_plain_users(pool, standin, 947000, 1)
     async with running(make_settings(language="ru"), pool):
-        await standin.send_message(ADMIN_ID, "/broadcast")
-        menu = await expect(standin, "Кому отправить?")
-        await press(standin, menu, "Все пользователи")
-        await expect(standin, "Получателей:")
+        await choose_audience(standin, "Все пользователи", language="ru")
         await standin.send_message(ADMIN_ID, "<b></b>")
         refused = await expect(standin, "В сообщении нет текста")
         assert "Bad Request" not in refused.shown_text

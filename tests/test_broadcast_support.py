@@ -91,15 +91,25 @@ async def expect(
     )
 
 
-async def choose_audience(standin: Any, label: str, submenu: str | None = None) -> Any:
+# The audience menu's question and the summary's first word, in each language of the flow.
+AUDIENCE_WORDS = {
+    "en": ("Who should get it?", "Recipients:"),
+    "ru": ("Кому отправить?", "Получателей:"),
+}
+
+
+async def choose_audience(
+    standin: Any, label: str, submenu: str | None = None, *, language: str = "en"
+) -> Any:
     """/broadcast, then the audience button; returns the audience summary reply."""
+    question, summary = AUDIENCE_WORDS[language]
     await standin.send_message(ADMIN_ID, "/broadcast")
-    menu = await expect(standin, "Who should get it?")
+    menu = await expect(standin, question)
     if submenu is not None:
         await press(standin, menu, submenu)
         await standin.wait_for(lambda: any(label in t for r in menu.buttons for t, _ in r))
     await press(standin, menu, label)
-    return await expect(standin, "Recipients:")
+    return await expect(standin, summary)
 
 
 async def compose(

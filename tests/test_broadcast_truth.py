@@ -213,10 +213,7 @@ async def test_bad_html_in_russian_is_explained_with_its_place(
 
     await add_plain_users(pool, standin, 917000, 1)
     async with running(make_settings(language="ru"), pool):
-        await standin.send_message(ADMIN_ID, "/broadcast")
-        menu = await expect(standin, "Кому отправить?")
-        await press(standin, menu, "Все пользователи")
-        await expect(standin, "Получателей:")
+        await choose_audience(standin, "Все пользователи", language="ru")
         await standin.send_message(ADMIN_ID, "<b>Привет")
         error = await expect(standin, "Ошибка в разметке")
         assert "незакрытый тег <b> в строке 1" in error.shown_text
