@@ -61,7 +61,7 @@ async def test_the_newest_broadcasts_first_page_reads_only_that_page(pool: async
 async def test_a_broadcasts_export_reads_its_rows_in_order_without_sorting(
     pool: asyncpg.Pool,
 ) -> None:
-    """In the export's own transaction settings (store.export_csv)."""
+    """In the export's own transaction settings (store.write_recipients_csv)."""
     newest = await many_broadcasts(pool)
     query, *args = QUERIES.broadcast_export(
         message_id=newest, formula_codes=FORMULA_CODES, formula_max=FORMULA_CODES[-1]

@@ -30,9 +30,10 @@ from bot.broadcast.models import (
 )
 from bot.broadcast.outgoing import send_content, transfer_file
 from bot.broadcast.store import (
-    export_csv,
+    RecipientsCsv,
     fetch_report,
     fetch_shown,
+    recipients_csv,
     to_broadcast,
     with_author_names,
 )
@@ -329,6 +330,11 @@ class BroadcastService:
         rows = await self.pool.fetch(*QUERIES.broadcast_scheduled_list())
         return await with_author_names(self.pool, (to_broadcast(r) for r in rows))
 
+    async def recipients_csv(self, bid: int) -> RecipientsCsv:
+        """One row per recipient, UTF-8 with a BOM so spreadsheets read Cyrillic names; an
+        ended broadcast's as stored (gzip), written once."""
+        return await recipients_csv(self.pool, bid, self.settings.tz)
+
     async def export_csv(self, bid: int) -> bytes:
-        """One row per recipient, UTF-8 with a BOM so spreadsheets read Cyrillic names."""
-        return await export_csv(self.pool, bid, self.settings.tz)
+        """The recipients CSV as the file's bytes."""
+        return await (await self.recipients_csv(bid)).plain()

@@ -164,17 +164,36 @@ async def recipients_csv(request: web.Request) -> web.Response:
     bid = _int(request, "bid")
     if await context.services.broadcasts.get(bid) is None:
         return _json(NOT_FOUND, 404)
-    data = await context.services.broadcasts.export_csv(bid)
+    found = await context.services.broadcasts.recipients_csv(bid)
     await context.services.records.audit(_viewer(request).user_id, "web_export", broadcast_id=bid)
-    return web.Response(
-        body=data,
-        content_type="text/csv",
-        charset="utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="broadcast_{bid}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    headers = {
+        "Content-Disposition": f'attachment; filename="broadcast_{bid}.csv"',
+        "Cache-Control": "no-store",
+        "Vary": "Accept-Encoding",
+    }
+    if found.gzipped and _accepts_gzip(request):  # a stored file, sent as stored
+        body = found.data
+        headers["Content-Encoding"] = "gzip"
+    else:
+        body = await found.plain()
+    return web.Response(body=body, content_type="text/csv", charset="utf-8", headers=headers)
+
+
+def _accepts_gzip(request: web.Request) -> bool:
+    """Whether Accept-Encoding takes gzip (every browser's does), not refused with q=0."""
+    for coding in request.headers.get("Accept-Encoding", "").split(","):
+        name, _, params = coding.strip().partition(";")
+        if name.strip().lower() in ("gzip", "*"):
+            quality = params.strip().lower().removeprefix("q=").strip()
+            return quality == "" or _float(quality) > 0
+    return False
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
 
 
 async def control(request: web.Request) -> web.Response:

