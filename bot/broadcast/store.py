@@ -138,10 +138,12 @@ async def recipients_csv(pool: asyncpg.Pool, bid: int, tz: ZoneInfo) -> Recipien
     return RecipientsCsv(await write_recipients_csv(pool, bid, tz))
 
 
-async def write_recipients_csv(pool: asyncpg.Pool, bid: int, tz: ZoneInfo) -> bytes:
-    """Write the file from the rows, written by the server's ``COPY … CSV``, and keep it when
-    the broadcast has ended (migration 0092: its rows change no more, and a change to them
-    voids the file).
+async def write_recipients_csv(
+    pool: asyncpg.Pool, bid: int, tz: ZoneInfo, *, keep: bool = True
+) -> bytes:
+    """Write the file from the rows, written by the server's ``COPY … CSV``, and ``keep`` it
+    when the broadcast has ended (migration 0092: its rows change no more, and a change to
+    them voids the file).
 
     One row per recipient, UTF-8 with a BOM so spreadsheets read Cyrillic names, CRLF line ends
     as Python's csv writes them; values as in every hsl-bot CSV (bot.csvcells: local times with
@@ -164,7 +166,7 @@ async def write_recipients_csv(pool: asyncpg.Pool, bid: int, tz: ZoneInfo) -> by
             await conn.execute(*QUERIES.broadcast_export_settings(tz=tz.key))
             await conn.copy_from_query(query, *args, output=collect, format="csv", header=True)
     data = b"".join(chunks)
-    if ended is not None:
+    if keep and ended is not None:
         compressed = await asyncio.to_thread(gzip.compress, data, 6, mtime=0)  # ~0.1 s
         await pool.execute(
             *QUERIES.broadcast_store_file(
