@@ -7,6 +7,7 @@ screenshot (in HSL_WEB_SCREENSHOTS, else a temporary folder, printed at the end)
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import re
 import shutil
@@ -23,16 +24,19 @@ from bot.telegram.analytics.views import (
     stats_text,
     students_text,
 )
+from tests.test_recipient_files import end
 from tests.test_web import (  # noqa: F401  (the fixtures, by their functions' names)
     PREFIX,
     Web,
     add_broadcast,
+    awkward_recipients,
     chat_texts,
     current_stream,
     init_data,
     make_broadcast,
     services_fixture,
     webapp_fixture,
+    written_by_python,
 )
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -479,6 +483,36 @@ async def test_a_running_broadcasts_recipients_follow_its_counts(page: Page, web
     )
     await page.wait_for(f'[data-recipient="{first}"][data-status="sent"]')
     assert await page.figure("count-sent") == 1
+
+
+async def test_an_ended_broadcasts_csv_downloads_as_the_recipients_file(
+    page: Page, webapp: Web
+) -> None:
+    """The stored file goes out gzip-encoded; what the browser saves is the file itself."""
+    bid = await awkward_recipients(webapp.services, webapp.pool)
+    await end(webapp.pool, bid)
+    expected = await written_by_python(webapp.pool, bid, webapp.services.broadcasts.settings.tz)
+    await webapp.services.broadcasts.recipients_csv(bid)  # kept, as when the send ended
+    await page.open(f"view=broadcast&id={bid}")
+    await page.run(
+        lambda: page.driver.execute_script(
+            "window.__saved = []; var make = URL.createObjectURL;"
+            "URL.createObjectURL = function (blob) { window.__saved.push(blob);"
+            " return make.call(URL, blob); };"
+        )
+    )
+    await page.click('[data-action="csv"]')
+    saved = await page.run(
+        lambda: page.driver.execute_async_script(
+            "var done = arguments[arguments.length - 1];"
+            "(function poll() {"
+            " if (!window.__saved.length) { setTimeout(poll, 50); return; }"
+            " var reader = new FileReader();"
+            " reader.onload = function () { done(reader.result.split(',')[1]); };"
+            " reader.readAsDataURL(window.__saved[0]); })();"
+        )
+    )
+    assert base64.b64decode(saved) == expected
 
 
 async def test_a_page_without_valid_init_data_shows_no_figures(page: Page, webapp: Web) -> None:
