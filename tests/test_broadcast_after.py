@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gzip
 import io
 import re
 from datetime import datetime, timedelta
@@ -34,6 +35,8 @@ from tests.test_broadcast_support import (
     statuses,
     wait_finished,
 )
+from tests.test_recipient_files import stored
+from tests.test_web import written_by_python
 
 SENDER_TOKEN = "2000002:course-bot-secret"
 # a 1×1 PNG
@@ -69,6 +72,11 @@ async def test_history_details_and_csv_export(
     await add_person(pool, standin, Person(600002, "ben"), blocked=True)
     bid = await send_now(standin, await compose(standin, "Everyone", "For the record"))
     await wait_finished(pool, bid)
+    for _ in range(100):  # the file is written once the send ends, after the report
+        if (kept := await stored(pool, bid)) is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert kept is not None and kept["current"] and kept["status"] == "done"
     await standin.send_message(ADMIN_ID, "/history")
     listing = await expect(standin, "Broadcast history")
     assert f"#{bid} " in listing.shown_text and "1/2" in listing.shown_text
@@ -85,6 +93,11 @@ async def test_history_details_and_csv_export(
     # times as in every export: local, to the second, with the offset (not UTC microseconds)
     local = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d\d:\d\d$")
     assert all(local.match(r["settled_at"]) for r in rows), rows
+    # the kept file, written from the rows as they are
+    assert exported.document_bytes == gzip.decompress(kept["gzip"])
+    assert exported.document_bytes == await written_by_python(
+        pool, bid, ZoneInfo(kept["time_zone"])
+    )
 
 
 async def test_retry_failed_sends_only_the_failed_ones(

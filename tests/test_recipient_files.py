@@ -1,12 +1,11 @@
 """An ended broadcast's recipients CSV is written once and kept (migration 0092): served as
-stored (gzip) to the page, as a file to the chat, and never once its broadcast's rows moved on."""
+stored (gzip) to the page, as a file to the chat, and never once its broadcast's rows moved on.
+The sender writing it when a send ends: tests/test_broadcast_after.py's export test."""
 
 from __future__ import annotations
 
 import asyncio
-import csv
 import gzip
-import io
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,15 +14,6 @@ import asyncpg
 from bot.broadcast.store import recipients_csv
 from bot.db.queries import QUERIES
 from tests.support import ADMIN_ID
-from tests.test_broadcast_support import (
-    Person,
-    add_person,
-    compose,
-    expect,
-    press,
-    send_now,
-    wait_finished,
-)
 from tests.test_web import (  # noqa: F401  (services, webapp: fixtures)
     PREFIX,
     Web,
@@ -67,33 +57,6 @@ async def download(webapp: Web, bid: int, accept: str | None = None) -> tuple[st
     async with webapp.client.get(f"{PREFIX}/api/broadcasts/{bid}/csv", headers=headers) as got:
         assert got.status == 200, await got.text()
         return got.headers.get("Content-Encoding"), await got.read()
-
-
-async def test_the_engine_writes_the_file_when_the_send_ends_and_the_chat_sends_it(
-    standin: Any, bot_app: Any, pool: asyncpg.Pool
-) -> None:
-    await add_person(pool, standin, Person(610001, "ann"))
-    await add_person(pool, standin, Person(610002, "ben"), blocked=True)
-    bid = await send_now(standin, await compose(standin, "Everyone", "Kept on file"))
-    await wait_finished(pool, bid)
-    for _ in range(100):  # written after the report, with no one asking
-        if (kept := await stored(pool, bid)) is not None:
-            break
-        await asyncio.sleep(0.1)
-    assert kept is not None and kept["current"] and kept["status"] == "done"
-    expected = await written_by_python(pool, bid, ZoneInfo(kept["time_zone"]))
-    assert gzip.decompress(kept["gzip"]) == expected and kept["csv_bytes"] == len(expected)
-    rows = list(csv.DictReader(io.StringIO(expected.decode("utf-8-sig"))))
-    assert {(r["username"], r["delivery_status"]) for r in rows} == {
-        ("ann", "sent"),
-        ("ben", "failed"),
-    }
-    await standin.send_message(ADMIN_ID, "/history")
-    await press(standin, await expect(standin, "Broadcast history"), f"#{bid}")
-    details = await expect(standin, "Failure reasons")
-    await press(standin, details, "Export CSV")
-    exported = await standin.wait_for_message(ADMIN_ID, predicate=lambda m: m.kind == "document")
-    assert exported.document_bytes == expected
 
 
 async def test_the_page_gets_the_stored_file_gzipped_and_plain_when_gzip_is_refused(
