@@ -90,7 +90,7 @@ def build_webapp(
     sub.on_response_prepare.append(secure_headers)
 
     async def index(request: web.Request) -> web.FileResponse:
-        return web.FileResponse(STATIC_DIR / "index.html", headers=NO_STORE)
+        return web.FileResponse(STATIC_DIR / "index.html", headers=routes.NO_STORE)
 
     sub.router.add_get("/", index, name="index")
     sub.router.add_static("/static/", STATIC_DIR, name="static")
@@ -98,7 +98,6 @@ def build_webapp(
     return sub
 
 
-NO_STORE = {"Cache-Control": "no-store"}
 # Only our own scripts and styles (no CDN, no inline script); Telegram Web shows the page in a
 # frame, so framing stays allowed.
 CSP = (

@@ -14,11 +14,7 @@ from bot.web.context import context_of, texts_of, viewer_of
 from bot.web.data import RECIPIENT_STATES, parse_days, parse_list
 
 CONTROL_ACTIONS = ("pause", "resume", "cancel")
-
-
-_context = context_of
-_viewer = viewer_of
-_texts = texts_of
+NO_STORE = {"Cache-Control": "no-store"}  # every answer is an admin's figures, as of now
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -26,7 +22,7 @@ def _json(data: Any, status: int = 200) -> web.Response:
         data,
         status=status,
         dumps=lambda v: json.dumps(v, ensure_ascii=False, default=str),
-        headers={"Cache-Control": "no-store"},
+        headers=NO_STORE,
     )
 
 
@@ -52,9 +48,9 @@ NOT_FOUND = {"error": "not found"}
 
 async def me(request: web.Request) -> web.Response:
     """Who is looking, and the page's words in their language."""
-    viewer = _viewer(request)
-    texts = _texts(request)
-    await _context(request).services.records.audit(viewer.user_id, "web_open")
+    viewer = viewer_of(request)
+    texts = texts_of(request)
+    await context_of(request).services.records.audit(viewer.user_id, "web_open")
     return _json(
         {
             "user_id": viewer.user_id,
@@ -66,19 +62,19 @@ async def me(request: web.Request) -> web.Response:
 
 
 async def overview(request: web.Request) -> web.Response:
-    return _json(await _context(request).dashboard.overview(_texts(request)))
+    return _json(await context_of(request).dashboard.overview(texts_of(request)))
 
 
 async def growth(request: web.Request) -> web.Response:
-    return _json(await _context(request).dashboard.growth(_days(request, 30)))
+    return _json(await context_of(request).dashboard.growth(_days(request, 30)))
 
 
 async def daily(request: web.Request) -> web.Response:
-    return _json(await _context(request).dashboard.daily(_days(request, 30) or 365))
+    return _json(await context_of(request).dashboard.daily(_days(request, 30) or 365))
 
 
 async def streams(request: web.Request) -> web.Response:
-    return _json(await _context(request).dashboard.streams(_texts(request)))
+    return _json(await context_of(request).dashboard.streams(texts_of(request)))
 
 
 def _viewers(request: web.Request) -> bool:
@@ -91,8 +87,8 @@ def _viewers(request: web.Request) -> bool:
 
 async def students(request: web.Request) -> web.Response:
     """One page of a stream's bookers or (``list=viewers``) its programme viewers."""
-    found = await _context(request).dashboard.students(
-        _texts(request),
+    found = await context_of(request).dashboard.students(
+        texts_of(request),
         request.match_info["key"],
         _int(request, "page"),
         viewers=_viewers(request),
@@ -102,44 +98,44 @@ async def students(request: web.Request) -> web.Response:
 
 async def funnel(request: web.Request) -> web.Response:
     return _json(
-        await _context(request).dashboard.funnel(_texts(request), _days(request, 30) or 365)
+        await context_of(request).dashboard.funnel(texts_of(request), _days(request, 30) or 365)
     )
 
 
 async def retention(request: web.Request) -> web.Response:
-    return _json(await _context(request).dashboard.retention())
+    return _json(await context_of(request).dashboard.retention())
 
 
 async def leads(request: web.Request) -> web.Response:
-    return _json(await _context(request).dashboard.leads())
+    return _json(await context_of(request).dashboard.leads())
 
 
 async def people(request: web.Request) -> web.Response:
     query = request.query.get("q", "").strip()
     if not query:
         return _json({"query": "", "people": [], "more": ""})
-    return _json(await _context(request).dashboard.find_people(_texts(request), query[:100]))
+    return _json(await context_of(request).dashboard.find_people(texts_of(request), query[:100]))
 
 
 async def person(request: web.Request) -> web.Response:
-    context = _context(request)
+    context = context_of(request)
     user_id = _int(request, "user_id")
-    card = await context.dashboard.person(_texts(request), user_id)
+    card = await context.dashboard.person(texts_of(request), user_id)
     if card is None:
         return _json(NOT_FOUND, 404)
-    card["manage"] = await editable(context.bookings, _texts(request), user_id)
+    card["manage"] = await editable(context.bookings, texts_of(request), user_id)
     return _json(card)
 
 
 async def history(request: web.Request) -> web.Response:
     return _json(
-        await _context(request).broadcast_pages.history(_texts(request), _int(request, "page"))
+        await context_of(request).broadcast_pages.history(texts_of(request), _int(request, "page"))
     )
 
 
 async def broadcast(request: web.Request) -> web.Response:
-    found = await _context(request).broadcast_pages.broadcast(
-        _texts(request), _int(request, "bid")
+    found = await context_of(request).broadcast_pages.broadcast(
+        texts_of(request), _int(request, "bid")
     )
     return _json(found if found is not None else NOT_FOUND, 200 if found is not None else 404)
 
@@ -148,8 +144,8 @@ async def recipients(request: web.Request) -> web.Response:
     status = request.query.get("status") or None
     if status is not None and status not in RECIPIENT_STATES:
         raise web.HTTPBadRequest(text="unknown status")
-    found = await _context(request).broadcast_pages.recipients(
-        _texts(request),
+    found = await context_of(request).broadcast_pages.recipients(
+        texts_of(request),
         _int(request, "bid"),
         status,
         request.query.get("q", "")[:100],
@@ -160,15 +156,16 @@ async def recipients(request: web.Request) -> web.Response:
 
 async def recipients_csv(request: web.Request) -> web.Response:
     """The chat's export, as a download; written to audit_log like other actions."""
-    context = _context(request)
+    context = context_of(request)
     bid = _int(request, "bid")
     if await context.services.broadcasts.get(bid) is None:
         return _json(NOT_FOUND, 404)
     found = await context.services.broadcasts.recipients_csv(bid)
-    await context.services.records.audit(_viewer(request).user_id, "web_export", broadcast_id=bid)
+    admin_id = viewer_of(request).user_id
+    await context.services.records.audit(admin_id, "web_export", broadcast_id=bid)
     headers = {
         "Content-Disposition": f'attachment; filename="broadcast_{bid}.csv"',
-        "Cache-Control": "no-store",
+        **NO_STORE,
         "Vary": "Accept-Encoding",
     }
     if found.gzipped and _accepts_gzip(request):  # a stored file, sent as stored
@@ -198,13 +195,13 @@ def _float(text: str) -> float:
 
 async def control(request: web.Request) -> web.Response:
     """Pause/Resume/Cancel: the control card's calls; refused with the current status."""
-    context = _context(request)
+    context = context_of(request)
     bid = _int(request, "bid")
     action = request.match_info["action"]
     if action not in CONTROL_ACTIONS:
         return _json(NOT_FOUND, 404)
-    done = await context.broadcast_pages.control(bid, action, _viewer(request).user_id)
-    shown = await context.broadcast_pages.broadcast(_texts(request), bid)
+    done = await context.broadcast_pages.control(bid, action, viewer_of(request).user_id)
+    shown = await context.broadcast_pages.broadcast(texts_of(request), bid)
     if shown is None:
         return _json(NOT_FOUND, 404)
     return _json({"done": done, **shown}, 200 if done else 409)
@@ -212,14 +209,14 @@ async def control(request: web.Request) -> web.Response:
 
 async def edit_booking(request: web.Request) -> web.Response:
     """Change one booking after the admin saw before → after: refused when it moved on."""
-    context = _context(request)
+    context = context_of(request)
     try:
         change = change_from_json(_int(request, "booking_id"), await request.json())
     except (ValueError, TypeError, KeyError):
         return _json({"error": "invalid"}, 400)
-    texts = _texts(request)
+    texts = texts_of(request)
     try:
-        after = await context.bookings.apply(change, _viewer(request).user_id, "web")
+        after = await context.bookings.apply(change, viewer_of(request).user_id, "web")
     except ValueError as refused:  # bot.school.Invalid: a value the course bot never writes
         return _json({"error": "invalid", "why": str(refused)}, 400)
     except Stale as stale:
