@@ -494,6 +494,7 @@ async def test_an_ended_broadcasts_csv_downloads_as_the_recipients_file(
     expected = await written_by_python(webapp.pool, bid, webapp.services.broadcasts.settings.tz)
     await webapp.services.broadcasts.recipients_csv(bid)  # kept, as when the send ended
     await page.open(f"view=broadcast&id={bid}")
+    await page.shot("broadcast-ended")
     await page.run(
         lambda: page.driver.execute_script(
             "window.__saved = []; var make = URL.createObjectURL;"
