@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import random
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
+import pytest
 
+from bot.broadcast import store
 from bot.broadcast.store import recipients_csv
 from bot.db.queries import QUERIES
 from tests.support import ADMIN_ID
@@ -20,6 +23,7 @@ from tests.test_web import (  # noqa: F401  (services, webapp: fixtures)
     auth,
     awkward_recipients,
     init_data,
+    make_broadcast,
     services_fixture,
     webapp_fixture,
     written_by_python,
@@ -155,7 +159,7 @@ async def test_a_file_written_before_a_change_committed_is_not_kept(webapp: Web)
     pool = webapp.pool
     bid = await awkward_recipients(webapp.services, pool)
     await end(pool, bid)
-    state = await pool.fetchrow(*QUERIES.broadcast_ended_state(message_id=bid))
+    state = await pool.fetchrow(*QUERIES.broadcast_file_state(message_id=bid))
     keep = QUERIES.broadcast_store_file(**keep_args(state, bid))
     async with pool.acquire() as changer:
         changing = changer.transaction()
@@ -172,7 +176,7 @@ async def test_a_file_written_before_a_change_committed_is_not_kept(webapp: Web)
         assert await storing == "INSERT 0 0"
     assert await stored(pool, bid) is None
     assert await pool.execute(*keep) == "INSERT 0 0"  # the state read before has passed
-    fresh = await pool.fetchrow(*QUERIES.broadcast_ended_state(message_id=bid))
+    fresh = await pool.fetchrow(*QUERIES.broadcast_file_state(message_id=bid))
     assert await pool.execute(*QUERIES.broadcast_store_file(**keep_args(fresh, bid))) == (
         "INSERT 0 1"
     )
@@ -188,3 +192,197 @@ def keep_args(state: asyncpg.Record, bid: int) -> dict[str, Any]:
         "csv_bytes": 1,
         "gzip": gzip.compress(b"x"),
     }
+
+
+# A running broadcast's file, piece by piece -------------------------------------------------
+
+
+async def pieces(pool: asyncpg.Pool, bid: int) -> dict[int, str]:
+    """The kept pieces by first id, each with its row version (a rewritten piece has another)."""
+    rows = await pool.fetch(
+        "SELECT first_id, ctid::text AS version FROM hsl_recipient_segments WHERE message_id = $1",
+        bid,
+    )
+    return {row["first_id"]: row["version"] for row in rows}
+
+
+async def test_the_header_is_copys(webapp: Web) -> None:
+    bid = await awkward_recipients(webapp.services, webapp.pool)
+    chunks: list[bytes] = []
+
+    async def collect(chunk: bytes) -> None:
+        chunks.append(chunk)
+
+    query, *args = QUERIES.broadcast_export(
+        message_id=bid, first_id=0, last_id=0, formula_codes=[61], formula_max=61
+    )
+    async with webapp.pool.acquire() as conn:
+        await conn.copy_from_query(query, *args, output=collect, format="csv", header=True)
+    assert b"".join(chunks).replace(b"\n", b"\r\n") == store.HEADER
+
+
+async def test_a_running_broadcasts_file_rewrites_only_the_pieces_whose_rows_moved(
+    webapp: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the sender claims and settles recipients, a person is forgotten, a name changes,
+    the broadcast is paused and resumed: each download equals the rows as they are, and
+    writes again only the pieces holding a row that moved."""
+    monkeypatch.setattr(store, "SEGMENT_IDS", 16)
+    pool, tz = webapp.pool, webapp.services.broadcasts.settings.tz
+    bid = await make_broadcast(webapp.services)
+    ids = [
+        r["id"]
+        for r in await pool.fetch(
+            "SELECT id FROM message_recipients WHERE message_id = $1 ORDER BY id", bid
+        )
+    ]
+    assert len(ids) > 10 * 16
+
+    async def check() -> dict[int, str]:
+        _, body = await download(webapp, bid)
+        assert body == await written_by_python(pool, bid, tz)
+        return await pieces(pool, bid)
+
+    kept = await check()
+    assert len(kept) == len({i // 16 for i in ids})  # all pending: kept, nothing moved since
+    assert await check() == kept  # asked again: nothing written again
+
+    front = 0
+    randomly = random.Random(7)
+    for step in range(12):
+        claimed = ids[front : front + randomly.randint(1, 20)]
+        await pool.execute(
+            "UPDATE message_recipients SET attempted_at = now(), claimed_by = 1"
+            " WHERE id = ANY($1::int[])",
+            claimed,
+        )
+        await pool.execute(
+            "UPDATE message_recipients SET delivery_status = CASE WHEN id % 5 = 0 THEN"
+            " 'failed' ELSE 'sent' END, failure_reason = CASE WHEN id % 5 = 0 THEN 'blocked'"
+            " END, telegram_message_id = CASE WHEN id % 5 <> 0 THEN id END, settled_at = now()"
+            " WHERE id = ANY($1::int[])",
+            claimed[: len(claimed) // 2 + 1],
+        )
+        front += len(claimed)
+        before, now = kept, await check()
+        moved = {i - i % 16 for i in claimed}
+        assert {k for k in before if now.get(k) != before[k]} == moved, step
+        kept = now
+
+    settled_row = await pool.fetchrow(
+        "SELECT id, user_id FROM message_recipients WHERE id = ANY($1::int[])"
+        " AND delivery_status = 'sent' ORDER BY id LIMIT 1",
+        ids[:front],
+    )
+    await pool.execute(
+        "UPDATE message_recipients SET username = 'renamed' WHERE id = $1", settled_row["id"]
+    )
+    before, kept = kept, await check()
+    assert {k for k in before if kept.get(k) != before[k]} == {settled_row["id"] // 16 * 16}
+    named = await pool.fetchrow(
+        "SELECT id, user_id FROM message_recipients WHERE message_id = $1"
+        " AND coalesce(username, '') <> '' AND id > $2 ORDER BY id LIMIT 1",
+        bid,
+        ids[front],
+    )
+    await webapp.services.privacy.forget(ADMIN_ID, named["user_id"])
+    assert named["id"] - named["id"] % 16 not in await pieces(pool, bid)
+    kept = await check()
+    await webapp.services.broadcasts.pause(bid, ADMIN_ID)
+    assert await check() == kept  # the status is not in the file
+    await end(pool, bid)
+    await check()
+    assert await pieces(pool, bid) == {}  # ended: kept whole instead
+    assert (await stored(pool, bid))["current"]
+
+
+async def store_pieces(pool: asyncpg.Pool, bid: int, state: asyncpg.Record, **kwargs: Any) -> str:
+    result: str = await pool.execute(
+        *QUERIES.broadcast_store_segments(
+            message_id=bid,
+            tz="UTC",
+            version=state["recipients_version"],
+            settled_version=state["settled_version"],
+            **kwargs,
+        )
+    )
+    return result
+
+
+async def test_a_piece_is_kept_only_if_its_rows_are_still_as_written(webapp: Web) -> None:
+    """Storing follows the versions read with the rows: the sender's claims and outcomes
+    spoil a piece holding a pending row, not a settled one; a settled row changing spoils
+    both; a change still in progress is waited for."""
+    pool = webapp.pool
+    bid = await make_broadcast(webapp.services)
+    first, second = await pool.fetch(
+        "SELECT id FROM message_recipients WHERE message_id = $1 ORDER BY id LIMIT 2", bid
+    )
+    await pool.execute(
+        "UPDATE message_recipients SET delivery_status = 'sent', settled_at = now() WHERE id = $1",
+        first["id"],
+    )
+    both = {
+        "first_ids": [1, 2],
+        "last_ids": [1, 2],
+        "settled": [True, False],
+        "lines": [b"settled\r\n", b"pending\r\n"],
+    }
+    state = await pool.fetchrow(*QUERIES.broadcast_file_state(message_id=bid))
+    await pool.execute(  # the sender claims a pending row
+        "UPDATE message_recipients SET attempted_at = now() WHERE id = $1", second["id"]
+    )
+    assert await store_pieces(pool, bid, state, **both) == "INSERT 0 1"
+    assert set(await pieces(pool, bid)) == {1}
+
+    state = await pool.fetchrow(*QUERIES.broadcast_file_state(message_id=bid))
+    async with pool.acquire() as changer:
+        changing = changer.transaction()
+        await changing.start()
+        await changer.execute(  # a settled row changes (a name forgotten, say)
+            "UPDATE message_recipients SET username = NULL WHERE id = $1", first["id"]
+        )
+        storing = asyncio.create_task(store_pieces(pool, bid, state, **both))
+        await asyncio.sleep(0.5)
+        assert not storing.done()  # waiting on the change's lock on the broadcast
+        await changing.commit()
+        assert await storing == "INSERT 0 0"
+    assert await pieces(pool, bid) == {}  # the change dropped the piece stored before it
+
+
+async def test_a_change_waits_for_a_piece_being_stored_then_drops_it(webapp: Web) -> None:
+    """The other order: a piece stored in a transaction still open when a row of it changes.
+    The change's trigger moves the versions first (waiting for the store to commit), then
+    drops the piece it can now see."""
+    pool = webapp.pool
+    bid = await make_broadcast(webapp.services)
+    row = await pool.fetchrow(
+        "SELECT id FROM message_recipients WHERE message_id = $1 ORDER BY id LIMIT 1", bid
+    )
+    await pool.execute(
+        "UPDATE message_recipients SET delivery_status = 'sent', settled_at = now() WHERE id = $1",
+        row["id"],
+    )
+    state = await pool.fetchrow(*QUERIES.broadcast_file_state(message_id=bid))
+    async with pool.acquire() as storer:
+        storing = storer.transaction()
+        await storing.start()
+        query, *args = QUERIES.broadcast_store_segments(
+            message_id=bid,
+            tz="UTC",
+            version=state["recipients_version"],
+            settled_version=state["settled_version"],
+            first_ids=[row["id"]],
+            last_ids=[row["id"]],
+            settled=[True],
+            lines=[b"as written\r\n"],
+        )
+        assert await storer.execute(query, *args) == "INSERT 0 1"
+        changing = asyncio.create_task(
+            pool.execute("UPDATE message_recipients SET username = 'x' WHERE id = $1", row["id"])
+        )
+        await asyncio.sleep(0.5)
+        assert not changing.done()  # the versions wait for the store's share lock
+        await storing.commit()
+        await changing
+    assert await pieces(pool, bid) == {}

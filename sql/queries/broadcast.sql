@@ -430,7 +430,8 @@ RETURNING h.id;
 SELECT set_config('TimeZone', :tz, true), set_config('enable_sort', 'off', true);
 
 -- name: broadcast_export
--- A broadcast's recipients as the cells of its CSV (bot/csvcells.py's rules), for the server's
+-- A broadcast's recipients with ids from :first_id to :last_id (one piece of the file) as the
+-- cells of its CSV (bot/csvcells.py's rules), for the server's
 -- COPY … CSV to write: building 100k rows in Python took ~0.3 s on the event loop. Moments in
 -- the session's TimeZone (set by broadcast_export_settings) to the second with their offset; a
 -- text whose first character's code is one of :formula_codes (csvcells.FORMULA_START; none
@@ -453,15 +454,18 @@ SELECT user_id,
                  AND ascii(delete_error) = ANY(:formula_codes::int[])
             THEN '''' || delete_error ELSE nullif(delete_error, '') END AS delete_error
 FROM message_recipients
-WHERE message_id = :message_id
+WHERE message_id = :message_id AND id BETWEEN :first_id AND :last_id
 ORDER BY id;
 
--- name: broadcast_ended_state
--- An ended broadcast's state, which its stored recipients file belongs to (migration 0092):
--- nothing when it has not ended (its rows still change).
-SELECT status, finished_at, recipients_version FROM message_history
-WHERE id = :message_id AND status IN ('done', 'cancelled', 'deleted')
-  AND finished_at IS NOT NULL;
+-- name: broadcast_file_state
+-- What a recipients file is written from (migration 0092): the broadcast's state and versions,
+-- whether it has ended (its rows change no more), and the span of its recipients' ids.
+SELECT h.status, h.finished_at, h.recipients_version, h.settled_version,
+       h.status IN ('done', 'cancelled', 'deleted') AND h.finished_at IS NOT NULL AS ended,
+       (SELECT min(r.id) FROM message_recipients r WHERE r.message_id = h.id) AS low,
+       (SELECT max(r.id) FROM message_recipients r WHERE r.message_id = h.id) AS high
+FROM message_history h
+WHERE h.id = :message_id;
 
 -- name: broadcast_stored_file
 -- The stored recipients file (gzip) if it belongs to the broadcast's present state and zone.
@@ -487,6 +491,31 @@ ON CONFLICT (message_id) DO UPDATE
 SET status = EXCLUDED.status, finished_at = EXCLUDED.finished_at,
     recipients_version = EXCLUDED.recipients_version, time_zone = EXCLUDED.time_zone,
     csv_bytes = EXCLUDED.csv_bytes, built_at = now(), gzip = EXCLUDED.gzip;
+
+-- name: broadcast_forget_segments
+-- An ended broadcast's file is kept whole: its pieces are of no more use.
+DELETE FROM hsl_recipient_segments WHERE message_id = :message_id;
+
+-- name: broadcast_stored_segments
+-- The kept pieces of a broadcast's file in a zone, by their first id (migration 0092).
+SELECT first_id, lines FROM hsl_recipient_segments
+WHERE message_id = :message_id AND time_zone = :tz
+ORDER BY first_id;
+
+-- name: broadcast_store_segments
+-- Keep pieces written from a snapshot with :settled_version and :version: a piece whose rows
+-- were all settled unless a settled row changed since, one with a pending row unless any row
+-- did. FOR SHARE as in broadcast_store_file.
+INSERT INTO hsl_recipient_segments AS s (message_id, first_id, last_id, time_zone, lines)
+SELECT h.id, x.first_id, x.last_id, :tz, x.lines
+FROM message_history AS h,
+     unnest(:first_ids::int[], :last_ids::int[], :settled::boolean[], :lines::bytea[])
+         AS x (first_id, last_id, settled, lines)
+WHERE h.id = :message_id AND h.settled_version = :settled_version
+  AND (x.settled OR h.recipients_version = :version)
+FOR SHARE OF h
+ON CONFLICT (message_id, first_id) DO UPDATE
+SET last_id = EXCLUDED.last_id, time_zone = EXCLUDED.time_zone, lines = EXCLUDED.lines;
 
 -- name: broadcast_announce
 -- Tell the sending instance (the leader) there is work, without waiting for its next poll.

@@ -230,7 +230,7 @@ async def run(dsn: str, data_dir: Path) -> Targets:
             if name.endswith("csv"):
                 measured = running if name.startswith("running") else bid
                 _, body = await get()
-                if body != await write_recipients_csv(pool, measured, settings.tz, keep=False):
+                if body != await write_recipients_csv(pool, measured, settings.tz, kept=False):
                     problem = problems(problem, "the file is not the recipients' rows")
             targets.report(
                 f"web {name} p50", f"{p50:.1f} ms", f"≤ {GOAL_MS:.0f} ms", p50 <= GOAL_MS, problem
