@@ -76,9 +76,12 @@ async def test_the_page_gets_the_stored_file_gzipped_and_plain_when_gzip_is_refu
     assert kept is not None and kept["current"] and gzip.decompress(kept["gzip"]) == expected
     encoding, body = await download(webapp, bid, "gzip, deflate, br")
     assert encoding == "gzip" and body == expected  # the client undid the gzip
-    for refused in ("identity", "deflate", "gzip;q=0", ""):
+    for refused in ("identity", "deflate", "gzip;q=0", "", "*, gzip;q=0", "*;q=0"):
         encoding, body = await download(webapp, bid, refused)
         assert encoding is None and body == expected, refused
+    for taken in ("*", "br;q=1, GZIP;q=0.5", "*;q=0, gzip"):
+        encoding, body = await download(webapp, bid, taken)
+        assert encoding == "gzip" and body == expected, taken
     assert await webapp.services.broadcasts.export_csv(bid) == expected
 
 
@@ -169,17 +172,15 @@ async def test_a_file_written_before_a_change_committed_is_not_kept(webapp: Web)
             " FROM message_recipients WHERE message_id = $1)",
             bid,
         )
-        storing = asyncio.create_task(pool.execute(*keep))
+        storing = asyncio.create_task(pool.fetchval(*keep))
         await asyncio.sleep(0.5)
         assert not storing.done()  # waiting on the change's lock on the broadcast
         await changing.commit()
-        assert await storing == "INSERT 0 0"
+        assert await storing == 0
     assert await stored(pool, bid) is None
-    assert await pool.execute(*keep) == "INSERT 0 0"  # the state read before has passed
+    assert await pool.fetchval(*keep) == 0  # the state read before has passed
     fresh = await pool.fetchrow(*QUERIES.broadcast_file_state(message_id=bid))
-    assert await pool.execute(*QUERIES.broadcast_store_file(**keep_args(fresh, bid))) == (
-        "INSERT 0 1"
-    )
+    assert await pool.fetchval(*QUERIES.broadcast_store_file(**keep_args(fresh, bid))) == 1
 
 
 def keep_args(state: asyncpg.Record, bid: int) -> dict[str, Any]:
@@ -189,6 +190,7 @@ def keep_args(state: asyncpg.Record, bid: int) -> dict[str, Any]:
         "finished_at": state["finished_at"],
         "version": state["recipients_version"],
         "tz": "UTC",
+        "format": store.file_format(),
         "csv_bytes": 1,
         "gzip": gzip.compress(b"x"),
     }
@@ -296,11 +298,12 @@ async def test_a_running_broadcasts_file_rewrites_only_the_pieces_whose_rows_mov
     assert (await stored(pool, bid))["current"]
 
 
-async def store_pieces(pool: asyncpg.Pool, bid: int, state: asyncpg.Record, **kwargs: Any) -> str:
-    result: str = await pool.execute(
+async def store_pieces(pool: asyncpg.Pool, bid: int, state: asyncpg.Record, **kwargs: Any) -> int:
+    result: int = await pool.fetchval(
         *QUERIES.broadcast_store_segments(
             message_id=bid,
             tz="UTC",
+            format=store.file_format(),
             version=state["recipients_version"],
             settled_version=state["settled_version"],
             **kwargs,
@@ -332,7 +335,7 @@ async def test_a_piece_is_kept_only_if_its_rows_are_still_as_written(webapp: Web
     await pool.execute(  # the sender claims a pending row
         "UPDATE message_recipients SET attempted_at = now() WHERE id = $1", second["id"]
     )
-    assert await store_pieces(pool, bid, state, **both) == "INSERT 0 1"
+    assert await store_pieces(pool, bid, state, **both) == 1
     assert set(await pieces(pool, bid)) == {1}
 
     state = await pool.fetchrow(*QUERIES.broadcast_file_state(message_id=bid))
@@ -346,7 +349,7 @@ async def test_a_piece_is_kept_only_if_its_rows_are_still_as_written(webapp: Web
         await asyncio.sleep(0.5)
         assert not storing.done()  # waiting on the change's lock on the broadcast
         await changing.commit()
-        assert await storing == "INSERT 0 0"
+        assert await storing == 0
     assert await pieces(pool, bid) == {}  # the change dropped the piece stored before it
 
 
@@ -370,6 +373,7 @@ async def test_a_change_waits_for_a_piece_being_stored_then_drops_it(webapp: Web
         query, *args = QUERIES.broadcast_store_segments(
             message_id=bid,
             tz="UTC",
+            format=store.file_format(),
             version=state["recipients_version"],
             settled_version=state["settled_version"],
             first_ids=[row["id"]],
@@ -377,12 +381,71 @@ async def test_a_change_waits_for_a_piece_being_stored_then_drops_it(webapp: Web
             settled=[True],
             lines=[b"as written\r\n"],
         )
-        assert await storer.execute(query, *args) == "INSERT 0 1"
+        assert await storer.fetchval(query, *args) == 1
         changing = asyncio.create_task(
             pool.execute("UPDATE message_recipients SET username = 'x' WHERE id = $1", row["id"])
         )
         await asyncio.sleep(0.5)
-        assert not changing.done()  # the versions wait for the store's share lock
+        assert not changing.done()  # the trigger waits for the store's lock on the broadcast
         await storing.commit()
         await changing
     assert await pieces(pool, bid) == {}
+
+
+async def test_a_change_in_an_older_snapshot_than_a_store_fails_rather_than_miss_it(
+    webapp: Web,
+) -> None:
+    """Under REPEATABLE READ a change cannot see a piece stored after its snapshot, so cannot
+    drop it: it fails with a serialization error (to be retried) instead of leaving the piece
+    with a name it changed."""
+    pool, tz = webapp.pool, webapp.services.broadcasts.settings.tz
+    bid = await make_broadcast(webapp.services)
+    row = await pool.fetchrow(
+        "SELECT id FROM message_recipients WHERE message_id = $1"
+        " AND coalesce(username, '') <> '' ORDER BY id LIMIT 1",
+        bid,
+    )
+    async with pool.acquire() as changer:
+        changing = changer.transaction(isolation="repeatable_read")
+        await changing.start()
+        await changer.fetchval("SELECT count(*) FROM message_history")  # its snapshot
+        await download(webapp, bid)  # keeps every piece
+        assert await pieces(pool, bid)
+        with pytest.raises(asyncpg.SerializationError):
+            await changer.execute(
+                "UPDATE message_recipients SET username = NULL WHERE id = $1", row["id"]
+            )
+        await changing.rollback()
+    _, body = await download(webapp, bid)
+    assert body == await written_by_python(pool, bid, tz)
+
+
+async def test_what_another_release_kept_is_not_read(webapp: Web) -> None:
+    pool, tz = webapp.pool, webapp.services.broadcasts.settings.tz
+    bid = await make_broadcast(webapp.services)
+    await download(webapp, bid)
+    await pool.execute(
+        "UPDATE hsl_recipient_segments SET format = 'older', lines = 'stale\r\n'"
+        " WHERE message_id = $1",
+        bid,
+    )
+    _, body = await download(webapp, bid)
+    assert body == await written_by_python(pool, bid, tz)
+    assert await pool.fetchval(
+        "SELECT bool_and(format = $2) FROM hsl_recipient_segments WHERE message_id = $1",
+        bid,
+        store.file_format(),
+    )
+
+
+async def test_a_file_that_cannot_be_kept_is_still_sent(webapp: Web) -> None:
+    pool, tz = webapp.pool, webapp.services.broadcasts.settings.tz
+    bid = await awkward_recipients(webapp.services, pool)
+    for table in ("hsl_recipient_segments", "hsl_recipient_files"):
+        await pool.execute(f"ALTER TABLE {table} ADD CONSTRAINT refused CHECK (false) NOT VALID")
+    _, body = await download(webapp, bid)  # running: its pieces are refused
+    assert body == await written_by_python(pool, bid, tz)
+    await end(pool, bid)
+    _, body = await download(webapp, bid)  # ended: the whole file is refused
+    assert body == await written_by_python(pool, bid, tz)
+    assert await pieces(pool, bid) == {} and await stored(pool, bid) is None

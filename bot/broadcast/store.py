@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gzip
+import hashlib
+import logging
 from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +16,8 @@ import asyncpg
 from bot.broadcast.models import Audience, Broadcast, Content, Counts, Report
 from bot.csvcells import FORMULA_START
 from bot.db.queries import QUERIES
+
+logger = logging.getLogger(__name__)
 
 BOM = "\ufeff".encode()
 # broadcast_export's formula test: the codes of csvcells' formula starts, the largest last.
@@ -132,7 +136,9 @@ async def recipients_csv(pool: asyncpg.Pool, bid: int, tz: ZoneInfo) -> Recipien
     """The broadcast's recipients as a CSV file: an ended broadcast's stored file (written
     once, when it ended or when first asked for), else written now from its kept pieces and
     the rows that moved since (and kept)."""
-    stored = await pool.fetchval(*QUERIES.broadcast_stored_file(message_id=bid, tz=tz.key))
+    stored = await pool.fetchval(
+        *QUERIES.broadcast_stored_file(message_id=bid, tz=tz.key, format=file_format())
+    )
     if stored is not None:
         return RecipientsCsv(stored, gzipped=True)
     return RecipientsCsv(await write_recipients_csv(pool, bid, tz))
@@ -146,6 +152,16 @@ HEADER = (
     b"settled_at,delete_error\r\n"
 )  # COPY's header line of broadcast_export (a test holds them equal)
 PENDING = b",pending,"  # in every line of a pending recipient (and, quoted, maybe others)
+
+
+def file_format() -> str:
+    """This release's layout of the file (its query, header and piece size): a kept file or
+    piece of another layout is not read."""
+    query = QUERIES.broadcast_export(
+        message_id=0, first_id=0, last_id=0, formula_codes=FORMULA_CODES, formula_max=0
+    )[0]
+    layout = f"{query}\n{HEADER!r}\n{SEGMENT_IDS}".encode()
+    return hashlib.sha256(layout).hexdigest()[:16]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -183,8 +199,11 @@ async def write_recipients_csv(
             state = await conn.fetchrow(*QUERIES.broadcast_file_state(message_id=bid))
             if state is None or state["low"] is None:
                 return BOM + HEADER
+            layout = file_format()
             rows = (
-                await conn.fetch(*QUERIES.broadcast_stored_segments(message_id=bid, tz=tz.key))
+                await conn.fetch(
+                    *QUERIES.broadcast_stored_segments(message_id=bid, tz=tz.key, format=layout)
+                )
                 if kept
                 else []
             )
@@ -199,27 +218,46 @@ async def write_recipients_csv(
                     lines = segment.lines
                 parts.append(lines)
     data = b"".join([BOM, HEADER, *parts])
-    if not kept:
-        return data
+    if kept:
+        try:
+            await _keep(pool, bid, tz.key, layout, state, data, written)
+        except (asyncpg.PostgresError, OSError):  # the file is written: keeping it can wait
+            logger.warning("broadcast %s: could not keep its recipients file", bid, exc_info=True)
+    return data
+
+
+async def _keep(
+    pool: asyncpg.Pool,
+    bid: int,
+    tz: str,
+    layout: str,
+    state: asyncpg.Record,
+    data: bytes,
+    written: list[Segment],
+) -> None:
+    """Keep an ended broadcast's file whole (and forget its pieces), else the pieces written."""
     if state["ended"]:
         compressed = await asyncio.to_thread(gzip.compress, data, 6, mtime=0)  # ~0.1 s
-        await pool.execute(
+        kept = await pool.fetchval(
             *QUERIES.broadcast_store_file(
                 message_id=bid,
                 status=state["status"],
                 finished_at=state["finished_at"],
                 version=state["recipients_version"],
-                tz=tz.key,
+                tz=tz,
+                format=layout,
                 csv_bytes=len(data),
                 gzip=compressed,
             )
         )
-        await pool.execute(*QUERIES.broadcast_forget_segments(message_id=bid))
+        if kept:
+            await pool.execute(*QUERIES.broadcast_forget_segments(message_id=bid))
     elif written:
-        await pool.execute(
+        await pool.fetchval(
             *QUERIES.broadcast_store_segments(
                 message_id=bid,
-                tz=tz.key,
+                tz=tz,
+                format=layout,
                 version=state["recipients_version"],
                 settled_version=state["settled_version"],
                 first_ids=[s.first_id for s in written],
@@ -228,7 +266,6 @@ async def write_recipients_csv(
                 lines=[s.lines for s in written],
             )
         )
-    return data
 
 
 async def _write_segment(

@@ -157,12 +157,14 @@ async def _erase(conn: asyncpg.Connection, user_id: int) -> Erasure:
             *QUERIES.privacy_forget_events(user_id=user_id, keys=list(PERSONAL_KEYS), **values)
         ),
         "users": await conn.fetchval(*QUERIES.privacy_forget_user(user_id=user_id)),
-        "message_recipients": await conn.fetchval(
-            *QUERIES.privacy_forget_recipients(user_id=user_id)
-        ),
         "fsm_state": await conn.fetchval(*QUERIES.privacy_forget_fsm(user_id=user_id, **values)),
         "audit_log": await conn.fetchval(*QUERIES.privacy_forget_audit(**values))
         if values["exact"]
         else 0,
+        # Last: it locks the person's broadcasts (migration 0092's trigger), which holds up
+        # their sender until this transaction ends.
+        "message_recipients": await conn.fetchval(
+            *QUERIES.privacy_forget_recipients(user_id=user_id)
+        ),
     }
     return Erasure(user_id, tuple((table, int(counts[table])) for table in TABLES))

@@ -177,13 +177,14 @@ async def recipients_csv(request: web.Request) -> web.Response:
 
 
 def _accepts_gzip(request: web.Request) -> bool:
-    """Whether Accept-Encoding takes gzip (every browser's does), not refused with q=0."""
+    """Whether Accept-Encoding takes gzip (every browser's does): a gzip entry decides, else
+    "*"; either refused with q=0."""
+    qualities: dict[str, float] = {}
     for coding in request.headers.get("Accept-Encoding", "").split(","):
         name, _, params = coding.strip().partition(";")
-        if name.strip().lower() in ("gzip", "*"):
-            quality = params.strip().lower().removeprefix("q=").strip()
-            return quality == "" or _float(quality) > 0
-    return False
+        quality = params.strip().lower().removeprefix("q=").strip()
+        qualities.setdefault(name.strip().lower(), 1.0 if quality == "" else _float(quality))
+    return qualities.get("gzip", qualities.get("*", 0.0)) > 0
 
 
 def _float(text: str) -> float:

@@ -20,11 +20,17 @@
 -- deletion's outcome, rows purged; not the sender's claims and outcomes, so that the pieces
 -- behind its front can be stored during a send.
 --
--- Storing (broadcast_store_file, broadcast_store_segments) reads the broadcast's row FOR
--- SHARE: a change in progress holds that row (it moves the versions), so storing waits for
--- it and then finds the version moved since the snapshot the file was written from; a change
--- that comes later drops what was stored. A piece with a pending row is kept only if
+-- Storing (broadcast_store_file, broadcast_store_segments) updates the broadcast's row (a new
+-- version of it, values unchanged) where the versions are still those read in the snapshot
+-- the file was written from. A change in progress holds that row (the trigger locks it before
+-- anything else), so storing waits for it and then finds the version moved; a change that
+-- comes after drops what was stored. A change under REPEATABLE READ or SERIALIZABLE whose
+-- snapshot is older than a store fails with a serialization error at the trigger's lock, as it
+-- could not see (and drop) what was stored. A piece with a pending row is kept only if
 -- recipients_version has not moved; a settled piece if settled_version has not.
+--
+-- format: the file's layout (columns, their rules, piece size), set by bot/broadcast/store.py;
+-- what another release wrote is not read.
 -- migrate:up
 ALTER TABLE message_history ADD COLUMN recipients_version bigint NOT NULL DEFAULT 0;
 ALTER TABLE message_history ADD COLUMN settled_version bigint NOT NULL DEFAULT 0;
@@ -35,6 +41,7 @@ CREATE TABLE hsl_recipient_files (
     finished_at timestamptz NOT NULL,
     recipients_version bigint NOT NULL,
     time_zone text NOT NULL,
+    format text NOT NULL,
     csv_bytes integer NOT NULL,
     built_at timestamptz NOT NULL DEFAULT now(),
     gzip bytea NOT NULL
@@ -46,18 +53,24 @@ CREATE TABLE hsl_recipient_segments (
     first_id integer NOT NULL,
     last_id integer NOT NULL,
     time_zone text NOT NULL,
+    format text NOT NULL,
     lines bytea NOT NULL,
     PRIMARY KEY (message_id, first_id)
 );
 -- Read back whole on every download: compressing them would cost more than it saves here.
 ALTER TABLE hsl_recipient_segments ALTER COLUMN lines SET STORAGE EXTERNAL;
 
--- The versions move first, in a statement of their own: a store in progress holds the
--- broadcast's row, so this waits for it to commit, and the deletes after (each statement of a
--- function sees what committed before it) then find what it stored.
+-- The broadcasts' rows are locked first, in id order (statements over several broadcasts
+-- cannot lock them in opposite orders), in a statement of their own: a store in progress
+-- holds such a row, so this waits for it to commit, and the deletes after (each statement of
+-- a function sees what committed before it) then find what it stored.
 CREATE FUNCTION hsl_recipients_updated() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM 1 FROM message_history
+    WHERE id IN (SELECT message_id FROM old_rows UNION SELECT message_id FROM new_rows)
+    ORDER BY id
+    FOR NO KEY UPDATE;
     UPDATE message_history AS h
     SET recipients_version = h.recipients_version + 1,
         settled_version = h.settled_version + CASE WHEN c.settled THEN 1 ELSE 0 END
@@ -88,6 +101,10 @@ $$;
 CREATE FUNCTION hsl_recipients_deleted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM 1 FROM message_history
+    WHERE id IN (SELECT message_id FROM old_rows)
+    ORDER BY id
+    FOR NO KEY UPDATE;
     UPDATE message_history AS h
     SET recipients_version = h.recipients_version + 1, settled_version = h.settled_version + 1
     WHERE h.id IN (SELECT message_id FROM old_rows);

@@ -468,54 +468,72 @@ FROM message_history h
 WHERE h.id = :message_id;
 
 -- name: broadcast_stored_file
--- The stored recipients file (gzip) if it belongs to the broadcast's present state and zone.
+-- The stored recipients file (gzip) if it belongs to the broadcast's present state, the zone
+-- and this release's format.
 SELECT f.gzip
 FROM hsl_recipient_files f
 JOIN message_history h
   ON h.id = f.message_id AND h.status = f.status AND h.finished_at = f.finished_at
  AND h.recipients_version = f.recipients_version
-WHERE f.message_id = :message_id AND f.time_zone = :tz;
+WHERE f.message_id = :message_id AND f.time_zone = :tz AND f.format = :format;
 
 -- name: broadcast_store_file
 -- Keep a file written from the broadcast's state :status / :finished_at / :version, unless
--- that state has passed since. FOR SHARE waits for a change to the rows still in progress (it
--- holds the broadcast's row, moving recipients_version), then finds the version moved.
-INSERT INTO hsl_recipient_files AS f
-    (message_id, status, finished_at, recipients_version, time_zone, csv_bytes, gzip)
-SELECT h.id, h.status, h.finished_at, h.recipients_version, :tz, :csv_bytes, :gzip
-FROM message_history h
-WHERE h.id = :message_id AND h.status = :status AND h.finished_at = :finished_at
-  AND h.recipients_version = :version
-FOR SHARE OF h
-ON CONFLICT (message_id) DO UPDATE
-SET status = EXCLUDED.status, finished_at = EXCLUDED.finished_at,
-    recipients_version = EXCLUDED.recipients_version, time_zone = EXCLUDED.time_zone,
-    csv_bytes = EXCLUDED.csv_bytes, built_at = now(), gzip = EXCLUDED.gzip;
+-- that state has passed since. The broadcast's row is updated, its values unchanged (migration
+-- 0092: a change in progress is waited for, an older one that could not see this fails).
+WITH state AS (
+    UPDATE message_history AS h
+    SET recipients_version = h.recipients_version
+    WHERE h.id = :message_id AND h.status = :status AND h.finished_at = :finished_at
+      AND h.recipients_version = :version
+    RETURNING h.id, h.status, h.finished_at, h.recipients_version
+), kept AS (
+    INSERT INTO hsl_recipient_files AS f
+        (message_id, status, finished_at, recipients_version, time_zone, format, csv_bytes, gzip)
+    SELECT id, status, finished_at, recipients_version, :tz, :format, :csv_bytes, :gzip
+    FROM state
+    ON CONFLICT (message_id) DO UPDATE
+    SET status = EXCLUDED.status, finished_at = EXCLUDED.finished_at,
+        recipients_version = EXCLUDED.recipients_version, time_zone = EXCLUDED.time_zone,
+        format = EXCLUDED.format, csv_bytes = EXCLUDED.csv_bytes, built_at = now(),
+        gzip = EXCLUDED.gzip
+    RETURNING 1
+)
+SELECT count(*) FROM kept;
 
 -- name: broadcast_forget_segments
 -- An ended broadcast's file is kept whole: its pieces are of no more use.
 DELETE FROM hsl_recipient_segments WHERE message_id = :message_id;
 
 -- name: broadcast_stored_segments
--- The kept pieces of a broadcast's file in a zone, by their first id (migration 0092).
+-- The kept pieces of a broadcast's file in a zone and this release's format, by first id.
 SELECT first_id, lines FROM hsl_recipient_segments
-WHERE message_id = :message_id AND time_zone = :tz
+WHERE message_id = :message_id AND time_zone = :tz AND format = :format
 ORDER BY first_id;
 
 -- name: broadcast_store_segments
 -- Keep pieces written from a snapshot with :settled_version and :version: a piece whose rows
 -- were all settled unless a settled row changed since, one with a pending row unless any row
--- did. FOR SHARE as in broadcast_store_file.
-INSERT INTO hsl_recipient_segments AS s (message_id, first_id, last_id, time_zone, lines)
-SELECT h.id, x.first_id, x.last_id, :tz, x.lines
-FROM message_history AS h,
-     unnest(:first_ids::int[], :last_ids::int[], :settled::boolean[], :lines::bytea[])
-         AS x (first_id, last_id, settled, lines)
-WHERE h.id = :message_id AND h.settled_version = :settled_version
-  AND (x.settled OR h.recipients_version = :version)
-FOR SHARE OF h
-ON CONFLICT (message_id, first_id) DO UPDATE
-SET last_id = EXCLUDED.last_id, time_zone = EXCLUDED.time_zone, lines = EXCLUDED.lines;
+-- did. The broadcast's row is updated as in broadcast_store_file.
+WITH state AS (
+    UPDATE message_history AS h
+    SET settled_version = h.settled_version
+    WHERE h.id = :message_id AND h.settled_version = :settled_version
+    RETURNING h.id, h.recipients_version
+), kept AS (
+    INSERT INTO hsl_recipient_segments AS s
+        (message_id, first_id, last_id, time_zone, format, lines)
+    SELECT state.id, x.first_id, x.last_id, :tz, :format, x.lines
+    FROM state,
+         unnest(:first_ids::int[], :last_ids::int[], :settled::boolean[], :lines::bytea[])
+             AS x (first_id, last_id, settled, lines)
+    WHERE x.settled OR state.recipients_version = :version
+    ON CONFLICT (message_id, first_id) DO UPDATE
+    SET last_id = EXCLUDED.last_id, time_zone = EXCLUDED.time_zone, format = EXCLUDED.format,
+        lines = EXCLUDED.lines
+    RETURNING 1
+)
+SELECT count(*) FROM kept;
 
 -- name: broadcast_announce
 -- Tell the sending instance (the leader) there is work, without waiting for its next poll.
