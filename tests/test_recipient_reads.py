@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.broadcast.store import FORMULA_CODES
+from bot.broadcast.store import export_query
 from bot.db.queries import QUERIES
 
 BROADCASTS = 6
@@ -68,13 +68,7 @@ async def test_a_broadcasts_export_reads_its_rows_in_order_without_sorting(
     )
     # the whole broadcast, and one piece from its middle (the file is written piece by piece)
     for first, last, rows in ((low, high, EACH), (low + 10, low + 29, 20)):
-        query, *args = QUERIES.broadcast_export(
-            message_id=newest,
-            first_id=first,
-            last_id=last,
-            formula_codes=FORMULA_CODES,
-            formula_max=FORMULA_CODES[-1],
-        )
+        query, *args = export_query(newest, first, last)
         async with pool.acquire() as conn, conn.transaction(readonly=True):
             await conn.execute(*QUERIES.broadcast_export_settings(tz="Europe/Moscow"))
             plan = await plan_of(conn, query, *args)

@@ -154,12 +154,22 @@ HEADER = (
 PENDING = b",pending,"  # in every line of a pending recipient (and, quoted, maybe others)
 
 
+def export_query(bid: int, first_id: int, last_id: int) -> tuple[Any, ...]:
+    """broadcast_export for the broadcast's recipients with ids first_id..last_id (a piece of
+    its file), with csvcells' formula starts."""
+    return QUERIES.broadcast_export(
+        message_id=bid,
+        first_id=first_id,
+        last_id=last_id,
+        formula_codes=FORMULA_CODES,
+        formula_max=FORMULA_CODES[-1],
+    )
+
+
 def file_format() -> str:
     """This release's layout of the file (its query, header and piece size): a kept file or
     piece of another layout is not read."""
-    query = QUERIES.broadcast_export(
-        message_id=0, first_id=0, last_id=0, formula_codes=FORMULA_CODES, formula_max=0
-    )[0]
+    query = export_query(0, 0, 0)[0]
     layout = f"{query}\n{HEADER!r}\n{SEGMENT_IDS}".encode()
     return hashlib.sha256(layout).hexdigest()[:16]
 
@@ -277,13 +287,7 @@ async def _write_segment(
     async def collect(chunk: bytes) -> None:
         chunks.append(line_ends(chunk))
 
-    query, *args = QUERIES.broadcast_export(
-        message_id=bid,
-        first_id=first_id,
-        last_id=last_id,
-        formula_codes=FORMULA_CODES,
-        formula_max=FORMULA_CODES[-1],
-    )
+    query, *args = export_query(bid, first_id, last_id)
     await conn.copy_from_query(query, *args, output=collect, format="csv")
     return Segment(first_id, last_id, b"".join(chunks))
 
