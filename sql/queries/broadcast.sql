@@ -1,11 +1,5 @@
 -- Broadcasts: audiences, creation with frozen recipients, claims and settlement, control.
 
--- name: broadcast_streams
--- Streams that have bookings, for the audience buttons.
-SELECT DISTINCT course_stream AS stream FROM bookings
-WHERE course_stream IS NOT NULL
-ORDER BY course_stream;
-
 -- name: broadcast_lesson_types
 SELECT DISTINCT lesson_type FROM free_lesson_registrations
 WHERE lesson_type IS NOT NULL
@@ -241,12 +235,6 @@ WHERE h.id = :message_id AND h.status IN ('sending', 'cancelled') AND h.finished
   )
 RETURNING h.id;
 
--- name: broadcast_pending
-SELECT count(*) FILTER (WHERE attempted_at IS NULL) AS unclaimed,
-       count(*) FILTER (WHERE attempted_at IS NOT NULL) AS claimed
-FROM message_recipients
-WHERE message_id = :message_id AND delivery_status = 'pending';
-
 -- name: broadcast_get
 SELECT h.id, h.status, h.author_id, h.audience, h.content, h.message_text,
        h.recipient_type, h.recipient_group, h.total_recipients,
@@ -256,17 +244,6 @@ SELECT h.id, h.status, h.author_id, h.audience, h.content, h.message_text,
        h.sender_file_id, h.card_chat_id, h.card_message_id
 FROM message_history h
 WHERE h.id = :message_id;
-
--- name: broadcast_counts
--- Recipients per state (one snapshot, so the numbers add up).
-SELECT count(*) FILTER (WHERE delivery_status = 'sent') AS sent,
-       count(*) FILTER (WHERE delivery_status = 'failed') AS failed,
-       count(*) FILTER (WHERE delivery_status = 'deleted') AS deleted,
-       count(*) FILTER (WHERE delivery_status = 'pending') AS pending,
-       count(*) FILTER (WHERE failure_reason IN ('blocked', 'deactivated')) AS blocked,
-       count(*) FILTER (WHERE delete_error IS NOT NULL) AS not_deleted
-FROM message_recipients
-WHERE message_id = :message_id;
 
 -- name: broadcast_failure_reasons
 SELECT failure_reason AS reason, count(*) AS n
